@@ -1,0 +1,61 @@
+"""Who looked at a child's record, and merges of duplicate records (reversible)."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AccessPurpose(models.TextChoices):
+    CASEWORK = "casework", "Casework"
+    OFFROLLING_REVIEW = "offrolling_review", "Off-rolling review of a school"
+    DATA_QUALITY = "data_quality", "Data quality"
+    SAFEGUARDING = "safeguarding", "Safeguarding concern"
+    SENSITIVE_FIELDS = "sensitive_fields", "Viewed sensitive information"
+
+
+class ChildAccessLog(models.Model):
+    """Append-only: one row each time someone opens a child's record."""
+
+    child = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="access_log")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accessed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    purpose = models.CharField(max_length=20, choices=AccessPurpose.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    path = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-accessed_at"]
+        indexes = [models.Index(fields=["child", "-accessed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} opened {self.child_id} at {self.accessed_at:%d %b %Y %H:%M}"
+
+
+class ChildMerge(models.Model):
+    """Two records found to be the same child. The merged record is kept (pointing at the one kept)
+    and every row moved is listed, so the merge can be undone exactly."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kept = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="merges_kept")
+    merged = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="merges_merged")
+    reason = models.TextField()
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField(default=timezone.now)
+    moved_rows = models.JSONField(default=dict, help_text="Model label → ids moved to the kept record.")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undo_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} merged into {self.kept_id}"
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None

@@ -1,0 +1,198 @@
+"""Reads. The access gates live here: every view, export, API endpoint and admin queryset that
+shows a kind of object gets it through that kind's ``*_queryset_for_user`` function.
+
+Who sees what (product.md, domain.md §7.4):
+
+- administrator: every record;
+- EHE officer: children with an EHE episode, and children with no episode yet (so duplicates can
+  be found and a first episode opened);
+- CME officer: the same for CME;
+- inclusion lead: children named in a school's notifications, each view logged with a reason;
+- DCS: aggregates only, never a child;
+- school user: no child records; only their own schools' notifications (schools_feed.selectors).
+"""
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from registry.models import (
+    Action,
+    ChildAccessLog,
+    Child,
+    ChildFlag,
+    CMEEpisode,
+    Contact,
+    Decision,
+    EHEEpisode,
+    Role,
+    User,
+)
+
+
+def _has_ehe():
+    return Exists(EHEEpisode.objects.filter(child=OuterRef("pk")))
+
+
+def _has_cme():
+    return Exists(CMEEpisode.objects.filter(child=OuterRef("pk")))
+
+
+def child_queryset_for_user(*, user: User) -> QuerySet[Child]:
+    """The one gate for children."""
+    children = Child.objects.active()
+    if not user.is_authenticated or not user.is_active:
+        return children.none()
+    match user.role:
+        case Role.ADMINISTRATOR:
+            return children
+        case Role.EHE_OFFICER:
+            return children.filter(_has_ehe() | (~_has_ehe() & ~_has_cme()))
+        case Role.CME_OFFICER:
+            return children.filter(_has_cme() | (~_has_ehe() & ~_has_cme()))
+        case Role.INCLUSION_LEAD:
+            from schools_feed.models import Notification
+
+            return children.filter(Exists(Notification.objects.filter(child=OuterRef("pk"))))
+        case _:
+            return children.none()
+
+
+def ehe_episode_queryset_for_user(*, user: User) -> QuerySet[EHEEpisode]:
+    if user.is_authenticated and user.role in {Role.ADMINISTRATOR, Role.EHE_OFFICER}:
+        return EHEEpisode.objects.filter(child__merged_into__isnull=True)
+    if user.is_authenticated and user.role == Role.INCLUSION_LEAD:
+        return EHEEpisode.objects.filter(child__in=child_queryset_for_user(user=user))
+    return EHEEpisode.objects.none()
+
+
+def cme_episode_queryset_for_user(*, user: User) -> QuerySet[CMEEpisode]:
+    if user.is_authenticated and user.role in {Role.ADMINISTRATOR, Role.CME_OFFICER}:
+        return CMEEpisode.objects.filter(child__merged_into__isnull=True)
+    if user.is_authenticated and user.role == Role.INCLUSION_LEAD:
+        return CMEEpisode.objects.filter(child__in=child_queryset_for_user(user=user))
+    return CMEEpisode.objects.none()
+
+
+def action_queryset_for_user(*, user: User) -> QuerySet[Action]:
+    return Action.objects.filter(child__in=child_queryset_for_user(user=user))
+
+
+def contact_queryset_for_user(*, user: User) -> QuerySet[Contact]:
+    return Contact.objects.filter(child__in=child_queryset_for_user(user=user))
+
+
+def decision_queryset_for_user(*, user: User) -> QuerySet[Decision]:
+    return Decision.objects.filter(child__in=child_queryset_for_user(user=user))
+
+
+def user_can_change_child(*, user: User, child: Child) -> bool:
+    """Casework roles may change a record they can see; inclusion leads and others only read."""
+    return user.is_caseworker and child_queryset_for_user(user=user).filter(pk=child.pk).exists()
+
+
+def child_record_get(*, user: User, child_id) -> Child:
+    """The child with everything the record page shows, in a fixed number of queries whatever the
+    length of the child's history. Raises Child.DoesNotExist outside the user's gate."""
+    return (
+        child_queryset_for_user(user=user)
+        .prefetch_related(
+            "addresses",
+            "carers",
+            Prefetch("flags", queryset=ChildFlag.objects.order_by("flag_type", "-valid_from")),
+            Prefetch(
+                "ehe_episodes",
+                queryset=EHEEpisode.objects.select_related(
+                    "assigned_officer", "previous_school", "opening_notification"
+                ).prefetch_related("providers", "enforcement_steps"),
+            ),
+            Prefetch(
+                "cme_episodes",
+                queryset=CMEEpisode.objects.select_related(
+                    "assigned_officer", "located_school", "opening_notification"
+                ).prefetch_related(
+                    Prefetch("enquiries", queryset=_with_officer("officer")),
+                    Prefetch("referrals", queryset=_with_officer("referred_by")),
+                ),
+            ),
+            Prefetch("contacts", queryset=Contact.objects.select_related("recorded_by")),
+            Prefetch("actions", queryset=Action.objects.select_related("owner")),
+            Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
+            Prefetch("status_changes", queryset=_status_changes()),
+            Prefetch("notifications", queryset=_notifications()),
+        )
+        .get(pk=child_id)
+    )
+
+
+def _with_officer(field: str):
+    from registry.models import CMEEnquiry, SocialCareReferral
+
+    model = CMEEnquiry if field == "officer" else SocialCareReferral
+    return model.objects.select_related(field)
+
+
+def _status_changes():
+    from registry.models import EpisodeStatusChange
+
+    return EpisodeStatusChange.objects.select_related("changed_by")
+
+
+def _notifications():
+    from schools_feed.models import Notification
+
+    return Notification.objects.select_related("school", "destination_school")
+
+
+def child_search(
+    *, user: User, text: str = "", upn: str = "", date_of_birth: date | None = None,
+    postcode: str = "", school_urn: str = "", episode_type: str = "", status: str = "",
+    officer_id: int | None = None, nc_year: str = "", flag: str = "", on: date,
+) -> QuerySet[Child]:
+    """Register search over the user's gate. Name text is partial, case- and accent-insensitive."""
+    from registry.services.children import normalise_search_text
+    from registry.school_age import date_of_birth_range_for_nc_year
+
+    children = child_queryset_for_user(user=user)
+    for word in normalise_search_text(text).split():
+        children = children.filter(search_name__contains=word)
+    if upn:
+        children = children.filter(Q(upn__iexact=upn.strip()) | Q(former_upn__iexact=upn.strip()))
+    if date_of_birth:
+        children = children.filter(date_of_birth=date_of_birth)
+    if postcode:
+        compact = postcode.replace(" ", "").upper()
+        children = children.filter(
+            Q(addresses__postcode__iexact=postcode.strip()) | Q(addresses__postcode__iexact=compact)
+        )
+    if school_urn:
+        children = children.filter(notifications__school__urn=school_urn)
+    children = _filter_by_episode(children, episode_type, status, officer_id)
+    if nc_year:
+        earliest, latest = date_of_birth_range_for_nc_year(nc_year, on)
+        children = children.filter(date_of_birth__range=(earliest, latest))
+    if flag:
+        children = children.filter(
+            Exists(ChildFlag.objects.current_on(on).filter(child=OuterRef("pk"), flag_type=flag))
+        )
+    return children.distinct()
+
+
+def _filter_by_episode(children, episode_type: str, status: str, officer_id: int | None):
+    episode_models = {"ehe": EHEEpisode, "cme": CMEEpisode}
+    chosen = [episode_models[episode_type]] if episode_type in episode_models else []
+    if not chosen and (status or officer_id):
+        chosen = list(episode_models.values())
+    conditions = Q()
+    for model in chosen:
+        episodes = model.objects.filter(child=OuterRef("pk"))
+        if status:
+            episodes = episodes.filter(status=status)
+        if officer_id:
+            episodes = episodes.filter(assigned_officer_id=officer_id)
+        conditions |= Q(Exists(episodes))
+    return children.filter(conditions) if chosen else children
+
+
+def child_access_log_for_child(*, child: Child) -> QuerySet[ChildAccessLog]:
+    return child.access_log.select_related("user")

@@ -1,0 +1,52 @@
+"""Reads for the schools feed, with the access gates for schools and notifications."""
+
+from django.db.models import QuerySet
+
+from registry.models import Role, User
+from schools_feed.models import Notification, School, Submission
+
+# Roles that triage notifications across every school.
+LA_WIDE_ROLES = frozenset({Role.ADMINISTRATOR, Role.EHE_OFFICER, Role.CME_OFFICER, Role.INCLUSION_LEAD})
+
+
+def school_queryset_for_user(*, user: User) -> QuerySet[School]:
+    if not user.is_authenticated:
+        return School.objects.none()
+    if user.role == Role.SCHOOL_USER:
+        return user.schools.all()
+    if user.role in LA_WIDE_ROLES or user.role == Role.DCS:
+        return School.objects.all()
+    return School.objects.none()
+
+
+def notification_queryset_for_user(*, user: User) -> QuerySet[Notification]:
+    """The one gate for notifications: a school user sees only their own schools' returns."""
+    if not user.is_authenticated or not user.is_active:
+        return Notification.objects.none()
+    if user.role == Role.SCHOOL_USER:
+        return Notification.objects.filter(school__in=user.schools.all())
+    if user.role in LA_WIDE_ROLES:
+        return Notification.objects.all()
+    return Notification.objects.none()
+
+
+def submission_queryset_for_user(*, user: User) -> QuerySet[Submission]:
+    if not user.is_authenticated or not user.is_active:
+        return Submission.objects.none()
+    if user.role == Role.SCHOOL_USER:
+        return Submission.objects.filter(school__in=user.schools.all())
+    if user.role in LA_WIDE_ROLES:
+        return Submission.objects.all()
+    return Submission.objects.none()
+
+
+def notifications_awaiting_triage(*, user: User) -> QuerySet[Notification]:
+    """Returns received or matched but not yet routed to a case, oldest first."""
+    from schools_feed.models import NotificationStatus
+
+    return (
+        notification_queryset_for_user(user=user)
+        .filter(status__in=[NotificationStatus.RECEIVED, NotificationStatus.MATCHED])
+        .select_related("school", "child")
+        .order_by("received_at")
+    )
