@@ -1,6 +1,30 @@
-"""Forms validate input only; the services decide and write."""
+"""Forms validate input only; the services decide and write. They render as GOV.UK components
+through crispy-forms-gds (template pack "gds")."""
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Q
+
+from crispy_forms_gds.fields import DateInputField
+from registry.models import (
+    AccessPurpose,
+    CMEReason,
+    CMESource,
+    CMEStatus,
+    ContactMethod,
+    ContactOutcome,
+    DecisionType,
+    Educator,
+    EHEReason,
+    EHESource,
+    EHEStatus,
+    EnquiryType,
+    FlagType,
+    ReferralTarget,
+    Role,
+    Sex,
+    User,
+)
 
 
 class SignInForm(AuthenticationForm):
@@ -10,3 +34,242 @@ class SignInForm(AuthenticationForm):
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
         "inactive": "This account has been disabled. Contact your administrator.",
     }
+
+
+def date_field(label: str, *, required: bool = True, hint: str = "For example, 27 3 2025"):
+    return DateInputField(label=label, required=required, help_text=hint, require_all_fields=False)
+
+
+# Register search -----------------------------------------------------------------------------
+
+NC_YEAR_CHOICES = [("", "Any")] + [("R", "Reception")] + [(str(n), f"Year {n}") for n in range(1, 12)]
+SORT_FIELDS = {"name": ("legal_surname", "legal_forenames"), "dob": ("date_of_birth",), "upn": ("upn",)}
+
+
+class ChildSearchForm(forms.Form):
+    text = forms.CharField(label="Name", required=False, help_text="Part of a first name or surname")
+    upn = forms.CharField(label="UPN", required=False)
+    date_of_birth = date_field("Date of birth", required=False)
+    postcode = forms.CharField(required=False)
+    school_urn = forms.CharField(label="School URN", required=False)
+    episode_type = forms.ChoiceField(
+        label="Episode", required=False,
+        choices=[("", "Any"), ("ehe", "EHE"), ("cme", "CME")],
+    )
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any")]
+        + [(f"{value}", f"EHE: {label}") for value, label in EHEStatus.choices]
+        + [(f"{value}", f"CME: {label}") for value, label in CMEStatus.choices],
+    )
+    officer = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Any"
+    )
+    nc_year = forms.ChoiceField(label="NC year", required=False, choices=NC_YEAR_CHOICES)
+    flag = forms.ChoiceField(required=False, choices=[("", "Any")] + FlagType.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = User.objects.filter(
+            is_active=True, role__in=[Role.EHE_OFFICER, Role.CME_OFFICER]
+        )
+
+
+class AccessReasonForm(forms.Form):
+    purpose = forms.ChoiceField(
+        choices=[
+            (AccessPurpose.OFFROLLING_REVIEW, AccessPurpose.OFFROLLING_REVIEW.label),
+            (AccessPurpose.DATA_QUALITY, AccessPurpose.DATA_QUALITY.label),
+            (AccessPurpose.SAFEGUARDING, AccessPurpose.SAFEGUARDING.label),
+        ],
+        widget=forms.RadioSelect,
+        label="Why do you need to open this child's record?",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=300,
+        label="Give details", help_text="For example, the school and the alert you are reviewing",
+    )
+
+
+# Casework ------------------------------------------------------------------------------------
+
+
+class EpisodeChoiceMixin:
+    """Limit the optional episode choice to this child's episodes."""
+
+    def set_episode_choices(self, child):
+        choices = [("", "Not about one episode")]
+        choices += [(f"ehe:{e.pk}", f"EHE: {e}") for e in child.ehe_episodes.all()]
+        choices += [(f"cme:{e.pk}", f"CME: {e}") for e in child.cme_episodes.all()]
+        self.fields["episode"].choices = choices
+
+    def chosen_episode(self, child):
+        kind, _, pk = self.cleaned_data.get("episode", "").partition(":")
+        if kind == "ehe":
+            return child.ehe_episodes.get(pk=pk)
+        if kind == "cme":
+            return child.cme_episodes.get(pk=pk)
+        return None
+
+
+class ContactForm(EpisodeChoiceMixin, forms.Form):
+    contact_date = date_field("Date of contact")
+    method = forms.ChoiceField(choices=ContactMethod.choices, widget=forms.RadioSelect)
+    with_whom = forms.CharField(label="With whom", max_length=200)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
+    outcome = forms.ChoiceField(choices=ContactOutcome.choices, widget=forms.RadioSelect)
+    follow_up = forms.CharField(label="Follow-up needed", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    follow_up_date = date_field("Follow up by", required=False)
+    episode = forms.ChoiceField(label="Which episode is this about?", required=False)
+
+
+class ActionForm(EpisodeChoiceMixin, forms.Form):
+    description = forms.CharField(label="What needs doing", max_length=300)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Who will do it")
+    due_date = date_field("Due date")
+    episode = forms.ChoiceField(label="Which episode is this about?", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            is_active=True, role__in=[Role.EHE_OFFICER, Role.CME_OFFICER, Role.ADMINISTRATOR]
+        )
+
+
+class ActionCompleteForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[("done", "Done"), ("cancelled", "Cancelled: no longer needed")],
+        widget=forms.RadioSelect, label="What happened?",
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class DecisionForm(EpisodeChoiceMixin, forms.Form):
+    decision_type = forms.ChoiceField(choices=DecisionType.choices, label="Type of decision")
+    decision = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Reason for the decision")
+    decided_on = date_field("Date of the decision")
+    episode = forms.ChoiceField(label="Which episode is this about?", required=False)
+
+
+class IdentityForm(forms.Form):
+    legal_forenames = forms.CharField(max_length=100)
+    middle_names = forms.CharField(max_length=100, required=False)
+    legal_surname = forms.CharField(max_length=100)
+    preferred_forename = forms.CharField(max_length=100, required=False)
+    preferred_surname = forms.CharField(max_length=100, required=False)
+    former_surnames = forms.CharField(max_length=200, required=False)
+    date_of_birth = date_field("Date of birth")
+    sex = forms.ChoiceField(choices=Sex.choices, widget=forms.RadioSelect)
+    upn = forms.CharField(label="UPN", max_length=13, required=False)
+    uln = forms.CharField(label="ULN", max_length=10, required=False)
+    nhs_number = forms.CharField(label="NHS number", max_length=12, required=False)
+    why = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Why are you correcting the identity?",
+        help_text="For example, birth certificate seen on the home visit",
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(widget=forms.RadioSelect, label="New status")
+    effective_date = date_field("Date the status changed")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Reason for the change")
+
+    def __init__(self, *args, current_status: str, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [c for c in choices if c[0] != current_status]
+
+
+class CMEStatusForm(StatusForm):
+    other_la_name = forms.CharField(
+        label="Other local authority", required=False,
+        help_text="Needed when the child is located in another LA",
+    )
+    other_la_confirmed_on = date_field(
+        "Date the other LA confirmed it knows the child", required=False,
+        hint="Needed when the child is located in another LA",
+    )
+    abroad_evidence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        label="Evidence the child is abroad", help_text="Needed for 'confirmed abroad'",
+    )
+    located_school_urn = forms.CharField(
+        label="URN of the school the child is on roll at", required=False,
+        help_text="For 'located: on a school roll'",
+    )
+
+
+class AssignOfficerForm(forms.Form):
+    officer = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody")
+
+    def __init__(self, *args, role: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = User.objects.filter(
+            Q(role=role) | Q(role=Role.ADMINISTRATOR), is_active=True
+        )
+
+
+class EHEEpisodeEditForm(forms.Form):
+    primary_reason = forms.ChoiceField(choices=EHEReason.choices, label="DfE primary reason")
+    secondary_reasons = forms.MultipleChoiceField(
+        choices=EHEReason.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    parent_reason_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="The parent's own words"
+    )
+    educator = forms.ChoiceField(choices=Educator.choices, label="Who educates the child")
+    estimated_hours_from_parents = forms.DecimalField(
+        required=False, min_value=0, max_value=99, decimal_places=1,
+        label="Estimated hours a week of education from parents",
+    )
+    estimated_hours_from_others = forms.DecimalField(
+        required=False, min_value=0, max_value=99, decimal_places=1,
+        label="Estimated hours a week of education from others",
+    )
+    next_review_due = date_field("Next review due", required=False)
+
+
+class EHEEpisodeOpenForm(forms.Form):
+    start_date = date_field("Date home education started")
+    source = forms.ChoiceField(choices=EHESource.choices, label="How the LA found out")
+    primary_reason = forms.ChoiceField(choices=EHEReason.choices, label="DfE primary reason")
+    parent_reason_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="The parent's own words"
+    )
+
+
+class CMEEpisodeOpenForm(forms.Form):
+    start_date = date_field("Date the CME enquiry opened")
+    source = forms.ChoiceField(choices=CMESource.choices, label="Who told the LA")
+    primary_reason = forms.ChoiceField(choices=CMEReason.choices, label="Primary reason")
+    last_seen_date = date_field("Date last seen", required=False)
+    missing_since = date_field("Missing education since", required=False)
+    safeguarding_concerns = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class EnquiryForm(forms.Form):
+    enquiry_type = forms.ChoiceField(choices=EnquiryType.choices, label="Enquiry made")
+    made_on = date_field("Date of the enquiry")
+    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReferralForm(forms.Form):
+    referred_to = forms.ChoiceField(choices=ReferralTarget.choices, widget=forms.RadioSelect)
+    referred_on = date_field("Date of the referral")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Concerns referred")
+
+
+class MergeForm(forms.Form):
+    other = forms.ChoiceField(widget=forms.RadioSelect, label="Which record is the same child?")
+    why = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why are these the same child?")
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["other"].choices = [
+            (str(c.pk), f"{c.full_name}, born {c.date_of_birth:%d %B %Y}, UPN {c.upn or 'not known'}")
+            for c in candidates[:20]
+        ]
+
+
+class ReasonForm(forms.Form):
+    why = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why?")

@@ -12,6 +12,7 @@ Who sees what (product.md, domain.md §7.4):
 - school user: no child records; only their own schools' notifications (schools_feed.selectors).
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -196,3 +197,118 @@ def _filter_by_episode(children, episode_type: str, status: str, officer_id: int
 
 def child_access_log_for_child(*, child: Child) -> QuerySet[ChildAccessLog]:
     return child.access_log.select_related("user")
+
+
+def caseload_for_officer(*, officer: User) -> list:
+    """The officer's open episodes, EHE and CME together, oldest first."""
+    ehe = EHEEpisode.objects.filter(assigned_officer=officer, end_date__isnull=True)
+    cme = CMEEpisode.objects.filter(assigned_officer=officer, end_date__isnull=True)
+    episodes = [*ehe.select_related("child"), *cme.select_related("child")]
+    return sorted(episodes, key=lambda episode: episode.start_date)
+
+
+def attach_open_episodes(*, children) -> None:
+    """Give each child on a page its open episodes, in two queries for the whole page."""
+    by_child: dict = {child.pk: [] for child in children}
+    for model in (EHEEpisode, CMEEpisode):
+        for episode in model.objects.filter(child__in=list(by_child), end_date__isnull=True):
+            by_child[episode.child_id].append(episode)
+    for child in children:
+        child.open_episodes = by_child[child.pk]
+
+
+def register_overview(*, on: date) -> dict:
+    """Aggregate counts only (for the DCS): never a child's name."""
+    from registry.school_age import academic_year_start
+
+    year_start = date(academic_year_start(on), 9, 1)
+    return {
+        "on": on,
+        "ehe_now": EHEEpisode.objects.filter(start_date__lte=on).filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=on)
+        ).count(),
+        "cme_now": CMEEpisode.objects.filter(start_date__lte=on).filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=on)
+        ).count(),
+        "ehe_starts": EHEEpisode.objects.filter(start_date__range=(year_start, on)).count(),
+        "cme_starts": CMEEpisode.objects.filter(start_date__range=(year_start, on)).count(),
+        "year_start": year_start,
+    }
+
+
+def merges_for_child(*, child: Child):
+    from registry.models import ChildMerge
+
+    return ChildMerge.objects.filter(Q(kept=child) | Q(merged=child)).select_related(
+        "kept", "merged", "merged_by"
+    )
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    when: object
+    who: str
+    record: str
+    field: str
+    old: str
+    new: str
+    reason: str
+
+
+def child_field_history(*, child: Child) -> list[FieldChange]:
+    """Field-level changes to the child and every record on their file, newest first. One query
+    per kind of record, whatever the length of the history."""
+    related = {
+        "Identity": (Child, [child.pk]),
+        "Address": (child.addresses.model, [a.pk for a in child.addresses.all()]),
+        "Carer": (child.carers.model, [c.pk for c in child.carers.all()]),
+        "Flag": (ChildFlag, [f.pk for f in child.flags.all()]),
+        "EHE episode": (EHEEpisode, [e.pk for e in child.ehe_episodes.all()]),
+        "CME episode": (CMEEpisode, [e.pk for e in child.cme_episodes.all()]),
+        "Contact": (Contact, [c.pk for c in child.contacts.all()]),
+        "Action": (Action, [a.pk for a in child.actions.all()]),
+        "Decision": (Decision, [d.pk for d in child.decisions.all()]),
+    }
+    changes: list[FieldChange] = []
+    for label, (model, ids) in related.items():
+        if ids:
+            changes += _changes_for(label, model, ids)
+    return sorted(changes, key=lambda change: change.when, reverse=True)
+
+
+def _changes_for(label: str, model, ids) -> list[FieldChange]:
+    rows = list(
+        model.history.filter(id__in=ids).select_related("history_user").order_by("id", "history_date")
+    )
+    changes = []
+    previous_by_id: dict = {}
+    for row in rows:
+        who = str(row.history_user or "system")
+        previous = previous_by_id.get(row.id)
+        if previous is None:
+            changes.append(FieldChange(row.history_date, who, label, "record", "", "created",
+                                       row.history_change_reason or ""))
+        else:
+            for change in row.diff_against(previous).changes:
+                changes.append(FieldChange(row.history_date, who, label, _verbose(model, change.field),
+                                           str(change.old), str(change.new),
+                                           row.history_change_reason or ""))
+        previous_by_id[row.id] = row
+    return changes
+
+
+def _verbose(model, field_name: str) -> str:
+    try:
+        return str(model._meta.get_field(field_name).verbose_name)
+    except Exception:  # noqa: BLE001 - a field removed since the change was made
+        return field_name
+
+
+def merge_candidates(*, user: User, child: Child) -> QuerySet[Child]:
+    """Records that may be the same child: same date of birth, or same UPN, inside the gate."""
+    same = Q(date_of_birth=child.date_of_birth)
+    if child.upn:
+        same |= Q(upn=child.upn)
+    return child_queryset_for_user(user=user).filter(same).exclude(pk=child.pk).order_by(
+        "legal_surname", "legal_forenames"
+    )

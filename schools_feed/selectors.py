@@ -50,3 +50,35 @@ def notifications_awaiting_triage(*, user: User) -> QuerySet[Notification]:
         .select_related("school", "child")
         .order_by("received_at")
     )
+
+
+def deletions_by_school(*, user: User, on):
+    """Deletion returns per school this academic year, by route, for the inclusion lead's home."""
+    from datetime import date
+
+    from django.db.models import Count, Q
+
+    from registry.school_age import academic_year_start
+    from schools_feed.grounds import CME_RISK_GROUNDS, HOME_EDUCATION_GROUNDS
+    from schools_feed.models import NotificationKind
+
+    def grounds_q(pairs):
+        query = Q(pk__in=[])
+        for basis, letter in pairs:
+            query |= Q(notifications__legal_basis=basis, notifications__ground=letter)
+        return query
+
+    year_start = date(academic_year_start(on), 9, 1)
+    in_year = Q(notifications__kind=NotificationKind.DELETION,
+                notifications__deletion_date__range=(year_start, on),
+                notifications__in=notification_queryset_for_user(user=user))
+    return (
+        school_queryset_for_user(user=user)
+        .annotate(
+            deletions=Count("notifications", filter=in_year),
+            to_home_education=Count("notifications", filter=in_year & grounds_q(HOME_EDUCATION_GROUNDS)),
+            to_cme_risk=Count("notifications", filter=in_year & grounds_q(CME_RISK_GROUNDS)),
+        )
+        .filter(deletions__gt=0)
+        .order_by("-to_home_education", "-deletions")[:50]
+    )
