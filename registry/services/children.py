@@ -253,3 +253,14 @@ def child_merge_undo(*, merge: ChildMerge, by: User, why: str) -> ChildMerge:
     merge.undo_reason = why
     merge.save(update_fields=["undone_at", "undone_by", "undo_reason"])
     return merge
+
+
+def child_search_name_refresh(*, child: Child) -> bool:
+    """Recompute the search name; saves (with history) only when it changed, so it is idempotent."""
+    expected = child_search_name(child)
+    if child.search_name == expected:
+        return False
+    child.search_name = expected
+    child._change_reason = ChangeReason.CSV_IMPORT
+    child.save(update_fields=["search_name"])
+    return True

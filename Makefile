@@ -1,0 +1,63 @@
+# The README's two commands are `make demo` and `make test`. Everything else is for developers.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_ENV := DEBUG=true
+PG_URL ?= postgres://postgres@127.0.0.1:5432/ehe_register
+BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: demo test test-postgres lint format migrations-check worker beat bench install clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: install, migrate, load demo data once, and run the app on SQLite at http://127.0.0.1:8000
+demo: $(STAMP)
+	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo --if-empty
+	@echo "Open http://127.0.0.1:8000 and sign in with one of the accounts above."
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## test: install and run the whole test suite on SQLite with eager Celery
+test: $(STAMP)
+	scripts/ensure-chromium
+	$(DEV_ENV) $(BIN)/pytest
+
+## test-postgres: the whole suite on PostgreSQL with a real Redis broker (the broker test starts its own worker)
+test-postgres: $(STAMP)
+	$(DEV_ENV) DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(BROKER_URL) $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: $(STAMP)
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+worker: $(STAMP)
+	$(BIN)/celery -A ehe_register worker --loglevel=info
+
+beat: $(STAMP)
+	$(BIN)/celery -A ehe_register beat --loglevel=info
+
+## bench: every benchmark under bench/ against PostgreSQL (see docs/benchmarks.md)
+bench: $(STAMP)
+	@for script in bench/*.py; do \
+		[ -e "$$script" ] || { echo "No benchmarks yet"; break; }; \
+		echo "== $$script"; $(DEV_ENV) DATABASE_URL=$(PG_URL) $(BIN)/python "$$script" || exit 1; \
+	done
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache db.sqlite3

@@ -1,0 +1,1 @@
+"""Realistic, deterministic demo data for one local authority (``manage.py seed_demo``)."""
