@@ -162,10 +162,9 @@ def child_search(
     if date_of_birth:
         children = children.filter(date_of_birth=date_of_birth)
     if postcode:
-        compact = postcode.replace(" ", "").upper()
-        children = children.filter(
-            Q(addresses__postcode__iexact=postcode.strip()) | Q(addresses__postcode__iexact=compact)
-        )
+        from registry.services.children import normalise_postcode
+
+        children = children.filter(addresses__postcode=normalise_postcode(postcode))
     if school_urn:
         children = children.filter(notifications__school__urn=school_urn)
     children = _filter_by_episode(children, episode_type, status, officer_id)

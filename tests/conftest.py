@@ -34,3 +34,9 @@ def cme_officer(user_with_role):
 @pytest.fixture
 def administrator(user_with_role):
     return user_with_role(Role.ADMINISTRATOR, username="administrator")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """A fast hasher for tests: PBKDF2's deliberate slowness would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,12 +8,9 @@ CREATE = """
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX IF NOT EXISTS registry_child_search_name_trgm
     ON registry_child USING gin (search_name gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS registry_address_postcode_upper
-    ON registry_address (upper(postcode));
 """
 DROP = """
 DROP INDEX IF EXISTS registry_child_search_name_trgm;
-DROP INDEX IF EXISTS registry_address_postcode_upper;
 """
 
 

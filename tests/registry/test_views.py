@@ -1,0 +1,223 @@
+"""The officer interface: search, the child's record, its history, and the casework journeys."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry.models import Action, ChildAccessLog, Contact, EpisodeStatusChange
+from registry.services.episodes import EpisodeErrors
+from tests.factories import (
+    ActionFactory,
+    AddressFactory,
+    ChildFactory,
+    ChildFlagFactory,
+    CMEEpisodeFactory,
+    ContactFactory,
+    EHEEpisodeFactory,
+    NotificationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _search(client, **params):
+    response = client.get(reverse("registry:child-list"), params)
+    assert response.status_code == 200
+    return [child.pk for child in response.context["children"]]
+
+
+def test_search_by_part_of_a_name_ignores_case_and_accents(client, administrator):
+    zoe = ChildFactory(legal_forenames="Zoë", legal_surname="Ashworth-Brown")
+    ChildFactory(legal_forenames="Adam", legal_surname="Zed")
+    client.force_login(administrator)
+
+    assert _search(client, text="zoe ASHW") == [zoe.pk]
+    assert _search(client, text="brown") == [zoe.pk]
+
+
+def test_search_by_upn_date_of_birth_and_postcode(client, administrator):
+    child = ChildFactory(upn="H801200001001", date_of_birth=date(2011, 5, 6))
+    AddressFactory(child=child, postcode="BN11 2AB")
+    ChildFactory(date_of_birth=date(2011, 5, 7))
+    client.force_login(administrator)
+
+    assert _search(client, upn="h801200001001") == [child.pk]
+    assert _search(client, date_of_birth_0="6", date_of_birth_1="5", date_of_birth_2="2011") == [child.pk]
+    assert _search(client, postcode="bn112ab") == [child.pk]
+
+
+def test_search_filters_by_episode_status_and_flag(client, administrator):
+    in_ehe = EHEEpisodeFactory(status="suitable").child
+    in_cme = CMEEpisodeFactory().child
+    ChildFlagFactory(child=in_cme, flag_type="cp_plan", valid_from=date(2020, 1, 1))
+    client.force_login(administrator)
+
+    assert _search(client, episode_type="ehe") == [in_ehe.pk]
+    assert _search(client, status="suitable") == [in_ehe.pk]
+    assert _search(client, flag="cp_plan") == [in_cme.pk]
+
+
+def test_search_results_are_sorted_and_paginated(client, administrator):
+    for surname in ["Carter", "Abbott", "Baker"] + [f"Young{n:02d}" for n in range(25)]:
+        ChildFactory(legal_surname=surname)
+    client.force_login(administrator)
+
+    first_page = client.get(reverse("registry:child-list"), {"text": "", "sort": "name", "upn": ""})
+    second_page = client.get(reverse("registry:child-list"), {"text": "", "sort": "-name", "page": "2"})
+
+    names = [c.legal_surname for c in first_page.context["children"]]
+    assert names[:3] == ["Abbott", "Baker", "Carter"]
+    assert len(names) == 25
+    assert [c.legal_surname for c in second_page.context["children"]] == ["Carter", "Baker", "Abbott"]
+    assert first_page.context["paginator"].num_pages == 2
+    assert b'aria-sort="ascending"' in first_page.content
+
+
+def test_the_record_shows_each_section_and_logs_the_viewing(client, ehe_officer):
+    episode = EHEEpisodeFactory()
+    child = episode.child
+    AddressFactory(child=child, line_1="12 Sea Lane")
+    ContactFactory(child=child, with_whom="Grandmother")
+    NotificationFactory(child=child)
+    client.force_login(ehe_officer)
+
+    response = client.get(reverse("registry:child-detail", args=[child.pk]))
+
+    content = response.content.decode()
+    for expected in ["Identity", "12 Sea Lane", "Parents and carers", "Flags", "Episodes", "Timeline",
+                     "Phone with Grandmother", "Deletion return from"]:
+        assert expected in content
+    assert ChildAccessLog.objects.filter(child=child, user=ehe_officer, purpose="casework").count() == 1
+
+
+def test_sensitive_flags_are_hidden_until_asked_for_and_the_asking_is_logged(client, ehe_officer):
+    child = EHEEpisodeFactory().child
+    ChildFlagFactory(child=child, flag_type="cp_plan")
+    client.force_login(ehe_officer)
+
+    hidden = client.get(reverse("registry:child-detail", args=[child.pk]))
+    shown = client.get(reverse("registry:child-detail", args=[child.pk]) + "?show=sensitive")
+
+    assert b"Child protection plan" not in hidden.content
+    assert b"Child protection plan" in shown.content
+    assert ChildAccessLog.objects.filter(child=child, purpose="sensitive_fields").count() == 1
+
+
+def _record_queries(client, child):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("registry:child-detail", args=[child.pk])).status_code == 200
+    return len(queries)
+
+
+def test_the_records_query_count_does_not_grow_with_the_length_of_its_history(client, administrator):
+    short = EHEEpisodeFactory().child
+    ContactFactory(child=short)
+    ActionFactory(child=short)
+    long = EHEEpisodeFactory().child
+    for _ in range(30):
+        ContactFactory(child=long)
+        ActionFactory(child=long)
+        NotificationFactory(child=long)
+    client.force_login(administrator)
+    _record_queries(client, short)  # warm the session and content-type caches
+
+    assert _record_queries(client, long) == _record_queries(client, short)
+
+
+def test_the_history_page_shows_an_identity_correction_with_old_and_new_values(client, ehe_officer):
+    child = EHEEpisodeFactory().child
+    client.force_login(ehe_officer)
+    client.post(reverse("registry:child-identity", args=[child.pk]), {
+        "legal_forenames": child.legal_forenames, "legal_surname": "Corrected",
+        "date_of_birth_0": str(child.date_of_birth.day), "date_of_birth_1": str(child.date_of_birth.month),
+        "date_of_birth_2": str(child.date_of_birth.year), "sex": child.sex, "why": "Passport seen"})
+
+    response = client.get(reverse("registry:child-history", args=[child.pk]))
+
+    content = response.content.decode()
+    assert "Corrected" in content
+    assert child.legal_surname in content
+    assert "Passport seen" in content
+
+
+def test_logging_a_contact_saves_it_with_history_and_redirects_with_a_message(client, ehe_officer):
+    episode = EHEEpisodeFactory()
+    client.force_login(ehe_officer)
+
+    response = client.post(reverse("registry:contact-create", args=[episode.child_id]), {
+        "contact_date_0": "3", "contact_date_1": "10", "contact_date_2": "2025", "method": "home_visit",
+        "with_whom": "Both parents", "summary": "Saw samples of work", "outcome": "evidence",
+        "episode": f"ehe:{episode.pk}"}, follow=True)
+
+    contact = Contact.objects.get(child=episode.child)
+    assert contact.ehe_episode == episode
+    assert contact.history.get().history_user == ehe_officer
+    assert b"Contact logged" in response.content
+
+
+def test_an_invalid_form_shows_the_govuk_error_summary_linked_to_the_field(client, ehe_officer):
+    child = EHEEpisodeFactory().child
+    client.force_login(ehe_officer)
+
+    response = client.post(reverse("registry:contact-create", args=[child.pk]), {"method": "phone"})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in content
+    assert 'href="#id_contact_date_0"' in content
+    assert 'href="#id_outcome_1"' in content
+    assert not Contact.objects.exists()
+
+
+def test_a_status_change_that_breaks_a_rule_shows_the_rule_on_the_form(client, cme_officer):
+    episode = CMEEpisodeFactory(start_date=date(2025, 9, 1))
+    client.force_login(cme_officer)
+
+    response = client.post(reverse("registry:cme-episode-status", args=[episode.pk]), {
+        "status": "located_other_la", "effective_date_0": "1", "effective_date_1": "10",
+        "effective_date_2": "2025", "reason": "Moved to Leeds"})
+
+    assert EpisodeErrors.OTHER_LA_NOT_CONFIRMED in response.content.decode()
+    assert not EpisodeStatusChange.objects.filter(cme_episode=episode).exists()
+
+
+def test_finishing_an_action_from_the_record(client, ehe_officer):
+    action = ActionFactory(child=EHEEpisodeFactory().child, owner=ehe_officer)
+    client.force_login(ehe_officer)
+
+    client.post(reverse("registry:action-complete", args=[action.pk]), {"outcome": "done", "note": "Visited"})
+
+    assert Action.objects.get(pk=action.pk).status == "done"
+
+
+def test_merging_and_undoing_from_the_record(client, administrator):
+    kept = ChildFactory(date_of_birth=date(2012, 1, 2))
+    duplicate = ChildFactory(date_of_birth=date(2012, 1, 2))
+    ContactFactory(child=duplicate)
+    client.force_login(administrator)
+
+    client.post(reverse("registry:child-merge", args=[kept.pk]), {"other": str(duplicate.pk), "why": "Same UPN"})
+    merge = kept.merges_kept.get()
+    page = client.get(reverse("registry:child-detail", args=[kept.pk]))
+    client.post(reverse("registry:child-merge-undo", args=[merge.pk]), {"why": "Different children"})
+
+    assert reverse("registry:child-merge-undo", args=[merge.pk]).encode() in page.content
+    merge.refresh_from_db()
+    assert merge.is_undone
+    assert Contact.objects.get().child_id == duplicate.pk
+
+
+def test_an_officer_home_page_lists_caseload_overdue_actions_and_triage(client, ehe_officer):
+    episode = EHEEpisodeFactory(assigned_officer=ehe_officer)
+    ActionFactory(child=episode.child, owner=ehe_officer, due_date=date(2020, 1, 1), description="Chase reply")
+    NotificationFactory(legal_surname="Waitingforyou")
+    client.force_login(ehe_officer)
+
+    content = client.get(reverse("registry:home")).content.decode()
+
+    assert episode.child.full_name in content
+    assert "Chase reply" in content
+    assert "Waitingforyou" in content

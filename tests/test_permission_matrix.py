@@ -1,0 +1,158 @@
+"""Every role against every page and action: allowed or denied, through the access gates.
+
+Denied means 404 for anything about a child or a notification (nothing leaked, not even that the
+record exists), and a redirect to the admin sign-in for the Django admin.
+"""
+
+import pytest
+from django.urls import reverse
+
+from registry.models import ChildAccessLog, Contact, Role
+from tests.factories import (
+    ActionFactory,
+    CMEEpisodeFactory,
+    EHEEpisodeFactory,
+    NotificationFactory,
+    SchoolFactory,
+    SubmissionFactory,
+    UserFactory,
+)
+
+ROLES = [Role.SCHOOL_USER, Role.EHE_OFFICER, Role.CME_OFFICER, Role.INCLUSION_LEAD, Role.DCS, Role.ADMINISTRATOR]
+S, E, C, I, D, A = ROLES  # noqa: E741 - one letter per role keeps the matrix readable
+ALL = set(ROLES)
+OK, DENIED, REASON_FIRST, ADMIN_SIGN_IN = 200, 404, 302, 302
+
+
+@pytest.fixture
+def world(db):
+    own_school, other_school = SchoolFactory(), SchoolFactory()
+    ehe = EHEEpisodeFactory()
+    cme = CMEEpisodeFactory()
+    own = NotificationFactory(submission=SubmissionFactory(school=own_school), child=ehe.child)
+    other = NotificationFactory(submission=SubmissionFactory(school=other_school), child=cme.child, ground="i")
+    users = {role: UserFactory(role=role, username=f"matrix-{role}", is_staff=role == A, is_superuser=role == A)
+             for role in ROLES}
+    users[S].schools.add(own_school)
+    action = ActionFactory(child=ehe.child, owner=users[E])
+    return {"ehe": ehe, "cme": cme, "own": own, "other": other, "users": users, "action": action}
+
+
+def _url(world, name):
+    ehe, cme = world["ehe"], world["cme"]
+    child_pages = {"registry:child-detail", "registry:child-history", "registry:child-access-log",
+                   "registry:child-access-reason", "registry:contact-create", "registry:action-create",
+                   "registry:decision-create", "registry:child-identity", "registry:child-merge",
+                   "registry:ehe-episode-create", "registry:cme-episode-create"}
+    if name == "registry:child-detail (CME child)":
+        return reverse("registry:child-detail", args=[cme.child_id])
+    if name in child_pages:
+        return reverse(name, args=[ehe.child_id])
+    if name.startswith("registry:ehe-episode"):
+        return reverse(name, args=[ehe.pk])
+    if name.startswith(("registry:cme-episode", "registry:cme-enquiry", "registry:referral")):
+        return reverse(name, args=[cme.pk])
+    if name == "registry:action-complete":
+        return reverse(name, args=[world["action"].pk])
+    if name == "notification (own school)":
+        return reverse("schools_feed:notification-detail", args=[world["own"].pk])
+    if name == "notification (other school)":
+        return reverse("schools_feed:notification-detail", args=[world["other"].pk])
+    if name == "admin":
+        return reverse("admin:index")
+    return reverse(name)
+
+
+def _expect(allowed: set, otherwise=DENIED, **special):
+    return {role: special.get(role, OK if role in allowed else otherwise) for role in ROLES}
+
+
+MATRIX = {
+    "registry:home": _expect(ALL),
+    "registry:child-list": _expect({E, C, I, A}),
+    "registry:child-detail": _expect({E, A}, **{I: REASON_FIRST}),
+    "registry:child-detail (CME child)": _expect({C, A}, **{I: REASON_FIRST}),
+    "registry:child-history": _expect({E, A}, **{I: REASON_FIRST}),
+    "registry:child-access-log": _expect({A}),
+    "registry:child-access-reason": _expect({E, I, A}),
+    "registry:contact-create": _expect({E, A}),
+    "registry:action-create": _expect({E, A}),
+    "registry:decision-create": _expect({E, A}),
+    "registry:child-identity": _expect({E, A}),
+    "registry:child-merge": _expect({E, A}),
+    "registry:ehe-episode-create": _expect({E, A}),
+    "registry:cme-episode-create": _expect({E, A}),
+    "registry:ehe-episode-status": _expect({E, A}),
+    "registry:ehe-episode-assign": _expect({E, A}),
+    "registry:ehe-episode-edit": _expect({E, A}),
+    "registry:cme-episode-status": _expect({C, A}),
+    "registry:cme-episode-assign": _expect({C, A}),
+    "registry:cme-enquiry-create": _expect({C, A}),
+    "registry:referral-create": _expect({C, A}),
+    "registry:action-complete": _expect({E, A}),
+    "schools_feed:notification-list": _expect({S, E, C, I, A}),
+    "notification (own school)": _expect({S, E, C, I, A}),
+    "notification (other school)": _expect({E, C, I, A}),
+    "admin": _expect({A}, otherwise=ADMIN_SIGN_IN),
+}
+CASES = [(page, role, status) for page, row in MATRIX.items() for role, status in row.items()]
+
+
+@pytest.mark.parametrize(("page", "role", "expected"), CASES, ids=[f"{p}-{r}" for p, r, _ in CASES])
+def test_each_role_gets_what_the_matrix_says_for_each_page(client, world, page, role, expected):
+    client.force_login(world["users"][role])
+
+    response = client.get(_url(world, page))
+
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("role", [S, C, I, D])
+def test_roles_that_cannot_change_a_file_cannot_post_to_it_and_nothing_is_written(client, world, role):
+    client.force_login(world["users"][role])
+    before = Contact.objects.count()
+
+    response = client.post(_url(world, "registry:contact-create"), {
+        "contact_date_0": "1", "contact_date_1": "10", "contact_date_2": "2025", "method": "phone",
+        "with_whom": "Mum", "summary": "Called", "outcome": "spoke"})
+
+    assert response.status_code == DENIED
+    assert Contact.objects.count() == before
+
+
+def test_a_school_user_asking_for_another_schools_child_by_id_learns_nothing(client, world):
+    client.force_login(world["users"][S])
+    other_child = world["cme"].child
+
+    responses = [client.get(reverse("registry:child-detail", args=[other_child.pk])),
+                 client.get(reverse("schools_feed:notification-detail", args=[world["other"].pk]))]
+
+    for response in responses:
+        assert response.status_code == DENIED
+        assert other_child.legal_surname.encode() not in response.content
+    listing = client.get(reverse("schools_feed:notification-list"))
+    assert world["other"].legal_surname.encode() not in listing.content
+    assert world["own"].legal_surname.encode() in listing.content
+
+
+def test_the_dcs_home_page_shows_counts_and_never_a_childs_name(client, world):
+    client.force_login(world["users"][D])
+
+    response = client.get(reverse("registry:home"))
+
+    assert response.status_code == OK
+    for child in (world["ehe"].child, world["cme"].child):
+        assert child.legal_surname.encode() not in response.content
+
+
+def test_an_inclusion_lead_opens_a_record_after_giving_a_reason_and_the_reason_is_logged(client, world):
+    client.force_login(world["users"][I])
+    child = world["ehe"].child
+
+    client.post(reverse("registry:child-access-reason", args=[child.pk]),
+                {"purpose": "offrolling_review", "reason": "Reviewing the school's exits"})
+    response = client.get(reverse("registry:child-detail", args=[child.pk]))
+
+    assert response.status_code == OK
+    entry = ChildAccessLog.objects.get(child=child, user=world["users"][I])
+    assert (entry.purpose, entry.reason) == ("offrolling_review", "Reviewing the school's exits")
