@@ -23,7 +23,10 @@ class RegisterUserAdmin(UserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     filter_horizontal = ("schools", "groups", "user_permissions")
-    fieldsets = (*UserAdmin.fieldsets, ("Role in the register", {"fields": ("role", "team", "schools")}))
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Role in the register", {"fields": ("role", "team", "schools")}),
+    )
 
 
 class GatedAdmin(SimpleHistoryAdmin):
@@ -90,8 +93,10 @@ class ChildAccessLogAdmin(admin.ModelAdmin):
     list_filter = ("purpose",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(
-            child__in=selectors.child_queryset_for_user(user=request.user)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(child__in=selectors.child_queryset_for_user(user=request.user))
         )
 
     def has_add_permission(self, request):

@@ -5,13 +5,26 @@ from django.urls import reverse
 from registry.models import Role
 
 NAVIGATION = {
-    Role.EHE_OFFICER: [("registry:home", "Home"), ("registry:child-list", "Register search"),
-                       ("schools_feed:notification-list", "Notifications")],
-    Role.CME_OFFICER: [("registry:home", "Home"), ("registry:child-list", "Register search"),
-                       ("schools_feed:notification-list", "Notifications")],
-    Role.ADMINISTRATOR: [("registry:home", "Home"), ("registry:child-list", "Register search"),
-                         ("schools_feed:notification-list", "Notifications"), ("admin:index", "Administration")],
-    Role.INCLUSION_LEAD: [("registry:home", "Home"), ("schools_feed:notification-list", "Notifications")],
+    Role.EHE_OFFICER: [
+        ("registry:home", "Home"),
+        ("registry:child-list", "Register search"),
+        ("schools_feed:notification-list", "Notifications"),
+    ],
+    Role.CME_OFFICER: [
+        ("registry:home", "Home"),
+        ("registry:child-list", "Register search"),
+        ("schools_feed:notification-list", "Notifications"),
+    ],
+    Role.ADMINISTRATOR: [
+        ("registry:home", "Home"),
+        ("registry:child-list", "Register search"),
+        ("schools_feed:notification-list", "Notifications"),
+        ("admin:index", "Administration"),
+    ],
+    Role.INCLUSION_LEAD: [
+        ("registry:home", "Home"),
+        ("schools_feed:notification-list", "Notifications"),
+    ],
     Role.SCHOOL_USER: [("registry:home", "Your submissions")],
     Role.DCS: [("registry:home", "Overview")],
 }

@@ -1,11 +1,11 @@
 """Forms validate input only; the services decide and write. They render as GOV.UK components
 through crispy-forms-gds (template pack "gds")."""
 
+from crispy_forms_gds.fields import DateInputField
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 
-from crispy_forms_gds.fields import DateInputField
 from registry.models import (
     AccessPurpose,
     CMEReason,
@@ -42,18 +42,27 @@ def date_field(label: str, *, required: bool = True, hint: str = "For example, 2
 
 # Register search -----------------------------------------------------------------------------
 
-NC_YEAR_CHOICES = [("", "Any")] + [("R", "Reception")] + [(str(n), f"Year {n}") for n in range(1, 12)]
-SORT_FIELDS = {"name": ("legal_surname", "legal_forenames"), "dob": ("date_of_birth",), "upn": ("upn",)}
+NC_YEAR_CHOICES = (
+    [("", "Any")] + [("R", "Reception")] + [(str(n), f"Year {n}") for n in range(1, 12)]
+)
+SORT_FIELDS = {
+    "name": ("legal_surname", "legal_forenames"),
+    "dob": ("date_of_birth",),
+    "upn": ("upn",),
+}
 
 
 class ChildSearchForm(forms.Form):
-    text = forms.CharField(label="Name", required=False, help_text="Part of a first name or surname")
+    text = forms.CharField(
+        label="Name", required=False, help_text="Part of a first name or surname"
+    )
     upn = forms.CharField(label="UPN", required=False)
     date_of_birth = date_field("Date of birth", required=False)
     postcode = forms.CharField(required=False)
     school_urn = forms.CharField(label="School URN", required=False)
     episode_type = forms.ChoiceField(
-        label="Episode", required=False,
+        label="Episode",
+        required=False,
         choices=[("", "Any"), ("ehe", "EHE"), ("cme", "CME")],
     )
     status = forms.ChoiceField(
@@ -86,8 +95,10 @@ class AccessReasonForm(forms.Form):
         label="Why do you need to open this child's record?",
     )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=300,
-        label="Give details", help_text="For example, the school and the alert you are reviewing",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=300,
+        label="Give details",
+        help_text="For example, the school and the alert you are reviewing",
     )
 
 
@@ -118,7 +129,9 @@ class ContactForm(EpisodeChoiceMixin, forms.Form):
     with_whom = forms.CharField(label="With whom", max_length=200)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
     outcome = forms.ChoiceField(choices=ContactOutcome.choices, widget=forms.RadioSelect)
-    follow_up = forms.CharField(label="Follow-up needed", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    follow_up = forms.CharField(
+        label="Follow-up needed", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     follow_up_date = date_field("Follow up by", required=False)
     episode = forms.ChoiceField(label="Which episode is this about?", required=False)
 
@@ -139,7 +152,8 @@ class ActionForm(EpisodeChoiceMixin, forms.Form):
 class ActionCompleteForm(forms.Form):
     outcome = forms.ChoiceField(
         choices=[("done", "Done"), ("cancelled", "Cancelled: no longer needed")],
-        widget=forms.RadioSelect, label="What happened?",
+        widget=forms.RadioSelect,
+        label="What happened?",
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -147,7 +161,9 @@ class ActionCompleteForm(forms.Form):
 class DecisionForm(EpisodeChoiceMixin, forms.Form):
     decision_type = forms.ChoiceField(choices=DecisionType.choices, label="Type of decision")
     decision = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Reason for the decision")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="Reason for the decision"
+    )
     decided_on = date_field("Date of the decision")
     episode = forms.ChoiceField(label="Which episode is this about?", required=False)
 
@@ -165,7 +181,8 @@ class IdentityForm(forms.Form):
     uln = forms.CharField(label="ULN", max_length=10, required=False)
     nhs_number = forms.CharField(label="NHS number", max_length=12, required=False)
     why = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="Why are you correcting the identity?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why are you correcting the identity?",
         help_text="For example, birth certificate seen on the home visit",
     )
 
@@ -173,7 +190,9 @@ class IdentityForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(widget=forms.RadioSelect, label="New status")
     effective_date = date_field("Date the status changed")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Reason for the change")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="Reason for the change"
+    )
 
     def __init__(self, *args, current_status: str, choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,25 +201,32 @@ class StatusForm(forms.Form):
 
 class CMEStatusForm(StatusForm):
     other_la_name = forms.CharField(
-        label="Other local authority", required=False,
+        label="Other local authority",
+        required=False,
         help_text="Needed when the child is located in another LA",
     )
     other_la_confirmed_on = date_field(
-        "Date the other LA confirmed it knows the child", required=False,
+        "Date the other LA confirmed it knows the child",
+        required=False,
         hint="Needed when the child is located in another LA",
     )
     abroad_evidence = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False,
-        label="Evidence the child is abroad", help_text="Needed for 'confirmed abroad'",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Evidence the child is abroad",
+        help_text="Needed for 'confirmed abroad'",
     )
     located_school_urn = forms.CharField(
-        label="URN of the school the child is on roll at", required=False,
+        label="URN of the school the child is on roll at",
+        required=False,
         help_text="For 'located: on a school roll'",
     )
 
 
 class AssignOfficerForm(forms.Form):
-    officer = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody")
+    officer = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Nobody"
+    )
 
     def __init__(self, *args, role: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,11 +245,17 @@ class EHEEpisodeEditForm(forms.Form):
     )
     educator = forms.ChoiceField(choices=Educator.choices, label="Who educates the child")
     estimated_hours_from_parents = forms.DecimalField(
-        required=False, min_value=0, max_value=99, decimal_places=1,
+        required=False,
+        min_value=0,
+        max_value=99,
+        decimal_places=1,
         label="Estimated hours a week of education from parents",
     )
     estimated_hours_from_others = forms.DecimalField(
-        required=False, min_value=0, max_value=99, decimal_places=1,
+        required=False,
+        min_value=0,
+        max_value=99,
+        decimal_places=1,
         label="Estimated hours a week of education from others",
     )
     next_review_due = date_field("Next review due", required=False)
@@ -244,7 +276,9 @@ class CMEEpisodeOpenForm(forms.Form):
     primary_reason = forms.ChoiceField(choices=CMEReason.choices, label="Primary reason")
     last_seen_date = date_field("Date last seen", required=False)
     missing_since = date_field("Missing education since", required=False)
-    safeguarding_concerns = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    safeguarding_concerns = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class EnquiryForm(forms.Form):
@@ -261,12 +295,17 @@ class ReferralForm(forms.Form):
 
 class MergeForm(forms.Form):
     other = forms.ChoiceField(widget=forms.RadioSelect, label="Which record is the same child?")
-    why = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why are these the same child?")
+    why = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Why are these the same child?"
+    )
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["other"].choices = [
-            (str(c.pk), f"{c.full_name}, born {c.date_of_birth:%d %B %Y}, UPN {c.upn or 'not known'}")
+            (
+                str(c.pk),
+                f"{c.full_name}, born {c.date_of_birth:%d %B %Y}, UPN {c.upn or 'not known'}",
+            )
             for c in candidates[:20]
         ]
 

@@ -101,7 +101,9 @@ def nhs_number_errors(value: str) -> list[str]:
     number = normalise_nhs_number(value)
     if not re.fullmatch(r"\d{10}", number):
         return [NHS_NUMBER_WRONG_FORMAT]
-    total = sum(weight * int(digit) for weight, digit in zip(range(10, 1, -1), number[:9], strict=True))
+    total = sum(
+        weight * int(digit) for weight, digit in zip(range(10, 1, -1), number[:9], strict=True)
+    )
     check = 11 - total % 11
     check = 0 if check == 11 else check
     return [] if check != 10 and check == int(number[9]) else [NHS_NUMBER_CHECK_DIGIT]

@@ -36,7 +36,9 @@ def date_of_birth_range_for_nc_year(nc_year: str, on: date) -> tuple[date, date]
 
 
 def is_compulsory_school_age(date_of_birth: date, on: date) -> bool:
-    return compulsory_school_age_start(date_of_birth) <= on <= compulsory_school_age_end(date_of_birth)
+    return (
+        compulsory_school_age_start(date_of_birth) <= on <= compulsory_school_age_end(date_of_birth)
+    )
 
 
 def compulsory_school_age_start(date_of_birth: date) -> date:

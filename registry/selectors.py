@@ -19,8 +19,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from registry.models import (
     Action,
-    ChildAccessLog,
     Child,
+    ChildAccessLog,
     ChildFlag,
     CMEEpisode,
     Contact,
@@ -146,13 +146,23 @@ def _notifications():
 
 
 def child_search(
-    *, user: User, text: str = "", upn: str = "", date_of_birth: date | None = None,
-    postcode: str = "", school_urn: str = "", episode_type: str = "", status: str = "",
-    officer_id: int | None = None, nc_year: str = "", flag: str = "", on: date,
+    *,
+    user: User,
+    text: str = "",
+    upn: str = "",
+    date_of_birth: date | None = None,
+    postcode: str = "",
+    school_urn: str = "",
+    episode_type: str = "",
+    status: str = "",
+    officer_id: int | None = None,
+    nc_year: str = "",
+    flag: str = "",
+    on: date,
 ) -> QuerySet[Child]:
     """Register search over the user's gate. Name text is partial, case- and accent-insensitive."""
-    from registry.services.children import normalise_search_text
     from registry.school_age import date_of_birth_range_for_nc_year
+    from registry.services.children import normalise_search_text
 
     children = child_queryset_for_user(user=user)
     for word in normalise_search_text(text).split():
@@ -223,12 +233,12 @@ def register_overview(*, on: date) -> dict:
     year_start = date(academic_year_start(on), 9, 1)
     return {
         "on": on,
-        "ehe_now": EHEEpisode.objects.filter(start_date__lte=on).filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=on)
-        ).count(),
-        "cme_now": CMEEpisode.objects.filter(start_date__lte=on).filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=on)
-        ).count(),
+        "ehe_now": EHEEpisode.objects.filter(start_date__lte=on)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+        .count(),
+        "cme_now": CMEEpisode.objects.filter(start_date__lte=on)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+        .count(),
         "ehe_starts": EHEEpisode.objects.filter(start_date__range=(year_start, on)).count(),
         "cme_starts": CMEEpisode.objects.filter(start_date__range=(year_start, on)).count(),
         "year_start": year_start,
@@ -277,7 +287,9 @@ def child_field_history(*, child: Child) -> list[FieldChange]:
 
 def _changes_for(label: str, model, ids) -> list[FieldChange]:
     rows = list(
-        model.history.filter(id__in=ids).select_related("history_user").order_by("id", "history_date")
+        model.history.filter(id__in=ids)
+        .select_related("history_user")
+        .order_by("id", "history_date")
     )
     changes = []
     previous_by_id: dict = {}
@@ -285,13 +297,30 @@ def _changes_for(label: str, model, ids) -> list[FieldChange]:
         who = str(row.history_user or "system")
         previous = previous_by_id.get(row.id)
         if previous is None:
-            changes.append(FieldChange(row.history_date, who, label, "record", "", "created",
-                                       row.history_change_reason or ""))
+            changes.append(
+                FieldChange(
+                    row.history_date,
+                    who,
+                    label,
+                    "record",
+                    "",
+                    "created",
+                    row.history_change_reason or "",
+                )
+            )
         else:
             for change in row.diff_against(previous).changes:
-                changes.append(FieldChange(row.history_date, who, label, _verbose(model, change.field),
-                                           str(change.old), str(change.new),
-                                           row.history_change_reason or ""))
+                changes.append(
+                    FieldChange(
+                        row.history_date,
+                        who,
+                        label,
+                        _verbose(model, change.field),
+                        str(change.old),
+                        str(change.new),
+                        row.history_change_reason or "",
+                    )
+                )
         previous_by_id[row.id] = row
     return changes
 
@@ -308,6 +337,9 @@ def merge_candidates(*, user: User, child: Child) -> QuerySet[Child]:
     same = Q(date_of_birth=child.date_of_birth)
     if child.upn:
         same |= Q(upn=child.upn)
-    return child_queryset_for_user(user=user).filter(same).exclude(pk=child.pk).order_by(
-        "legal_surname", "legal_forenames"
+    return (
+        child_queryset_for_user(user=user)
+        .filter(same)
+        .exclude(pk=child.pk)
+        .order_by("legal_surname", "legal_forenames")
     )

@@ -26,30 +26,65 @@ def _status_label(change) -> str:
 def child_timeline(child) -> list[TimelineEntry]:
     episodes = {e.pk: e for e in [*child.ehe_episodes.all(), *child.cme_episodes.all()]}
     entries = [
-        TimelineEntry(n.received_at.date(), "notification", f"{n.get_kind_display()} from {n.school.name}",
-                      n.ground_label, "")
+        TimelineEntry(
+            n.received_at.date(),
+            "notification",
+            f"{n.get_kind_display()} from {n.school.name}",
+            n.ground_label,
+            "",
+        )
         for n in child.notifications.all()
     ]
     for change in child.status_changes.all():
         change.ehe_episode = episodes.get(change.ehe_episode_id)
         change.cme_episode = episodes.get(change.cme_episode_id)
-        entries.append(TimelineEntry(change.effective_date, "status", _status_label(change), change.reason,
-                                     str(change.changed_by or "")))
+        entries.append(
+            TimelineEntry(
+                change.effective_date,
+                "status",
+                _status_label(change),
+                change.reason,
+                str(change.changed_by or ""),
+            )
+        )
     entries += [
-        TimelineEntry(c.contact_date, "contact", f"{c.get_method_display()} with {c.with_whom}",
-                      f"{c.get_outcome_display()}. {c.summary}", str(c.recorded_by))
+        TimelineEntry(
+            c.contact_date,
+            "contact",
+            f"{c.get_method_display()} with {c.with_whom}",
+            f"{c.get_outcome_display()}. {c.summary}",
+            str(c.recorded_by),
+        )
         for c in child.contacts.all()
     ]
     entries += [
-        TimelineEntry(d.decided_on, "decision", d.get_decision_type_display(),
-                      f"{d.decision} Reason: {d.reason}", str(d.decided_by))
+        TimelineEntry(
+            d.decided_on,
+            "decision",
+            d.get_decision_type_display(),
+            f"{d.decision} Reason: {d.reason}",
+            str(d.decided_by),
+        )
         for d in child.decisions.all()
     ]
     for action in child.actions.all():
-        entries.append(TimelineEntry(action.created_at.date(), "action", f"Action set: {action.description}",
-                                     f"Due {action.due_date:%d %B %Y}", str(action.owner)))
+        entries.append(
+            TimelineEntry(
+                action.created_at.date(),
+                "action",
+                f"Action set: {action.description}",
+                f"Due {action.due_date:%d %B %Y}",
+                str(action.owner),
+            )
+        )
         if action.completed_on:
-            entries.append(TimelineEntry(action.completed_on, "action",
-                                         f"Action {action.get_status_display().lower()}: {action.description}",
-                                         action.completion_note, str(action.owner)))
+            entries.append(
+                TimelineEntry(
+                    action.completed_on,
+                    "action",
+                    f"Action {action.get_status_display().lower()}: {action.description}",
+                    action.completion_note,
+                    str(action.owner),
+                )
+            )
     return sorted(entries, key=lambda entry: entry.on, reverse=True)

@@ -56,14 +56,16 @@ GROUNDS = {LegalBasis.REGS_2024: GROUNDS_2024, LegalBasis.REGS_2006: GROUNDS_200
 
 # What each ground means for routing, whichever the legal basis.
 HOME_EDUCATION_GROUNDS = {(LegalBasis.REGS_2024, "f"), (LegalBasis.REGS_2006, "d")}
-CME_RISK_GROUNDS = {
-    (LegalBasis.REGS_2024, letter) for letter in ("g", "h", "i", "n")
-} | {(LegalBasis.REGS_2006, letter) for letter in ("e", "f", "h", "l")}
+CME_RISK_GROUNDS = {(LegalBasis.REGS_2024, letter) for letter in ("g", "h", "i", "n")} | {
+    (LegalBasis.REGS_2006, letter) for letter in ("e", "f", "h", "l")
+}
 PERMANENT_EXCLUSION_GROUNDS = {(LegalBasis.REGS_2024, "o"), (LegalBasis.REGS_2006, "m")}
 
 
 def legal_basis_on(deletion_date: date) -> str:
-    return LegalBasis.REGS_2024 if deletion_date >= REGULATIONS_2024_IN_FORCE else LegalBasis.REGS_2006
+    return (
+        LegalBasis.REGS_2024 if deletion_date >= REGULATIONS_2024_IN_FORCE else LegalBasis.REGS_2006
+    )
 
 
 def ground_label(legal_basis: str, letter: str) -> str:

@@ -116,7 +116,9 @@ class Submission(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} from {self.school} at {self.received_at:%d %b %Y %H:%M}"
+        return (
+            f"{self.get_channel_display()} from {self.school} at {self.received_at:%d %b %Y %H:%M}"
+        )
 
 
 class NotificationKind(models.TextChoices):
@@ -137,7 +139,9 @@ class Notification(models.Model):
     typed fields are the validated reading of it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="notifications")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="notifications"
+    )
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="notifications")
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     status = models.CharField(
@@ -176,7 +180,11 @@ class Notification(models.Model):
     notes = models.TextField(blank=True)
 
     child = models.ForeignKey(
-        "registry.Child", null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+        "registry.Child",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
     )
     match_score = models.DecimalField(max_digits=5, decimal_places=3, null=True, blank=True)
     match_explanation = models.TextField(blank=True)

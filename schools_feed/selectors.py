@@ -6,7 +6,9 @@ from registry.models import Role, User
 from schools_feed.models import Notification, School, Submission
 
 # Roles that triage notifications across every school.
-LA_WIDE_ROLES = frozenset({Role.ADMINISTRATOR, Role.EHE_OFFICER, Role.CME_OFFICER, Role.INCLUSION_LEAD})
+LA_WIDE_ROLES = frozenset(
+    {Role.ADMINISTRATOR, Role.EHE_OFFICER, Role.CME_OFFICER, Role.INCLUSION_LEAD}
+)
 
 
 def school_queryset_for_user(*, user: User) -> QuerySet[School]:
@@ -69,14 +71,18 @@ def deletions_by_school(*, user: User, on):
         return query
 
     year_start = date(academic_year_start(on), 9, 1)
-    in_year = Q(notifications__kind=NotificationKind.DELETION,
-                notifications__deletion_date__range=(year_start, on),
-                notifications__in=notification_queryset_for_user(user=user))
+    in_year = Q(
+        notifications__kind=NotificationKind.DELETION,
+        notifications__deletion_date__range=(year_start, on),
+        notifications__in=notification_queryset_for_user(user=user),
+    )
     return (
         school_queryset_for_user(user=user)
         .annotate(
             deletions=Count("notifications", filter=in_year),
-            to_home_education=Count("notifications", filter=in_year & grounds_q(HOME_EDUCATION_GROUNDS)),
+            to_home_education=Count(
+                "notifications", filter=in_year & grounds_q(HOME_EDUCATION_GROUNDS)
+            ),
             to_cme_risk=Count("notifications", filter=in_year & grounds_q(CME_RISK_GROUNDS)),
         )
         .filter(deletions__gt=0)

@@ -7,6 +7,8 @@ app_name = "schools_feed"
 urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="notification-list"),
     path(
-        "notifications/<uuid:notification_id>/", views.notification_detail, name="notification-detail"
+        "notifications/<uuid:notification_id>/",
+        views.notification_detail,
+        name="notification-detail",
     ),
 ]

@@ -11,7 +11,6 @@ from registry.selectors import child_queryset_for_user
 from schools_feed.models import NotificationKind, NotificationStatus
 from schools_feed.selectors import LA_WIDE_ROLES, notification_queryset_for_user
 
-
 NOTIFICATION_ROLES = LA_WIDE_ROLES | {Role.SCHOOL_USER}
 
 
@@ -37,8 +36,10 @@ class NotificationListView(LoginRequiredMixin, ListView):
         params = self.request.GET.copy()
         params.pop("page", None)
         context.update(
-            query_string=params.urlencode(), statuses=NotificationStatus.choices,
-            kinds=NotificationKind.choices, status=self.request.GET.get("status", ""),
+            query_string=params.urlencode(),
+            statuses=NotificationStatus.choices,
+            kinds=NotificationKind.choices,
+            status=self.request.GET.get("status", ""),
             kind=self.request.GET.get("kind", ""),
         )
         return context
@@ -47,12 +48,17 @@ class NotificationListView(LoginRequiredMixin, ListView):
 @login_required
 def notification_detail(request, notification_id):
     notification = get_object_or_404(
-        notification_queryset_for_user(user=request.user).select_related("school", "destination_school"),
+        notification_queryset_for_user(user=request.user).select_related(
+            "school", "destination_school"
+        ),
         pk=notification_id,
     )
     child_visible = bool(
         notification.child_id
         and child_queryset_for_user(user=request.user).filter(pk=notification.child_id).exists()
     )
-    return render(request, "schools_feed/notification_detail.html",
-                  {"notification": notification, "child_visible": child_visible})
+    return render(
+        request,
+        "schools_feed/notification_detail.html",
+        {"notification": notification, "child_visible": child_visible},
+    )

@@ -18,7 +18,14 @@ from tests.factories import (
     UserFactory,
 )
 
-ROLES = [Role.SCHOOL_USER, Role.EHE_OFFICER, Role.CME_OFFICER, Role.INCLUSION_LEAD, Role.DCS, Role.ADMINISTRATOR]
+ROLES = [
+    Role.SCHOOL_USER,
+    Role.EHE_OFFICER,
+    Role.CME_OFFICER,
+    Role.INCLUSION_LEAD,
+    Role.DCS,
+    Role.ADMINISTRATOR,
+]
 S, E, C, I, D, A = ROLES  # noqa: E741 - one letter per role keeps the matrix readable
 ALL = set(ROLES)
 OK, DENIED, REASON_FIRST, ADMIN_SIGN_IN = 200, 404, 302, 302
@@ -30,9 +37,15 @@ def world(db):
     ehe = EHEEpisodeFactory()
     cme = CMEEpisodeFactory()
     own = NotificationFactory(submission=SubmissionFactory(school=own_school), child=ehe.child)
-    other = NotificationFactory(submission=SubmissionFactory(school=other_school), child=cme.child, ground="i")
-    users = {role: UserFactory(role=role, username=f"matrix-{role}", is_staff=role == A, is_superuser=role == A)
-             for role in ROLES}
+    other = NotificationFactory(
+        submission=SubmissionFactory(school=other_school), child=cme.child, ground="i"
+    )
+    users = {
+        role: UserFactory(
+            role=role, username=f"matrix-{role}", is_staff=role == A, is_superuser=role == A
+        )
+        for role in ROLES
+    }
     users[S].schools.add(own_school)
     action = ActionFactory(child=ehe.child, owner=users[E])
     return {"ehe": ehe, "cme": cme, "own": own, "other": other, "users": users, "action": action}
@@ -40,10 +53,19 @@ def world(db):
 
 def _url(world, name):
     ehe, cme = world["ehe"], world["cme"]
-    child_pages = {"registry:child-detail", "registry:child-history", "registry:child-access-log",
-                   "registry:child-access-reason", "registry:contact-create", "registry:action-create",
-                   "registry:decision-create", "registry:child-identity", "registry:child-merge",
-                   "registry:ehe-episode-create", "registry:cme-episode-create"}
+    child_pages = {
+        "registry:child-detail",
+        "registry:child-history",
+        "registry:child-access-log",
+        "registry:child-access-reason",
+        "registry:contact-create",
+        "registry:action-create",
+        "registry:decision-create",
+        "registry:child-identity",
+        "registry:child-merge",
+        "registry:ehe-episode-create",
+        "registry:cme-episode-create",
+    }
     if name == "registry:child-detail (CME child)":
         return reverse("registry:child-detail", args=[cme.child_id])
     if name in child_pages:
@@ -108,13 +130,24 @@ def test_each_role_gets_what_the_matrix_says_for_each_page(client, world, page, 
 
 
 @pytest.mark.parametrize("role", [S, C, I, D])
-def test_roles_that_cannot_change_a_file_cannot_post_to_it_and_nothing_is_written(client, world, role):
+def test_roles_that_cannot_change_a_file_cannot_post_to_it_and_nothing_is_written(
+    client, world, role
+):
     client.force_login(world["users"][role])
     before = Contact.objects.count()
 
-    response = client.post(_url(world, "registry:contact-create"), {
-        "contact_date_0": "1", "contact_date_1": "10", "contact_date_2": "2025", "method": "phone",
-        "with_whom": "Mum", "summary": "Called", "outcome": "spoke"})
+    response = client.post(
+        _url(world, "registry:contact-create"),
+        {
+            "contact_date_0": "1",
+            "contact_date_1": "10",
+            "contact_date_2": "2025",
+            "method": "phone",
+            "with_whom": "Mum",
+            "summary": "Called",
+            "outcome": "spoke",
+        },
+    )
 
     assert response.status_code == DENIED
     assert Contact.objects.count() == before
@@ -124,8 +157,10 @@ def test_a_school_user_asking_for_another_schools_child_by_id_learns_nothing(cli
     client.force_login(world["users"][S])
     other_child = world["cme"].child
 
-    responses = [client.get(reverse("registry:child-detail", args=[other_child.pk])),
-                 client.get(reverse("schools_feed:notification-detail", args=[world["other"].pk]))]
+    responses = [
+        client.get(reverse("registry:child-detail", args=[other_child.pk])),
+        client.get(reverse("schools_feed:notification-detail", args=[world["other"].pk])),
+    ]
 
     for response in responses:
         assert response.status_code == DENIED
@@ -145,12 +180,16 @@ def test_the_dcs_home_page_shows_counts_and_never_a_childs_name(client, world):
         assert child.legal_surname.encode() not in response.content
 
 
-def test_an_inclusion_lead_opens_a_record_after_giving_a_reason_and_the_reason_is_logged(client, world):
+def test_an_inclusion_lead_opens_a_record_after_giving_a_reason_and_the_reason_is_logged(
+    client, world
+):
     client.force_login(world["users"][I])
     child = world["ehe"].child
 
-    client.post(reverse("registry:child-access-reason", args=[child.pk]),
-                {"purpose": "offrolling_review", "reason": "Reviewing the school's exits"})
+    client.post(
+        reverse("registry:child-access-reason", args=[child.pk]),
+        {"purpose": "offrolling_review", "reason": "Reviewing the school's exits"},
+    )
     response = client.get(reverse("registry:child-detail", args=[child.pk]))
 
     assert response.status_code == OK

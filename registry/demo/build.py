@@ -42,7 +42,14 @@ from registry.school_age import academic_year_start, compulsory_school_age_end
 from registry.services.children import child_search_name
 from registry.services.history import ChangeReason
 from schools_feed.grounds import LegalBasis, legal_basis_on
-from schools_feed.models import Channel, Notification, NotificationKind, School, SchoolRoll, Submission
+from schools_feed.models import (
+    Channel,
+    Notification,
+    NotificationKind,
+    School,
+    SchoolRoll,
+    Submission,
+)
 
 LA_CODE = "938"
 LA_NAME = "West Sussex (demo data)"
@@ -54,16 +61,47 @@ DEMO_USERS = [
     ("dcs", Role.DCS, "Dana", "Clarke"),
     ("administrator", Role.ADMINISTRATOR, "Ari", "Dobson"),
 ]
-PASSWORD_WORDS = ["harbour", "lantern", "meadow", "copper", "thistle", "orchard", "granite", "willow"]
-PLACE_NAMES = ["Ashdown", "Brambletye", "Chanctonbury", "Downsview", "Ferring", "Goring", "Highdown",
-               "Ifield", "Kingsmead", "Lancing", "Midhurst", "Northgate", "Oakwood", "Pulborough",
-               "Rustington", "Storrington", "Tangmere", "Upper Beeding", "Warnham", "Yapton"]
+PASSWORD_WORDS = [
+    "harbour",
+    "lantern",
+    "meadow",
+    "copper",
+    "thistle",
+    "orchard",
+    "granite",
+    "willow",
+]
+PRIMARY_SUFFIXES = ["Primary School", "CofE Primary School", "Infant and Junior School"]
+PLACE_NAMES = [
+    "Ashdown",
+    "Brambletye",
+    "Chanctonbury",
+    "Downsview",
+    "Ferring",
+    "Goring",
+    "Highdown",
+    "Ifield",
+    "Kingsmead",
+    "Lancing",
+    "Midhurst",
+    "Northgate",
+    "Oakwood",
+    "Pulborough",
+    "Rustington",
+    "Storrington",
+    "Tangmere",
+    "Upper Beeding",
+    "Warnham",
+    "Yapton",
+]
 
 
 def demo_password(username: str, seed: int) -> str:
     """Demo sign-ins are derived from the seed so the same run prints the same passwords."""
     rng = random.Random(f"{seed}:{username}")
-    return f"{rng.choice(PASSWORD_WORDS)}-{rng.choice(PASSWORD_WORDS)}-{rng.randrange(100, 999)}-Demo"
+    return (
+        f"{rng.choice(PASSWORD_WORDS)}-{rng.choice(PASSWORD_WORDS)}-{rng.randrange(100, 999)}-Demo"
+    )
 
 
 def planted_school_name(index: int) -> str:
@@ -80,12 +118,16 @@ def rand_date(rng: random.Random, start: date, end: date) -> date:
 
 def census_dates(year_start: int) -> list[date]:
     """School census Thursdays: first Thursday of October, third of January and of May."""
+
     def nth_thursday(year, month, n):
         first = date(year, month, 1)
         return first + timedelta(days=(3 - first.weekday()) % 7 + 7 * (n - 1))
 
-    return [nth_thursday(year_start, 10, 1), nth_thursday(year_start + 1, 1, 3),
-            nth_thursday(year_start + 1, 5, 3)]
+    return [
+        nth_thursday(year_start, 10, 1),
+        nth_thursday(year_start + 1, 1, 3),
+        nth_thursday(year_start + 1, 5, 3),
+    ]
 
 
 @dataclass
@@ -98,8 +140,21 @@ class Batch:
         self.rows[model].append(obj)
 
 
-HISTORY_ORDER = [Child, Address, Carer, ChildFlag, Notification, EHEEpisode, CMEEpisode,
-                 EnforcementStep, CMEEnquiry, SocialCareReferral, Contact, Action, Decision]
+HISTORY_ORDER = [
+    Child,
+    Address,
+    Carer,
+    ChildFlag,
+    Notification,
+    EHEEpisode,
+    CMEEpisode,
+    EnforcementStep,
+    CMEEnquiry,
+    SocialCareReferral,
+    Contact,
+    Action,
+    Decision,
+]
 
 
 class DemoBuilder:
@@ -128,8 +183,10 @@ class DemoBuilder:
         return {"counts": dict(self.counts), "users": self.sign_ins()}
 
     def sign_ins(self) -> list[tuple[str, str, str]]:
-        return [(username, demo_password(username, self.seed), role.label)
-                for username, role, _, _ in DEMO_USERS]
+        return [
+            (username, demo_password(username, self.seed), role.label)
+            for username, role, _, _ in DEMO_USERS
+        ]
 
     def _step(self, what: str) -> None:
         self.out(f"  {what} ({time.monotonic() - self.started:.1f}s)")
@@ -139,17 +196,28 @@ class DemoBuilder:
     def _users(self) -> dict:
         users = {}
         for username, role, first, last in DEMO_USERS:
-            user = User(username=username, role=role, first_name=first, last_name=last,
-                        email=f"{username}@demo.invalid", team=role.label,
-                        is_staff=role == Role.ADMINISTRATOR, is_superuser=role == Role.ADMINISTRATOR)
+            user = User(
+                username=username,
+                role=role,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@demo.invalid",
+                team=role.label,
+                is_staff=role == Role.ADMINISTRATOR,
+                is_superuser=role == Role.ADMINISTRATOR,
+            )
             password = demo_password(username, self.seed)
             validate_password(password, user)
             user.set_password(password)
             user.save()
             users[username] = user
         extra_officers = max(1, self.scale.schools // 80)
-        self.ehe_officers = [users["ehe.officer"]] + self._extra_officers(Role.EHE_OFFICER, extra_officers)
-        self.cme_officers = [users["cme.officer"]] + self._extra_officers(Role.CME_OFFICER, extra_officers)
+        self.ehe_officers = [users["ehe.officer"]] + self._extra_officers(
+            Role.EHE_OFFICER, extra_officers
+        )
+        self.cme_officers = [users["cme.officer"]] + self._extra_officers(
+            Role.CME_OFFICER, extra_officers
+        )
         self._step(f"{len(DEMO_USERS)} demo users and {2 * extra_officers} more officers")
         return users
 
@@ -157,8 +225,12 @@ class DemoBuilder:
         prefix = "ehe" if role == Role.EHE_OFFICER else "cme"
         officers = []
         for number in range(2, count + 2):
-            officer = User(username=f"{prefix}.officer{number}", role=role,
-                           first_name=self.faker.first_name(), last_name=self.faker.last_name())
+            officer = User(
+                username=f"{prefix}.officer{number}",
+                role=role,
+                first_name=self.faker.first_name(),
+                last_name=self.faker.last_name(),
+            )
             officer.set_unusable_password()
             officer.save()
             officers.append(officer)
@@ -172,34 +244,49 @@ class DemoBuilder:
             secondary = index < secondary_count
             nor = self.rng.randrange(700, 1400) if secondary else self.rng.randrange(150, 420)
             nor_total += nor
-            name = (planted_school_name(index) if secondary
-                    else f"{PLACE_NAMES[index % len(PLACE_NAMES)]} {self.rng.choice(['Primary School', 'CofE Primary School', 'Infant and Junior School'])}")
+            name = (
+                planted_school_name(index)
+                if secondary
+                else f"{PLACE_NAMES[index % len(PLACE_NAMES)]} {self.rng.choice(PRIMARY_SUFFIXES)}"
+            )
             if index >= len(PLACE_NAMES):
                 name = f"{name} {index // len(PLACE_NAMES) + 1}"
-            schools.append(School(
-                urn=str(150000 + index), la_code=LA_CODE, la_name=LA_NAME,
-                establishment_number=f"{(4000 if secondary else 2000) + index}",
-                laestab=f"{LA_CODE}{(4000 if secondary else 2000) + index}", name=name,
-                type_code="28" if secondary else "01",
-                type_name="Academy converter" if secondary else "Community school",
-                type_group="academy" if secondary else "la_maintained",
-                phase="Secondary" if secondary else "Primary", status="Open",
-                open_date=date(2011, 9, 1), statutory_low_age=11 if secondary else 4,
-                statutory_high_age=16 if secondary else 11, number_on_roll=nor,
-                percentage_fsm=Decimal(f"{self.rng.uniform(10, 38):.2f}"),
-                sen_ehcp_count=int(nor * 0.03), sen_support_count=int(nor * 0.13),
-                postcode=self.people.postcode(), town=self.rng.choice(["Worthing", "Crawley", "Horsham"]),
-            ))
+            schools.append(
+                School(
+                    urn=str(150000 + index),
+                    la_code=LA_CODE,
+                    la_name=LA_NAME,
+                    establishment_number=f"{(4000 if secondary else 2000) + index}",
+                    laestab=f"{LA_CODE}{(4000 if secondary else 2000) + index}",
+                    name=name,
+                    type_code="28" if secondary else "01",
+                    type_name="Academy converter" if secondary else "Community school",
+                    type_group="academy" if secondary else "la_maintained",
+                    phase="Secondary" if secondary else "Primary",
+                    status="Open",
+                    open_date=date(2011, 9, 1),
+                    statutory_low_age=11 if secondary else 4,
+                    statutory_high_age=16 if secondary else 11,
+                    number_on_roll=nor,
+                    percentage_fsm=Decimal(f"{self.rng.uniform(10, 38):.2f}"),
+                    sen_ehcp_count=int(nor * 0.03),
+                    sen_support_count=int(nor * 0.13),
+                    postcode=self.people.postcode(),
+                    town=self.rng.choice(["Worthing", "Crawley", "Horsham"]),
+                )
+            )
         # Scale every roll so the authority has the pupils on roll the scale asks for.
         for school in schools:
-            school.number_on_roll = max(60, school.number_on_roll * self.scale.pupils_on_roll // nor_total)
+            school.number_on_roll = max(
+                60, school.number_on_roll * self.scale.pupils_on_roll // nor_total
+            )
         School.objects.bulk_create(schools)
         self.secondary = schools[:secondary_count]
         self.primary = schools[secondary_count:]
         # Planted schools and their clean twins are pairs of secondary schools of the same size.
         pairs = min(self.scale.planted_schools, len(self.secondary) // 2)
         self.planted = self.secondary[:pairs]
-        self.clean_twins = self.secondary[pairs:2 * pairs]
+        self.clean_twins = self.secondary[pairs : 2 * pairs]
         for planted, twin in zip(self.planted, self.clean_twins, strict=True):
             twin.number_on_roll = planted.number_on_roll
             twin.percentage_fsm = planted.percentage_fsm
@@ -207,22 +294,38 @@ class DemoBuilder:
         # The demo school user works for one planted school and its clean twin.
         self.users["school.user"].schools.set([*self.planted[:1], *self.clean_twins[:1]])
         self.counts["schools"] = len(schools)
-        self._step(f"{len(schools)} schools ({pairs} with planted off-rolling, {pairs} clean twins)")
+        self._step(
+            f"{len(schools)} schools ({pairs} with planted off-rolling, {pairs} clean twins)"
+        )
         return schools
 
     def _rolls(self) -> None:
         rolls = []
         for school in self.schools:
-            years = [str(n) for n in range(7, 12)] if school.phase == "Secondary" else ["R"] + [str(n) for n in range(1, 7)]
+            years = (
+                [str(n) for n in range(7, 12)]
+                if school.phase == "Secondary"
+                else ["R"] + [str(n) for n in range(1, 7)]
+            )
             fsm_share = float(school.percentage_fsm) / 100
             for year_start in range(self.window_start.year, self.window_start.year + 3):
                 for census in census_dates(year_start):
                     for nc_year in years:
-                        count = max(10, int(school.number_on_roll / len(years) * self.rng.uniform(0.93, 1.07)))
-                        rolls.append(SchoolRoll(
-                            school=school, census_date=census, nc_year=nc_year, number_on_roll=count,
-                            fsm_count=int(count * fsm_share), sen_support_count=int(count * 0.13),
-                            ehcp_count=int(count * 0.03)))
+                        count = max(
+                            10,
+                            int(school.number_on_roll / len(years) * self.rng.uniform(0.93, 1.07)),
+                        )
+                        rolls.append(
+                            SchoolRoll(
+                                school=school,
+                                census_date=census,
+                                nc_year=nc_year,
+                                number_on_roll=count,
+                                fsm_count=int(count * fsm_share),
+                                sen_support_count=int(count * 0.13),
+                                ehcp_count=int(count * 0.03),
+                            )
+                        )
         SchoolRoll.objects.bulk_create(rolls, batch_size=5000)
         self.counts["school rolls"] = len(rolls)
         self._step(f"{len(rolls)} school roll rows")
@@ -238,8 +341,12 @@ class DemoBuilder:
         transfers = int(population * scales.IN_YEAR_TRANSFER_RATE * 3)
         planted = [(school, year) for school in self.planted for year in range(3)]
         planted_per_school_year = max(4, self.scale.pupils_on_roll // 3000)
-        kinds = (["ehe"] * ehe_episodes + ["cme"] * cme_episodes + ["transfer"] * transfers
-                 + ["planted"] * (len(planted) * planted_per_school_year))
+        kinds = (
+            ["ehe"] * ehe_episodes
+            + ["cme"] * cme_episodes
+            + ["transfer"] * transfers
+            + ["planted"] * (len(planted) * planted_per_school_year)
+        )
         kinds += ["register"] * max(0, self.scale.register_children - len(kinds))
         self.rng.shuffle(kinds)
         self.planted_slots = [slot for slot in planted for _ in range(planted_per_school_year)]
@@ -248,7 +355,7 @@ class DemoBuilder:
         self.officer_cycle = officer_cycle
         for start in range(0, len(kinds), self.scale.chunk_size):
             batch = Batch()
-            for kind in kinds[start:start + self.scale.chunk_size]:
+            for kind in kinds[start : start + self.scale.chunk_size]:
                 getattr(self, f"_make_{kind}")(batch)
             self._write(batch)
             self._step(f"{min(start + self.scale.chunk_size, len(kinds))} of {len(kinds)} children")
@@ -260,25 +367,43 @@ class DemoBuilder:
             for model in HISTORY_ORDER:
                 objects = batch.rows.pop(model, [])
                 if objects:
-                    bulk_create_with_history(objects, model, batch_size=2000, default_user=seed_user,
-                                             default_change_reason=ChangeReason.SEED_DEMO)
+                    bulk_create_with_history(
+                        objects,
+                        model,
+                        batch_size=2000,
+                        default_user=seed_user,
+                        default_change_reason=ChangeReason.SEED_DEMO,
+                    )
                     self.counts[model._meta.verbose_name_plural] += len(objects)
             changes = batch.rows.pop(EpisodeStatusChange, [])
             EpisodeStatusChange.objects.bulk_create(changes, batch_size=5000)
             self.counts["status changes"] += len(changes)
 
-    def _child(self, batch: Batch, *, nc_year: int, on: date, sex: str | None = None,
-               school: School | None = None, carers: int = 2) -> Child:
+    def _child(
+        self,
+        batch: Batch,
+        *,
+        nc_year: int,
+        on: date,
+        sex: str | None = None,
+        school: School | None = None,
+        carers: int = 2,
+    ) -> Child:
         sex = sex or self.rng.choice("FM")
         dob = self.people.date_of_birth_for_nc_year(nc_year, on)
         forename = self.people.forename(sex)
         surname = self.people.surname()
         estab = (school or self.rng.choice(self.schools)).establishment_number
         child = Child(
-            legal_forenames=forename, legal_surname=surname, date_of_birth=dob, sex=sex,
+            legal_forenames=forename,
+            legal_surname=surname,
+            date_of_birth=dob,
+            sex=sex,
             middle_names=self.faker.first_name() if self.rng.random() < 0.4 else "",
             preferred_forename=forename[:3] if self.rng.random() < 0.05 else "",
-            upn=self.people.upn(estab, dob + timedelta(days=4 * 365)) if self.rng.random() < 0.93 else "",
+            upn=self.people.upn(estab, dob + timedelta(days=4 * 365))
+            if self.rng.random() < 0.93
+            else "",
             uln=self.people.uln() if nc_year >= 9 and self.rng.random() < 0.5 else "",
             nhs_number=self.people.nhs_number() if self.rng.random() < 0.6 else "",
             created_at=timezone.now(),
@@ -286,25 +411,54 @@ class DemoBuilder:
         child.search_name = child_search_name(child)
         batch.add(Child, child)
         line_1, town = self.people.street_address()
-        batch.add(Address, Address(child=child, line_1=line_1, town=town, postcode=self.people.postcode(),
-                                   valid_from=dob, source="school_return"))
+        batch.add(
+            Address,
+            Address(
+                child=child,
+                line_1=line_1,
+                town=town,
+                postcode=self.people.postcode(),
+                valid_from=dob,
+                source="school_return",
+            ),
+        )
         for number in range(carers):
             relationship = "mother" if number == 0 else "father"
-            batch.add(Carer, Carer(
-                child=child, full_name=f"{self.faker.first_name_female() if number == 0 else self.faker.first_name_male()} {surname}",
-                relationship=relationship, lives_with_child=number == 0 or self.rng.random() < 0.6,
-                phone=self.people.phone(), emergency_phone=self.people.phone(),
-                email=f"parent{self.rng.randrange(10**6)}@example.org" if self.rng.random() < 0.7 else "",
-                address=f"{line_1}, {town}"))
-        for flag_type, share in (("fsm", scales.FSM_SHARE), ("sen_support", scales.SEN_SUPPORT_SHARE),
-                                 ("ehcp", scales.EHCP_SHARE), ("eal", 0.12)):
+            batch.add(
+                Carer,
+                Carer(
+                    child=child,
+                    full_name=f"{self.people.forename('F' if number == 0 else 'M')} {surname}",
+                    relationship=relationship,
+                    lives_with_child=number == 0 or self.rng.random() < 0.6,
+                    phone=self.people.phone(),
+                    emergency_phone=self.people.phone(),
+                    email=f"parent{self.rng.randrange(10**6)}@example.org"
+                    if self.rng.random() < 0.7
+                    else "",
+                    address=f"{line_1}, {town}",
+                ),
+            )
+        for flag_type, share in (
+            ("fsm", scales.FSM_SHARE),
+            ("sen_support", scales.SEN_SUPPORT_SHARE),
+            ("ehcp", scales.EHCP_SHARE),
+            ("eal", 0.12),
+        ):
             if self.rng.random() < share:
                 self._flag(batch, child, flag_type, dob + timedelta(days=5 * 365))
         return child
 
     def _flag(self, batch, child, flag_type, valid_from, source="school_return"):
-        batch.add(ChildFlag, ChildFlag(child=child, flag_type=flag_type, valid_from=min(valid_from, self.today),
-                                       source=source))
+        batch.add(
+            ChildFlag,
+            ChildFlag(
+                child=child,
+                flag_type=flag_type,
+                valid_from=min(valid_from, self.today),
+                source=source,
+            ),
+        )
 
     def _nc_year(self, weights) -> int:
         return self.rng.choices(range(12), weights=weights)[0]
@@ -313,23 +467,38 @@ class DemoBuilder:
         month = (school.pk, event_date.year, event_date.month)
         if month not in self.submissions:
             self.submissions[month] = Submission(
-                school=school, channel=self.rng.choice([Channel.CSV, Channel.WEB_FORM, Channel.CTF]),
+                school=school,
+                channel=self.rng.choice([Channel.CSV, Channel.WEB_FORM, Channel.CTF]),
                 received_at=self._midday(event_date),
             )
             batch.add(Submission, self.submissions[month])
         self.key_counter += 1
         notification = Notification(
-            submission=self.submissions[month], school=school, kind=kind, status="routed",
+            submission=self.submissions[month],
+            school=school,
+            kind=kind,
+            status="routed",
             natural_key=f"demo-{self.seed}-{self.key_counter}",
             received_at=self._midday(event_date),
-            upn=child.upn, legal_forenames=child.legal_forenames, legal_surname=child.legal_surname,
-            date_of_birth=child.date_of_birth, sex=child.sex,
-            nc_year=self._nc_label(child, event_date), child=child, match_score=Decimal("1.000"),
-            match_explanation="Demo data: linked by UPN", **fields,
+            upn=child.upn,
+            legal_forenames=child.legal_forenames,
+            legal_surname=child.legal_surname,
+            date_of_birth=child.date_of_birth,
+            sex=child.sex,
+            nc_year=self._nc_label(child, event_date),
+            child=child,
+            match_score=Decimal("1.000"),
+            match_explanation="Demo data: linked by UPN",
+            **fields,
         )
-        notification.raw = {"UPN": child.upn, "Forename": child.legal_forenames,
-                            "Surname": child.legal_surname, "DOB": child.date_of_birth.isoformat(),
-                            "Ground": fields.get("ground", ""), "Date": event_date.isoformat()}
+        notification.raw = {
+            "UPN": child.upn,
+            "Forename": child.legal_forenames,
+            "Surname": child.legal_surname,
+            "DOB": child.date_of_birth.isoformat(),
+            "Ground": fields.get("ground", ""),
+            "Date": event_date.isoformat(),
+        }
         batch.add(Notification, notification)
         return notification
 
@@ -348,9 +517,17 @@ class DemoBuilder:
     def _deletion(self, batch, *, child, school, deletion_date, ground_2024, ground_2006, **fields):
         basis = legal_basis_on(deletion_date)
         ground = ground_2024 if basis == LegalBasis.REGS_2024 else ground_2006
-        return self._notification(batch, child=child, school=school, kind=NotificationKind.DELETION,
-                                  event_date=deletion_date, legal_basis=basis, ground=ground,
-                                  deletion_date=deletion_date, **fields)
+        return self._notification(
+            batch,
+            child=child,
+            school=school,
+            kind=NotificationKind.DELETION,
+            event_date=deletion_date,
+            legal_basis=basis,
+            ground=ground,
+            deletion_date=deletion_date,
+            **fields,
+        )
 
     def _next_officer(self, kind):
         officers = self.ehe_officers if kind == "ehe" else self.cme_officers
@@ -365,16 +542,30 @@ class DemoBuilder:
         self._child(batch, nc_year=self.rng.randrange(12), on=on, carers=1)
 
     def _make_transfer(self, batch):
-        """An in-year move between two schools: a deletion return (ground a) and a new pupil return."""
+        """An in-year move between schools: a deletion return (ground a), a new pupil return."""
         nc_year = self._nc_year(scales.CME_NC_YEAR_WEIGHTS)
         moved = rand_date(self.rng, self.window_start, self.today - timedelta(days=10))
         from_school, to_school = self._school_for(nc_year), self._school_for(nc_year)
         child = self._child(batch, nc_year=nc_year, on=moved, school=from_school, carers=1)
         start = moved + timedelta(days=self.rng.randrange(1, 10))
-        self._deletion(batch, child=child, school=from_school, deletion_date=moved, ground_2024="a",
-                       ground_2006="b", destination_school=to_school, destination_start_date=start)
-        self._notification(batch, child=child, school=to_school, kind=NotificationKind.NEW_PUPIL,
-                           event_date=start, starting_date=start)
+        self._deletion(
+            batch,
+            child=child,
+            school=from_school,
+            deletion_date=moved,
+            ground_2024="a",
+            ground_2006="b",
+            destination_school=to_school,
+            destination_start_date=start,
+        )
+        self._notification(
+            batch,
+            child=child,
+            school=to_school,
+            kind=NotificationKind.NEW_PUPIL,
+            event_date=start,
+            starting_date=start,
+        )
 
     def _make_ehe(self, batch, *, school=None, start=None, nc_year=None, reason=None, fsm=False):
         nc_year = self._nc_year(scales.EHE_NC_YEAR_WEIGHTS) if nc_year is None else nc_year
@@ -385,8 +576,13 @@ class DemoBuilder:
         if fsm:
             self._flag(batch, child, "fsm", start - timedelta(days=400))
         if self.rng.random() < scales.KNOWN_TO_SOCIAL_CARE_SHARE:
-            self._flag(batch, child, self.rng.choice(["child_in_need", "cp_plan"]),
-                       start - timedelta(days=self.rng.randrange(30, 700)), source="social_care")
+            self._flag(
+                batch,
+                child,
+                self.rng.choice(["child_in_need", "cp_plan"]),
+                start - timedelta(days=self.rng.randrange(30, 700)),
+                source="social_care",
+            )
         if self.rng.random() < scales.EHE_EHCP_SHARE:
             self._flag(batch, child, "ehcp", start - timedelta(days=300), source="sen_team")
         notification = None
@@ -394,17 +590,35 @@ class DemoBuilder:
             notice = start - timedelta(days=self.rng.randrange(0, 10))
             if self.rng.random() < 0.04:  # deletion dated before the parent's written notice
                 notice = start + timedelta(days=self.rng.randrange(1, 6))
-            notification = self._deletion(batch, child=child, school=from_school, deletion_date=start,
-                                          ground_2024="f", ground_2006="d", parent_notice_date=notice)
+            notification = self._deletion(
+                batch,
+                child=child,
+                school=from_school,
+                deletion_date=start,
+                ground_2024="f",
+                ground_2006="d",
+                parent_notice_date=notice,
+            )
         episode = EHEEpisode(
-            child=child, start_date=start, source="school_deletion" if from_school else
-            self.rng.choice(["parent", "never_enrolled", "other_la"]), previous_school=from_school,
+            child=child,
+            start_date=start,
+            source="school_deletion"
+            if from_school
+            else self.rng.choice(["parent", "never_enrolled", "other_la"]),
+            previous_school=from_school,
             opening_notification=notification,
             primary_reason=reason or weighted(self.rng, scales.EHE_REASON_WEIGHTS),
             educator=self.rng.choice(["parents", "parents", "parents_and_others", "not_known"]),
             estimated_hours_from_parents=Decimal(self.rng.randrange(5, 25)),
-            parent_reason_text=self.rng.choice(["", "", "We want to focus on her wellbeing.",
-                                                "School could not meet his needs.", "Our own choice."]),
+            parent_reason_text=self.rng.choice(
+                [
+                    "",
+                    "",
+                    "We want to focus on her wellbeing.",
+                    "School could not meet his needs.",
+                    "Our own choice.",
+                ]
+            ),
         )
         batch.add(EHEEpisode, episode)
         self._ehe_history(batch, episode, child, nc_year)
@@ -434,17 +648,43 @@ class DemoBuilder:
         path = [(status, on) for status, on in path if on <= self.today]
         previous = ""
         for status, on in path:
-            batch.add(EpisodeStatusChange, EpisodeStatusChange(
-                child=child, ehe_episode=episode, from_status=previous, to_status=status,
-                effective_date=on, reason="Demo data", changed_by=self.ehe_officers[0]))
+            batch.add(
+                EpisodeStatusChange,
+                EpisodeStatusChange(
+                    child=child,
+                    ehe_episode=episode,
+                    from_status=previous,
+                    to_status=status,
+                    effective_date=on,
+                    reason="Demo data",
+                    changed_by=self.ehe_officers[0],
+                ),
+            )
             if status == "s437_notice":
-                batch.add(EnforcementStep, EnforcementStep(episode=episode, step_type="s437_notice", served_on=on,
-                                                           respond_by=on + timedelta(days=15), recorded_by=self.ehe_officers[0]))
+                batch.add(
+                    EnforcementStep,
+                    EnforcementStep(
+                        episode=episode,
+                        step_type="s437_notice",
+                        served_on=on,
+                        respond_by=on + timedelta(days=15),
+                        recorded_by=self.ehe_officers[0],
+                    ),
+                )
             if status == "sao_steps" and rng.random() < 0.5:
-                batch.add(EnforcementStep, EnforcementStep(episode=episode, step_type="sao_issued", served_on=on,
-                                                           recorded_by=self.ehe_officers[0]))
+                batch.add(
+                    EnforcementStep,
+                    EnforcementStep(
+                        episode=episode,
+                        step_type="sao_issued",
+                        served_on=on,
+                        recorded_by=self.ehe_officers[0],
+                    ),
+                )
             if status == "became_cme":
-                self._make_cme(batch, child=child, start=on, source="unsuitable_ehe", reason="ehe_unsuitable")
+                self._make_cme(
+                    batch, child=child, start=on, source="unsuitable_ehe", reason="ehe_unsuitable"
+                )
             previous = status
         episode.status = previous
         closed = {"returned_to_school", "over_csa", "became_cme", "moved_away", "closed"}
@@ -465,9 +705,16 @@ class DemoBuilder:
         start = rand_date(self.rng, date(year_start, 11, 1), january_census - timedelta(days=1))
         if start > self.today:
             start = rand_date(self.rng, self.window_start, self.today)
-        self._make_ehe(batch, school=school, start=start, nc_year=self.rng.choice([10, 11]), fsm=True,
-                       reason=self.rng.choice(["school_suggestion", "risk_of_exclusion", "mental_health",
-                                               "no_reason_given"]))
+        self._make_ehe(
+            batch,
+            school=school,
+            start=start,
+            nc_year=self.rng.choice([10, 11]),
+            fsm=True,
+            reason=self.rng.choice(
+                ["school_suggestion", "risk_of_exclusion", "mental_health", "no_reason_given"]
+            ),
+        )
 
     def _make_cme(self, batch, *, child=None, start=None, source=None, reason=None):
         rng = self.rng
@@ -476,21 +723,61 @@ class DemoBuilder:
         notification = None
         if child is None:
             sex = weighted(rng, scales.CME_SEX)
-            source = rng.choices(["school_deletion", "non_arrival", "other_la", "admissions", "health",
-                                  "police", "public"], weights=[45, 15, 10, 10, 7, 7, 6])[0]
+            source = rng.choices(
+                [
+                    "school_deletion",
+                    "non_arrival",
+                    "other_la",
+                    "admissions",
+                    "health",
+                    "police",
+                    "public",
+                ],
+                weights=[45, 15, 10, 10, 7, 7, 6],
+            )[0]
             school = self._school_for(nc_year)
             child = self._child(batch, nc_year=nc_year, on=start, sex=sex, school=school)
             if rng.random() < 0.2:
-                self._flag(batch, child, rng.choice(["transient", "migrant", "homeless", "grt", "runaway",
-                                                     "exploitation", "young_carer"]), start - timedelta(days=60),
-                           source="officer")
+                self._flag(
+                    batch,
+                    child,
+                    rng.choice(
+                        [
+                            "transient",
+                            "migrant",
+                            "homeless",
+                            "grt",
+                            "runaway",
+                            "exploitation",
+                            "young_carer",
+                        ]
+                    ),
+                    start - timedelta(days=60),
+                    source="officer",
+                )
             if source == "school_deletion":
-                notification = self._deletion(batch, child=child, school=school, deletion_date=start,
-                                              ground_2024=rng.choice("ghin"), ground_2006=rng.choice("efhl"))
-        missing_since = None if rng.random() < scales.CME_UNKNOWN_MISSING_SINCE_SHARE else start - timedelta(days=rng.randrange(0, 20))
-        episode = CMEEpisode(child=child, start_date=start, source=source, opening_notification=notification,
-                             primary_reason=reason or weighted(rng, scales.CME_REASON_WEIGHTS),
-                             missing_since=missing_since, last_seen_date=missing_since)
+                notification = self._deletion(
+                    batch,
+                    child=child,
+                    school=school,
+                    deletion_date=start,
+                    ground_2024=rng.choice("ghin"),
+                    ground_2006=rng.choice("efhl"),
+                )
+        missing_since = (
+            None
+            if rng.random() < scales.CME_UNKNOWN_MISSING_SINCE_SHARE
+            else start - timedelta(days=rng.randrange(0, 20))
+        )
+        episode = CMEEpisode(
+            child=child,
+            start_date=start,
+            source=source,
+            opening_notification=notification,
+            primary_reason=reason or weighted(rng, scales.CME_REASON_WEIGHTS),
+            missing_since=missing_since,
+            last_seen_date=missing_since,
+        )
         batch.add(CMEEpisode, episode)
         path = [("enquiries_open", start)]
         roll = rng.random()
@@ -500,67 +787,165 @@ class DemoBuilder:
             end = start + timedelta(days=rng.randrange(85, 300))
         else:
             end = None
-        outcome = rng.choices(["located_school", "located_other_la", "confirmed_abroad", "closed"],
-                              weights=[55, 20, 15, 10])[0]
+        outcome = rng.choices(
+            ["located_school", "located_other_la", "confirmed_abroad", "closed"],
+            weights=[55, 20, 15, 10],
+        )[0]
         if outcome == "confirmed_abroad" and end and rng.random() < 0.5:
             path.append(("believed_abroad", start + (end - start) / 2))
         if end and end <= self.today:
             path.append((outcome, end))
             if outcome == "located_other_la":
-                episode.other_la_name, episode.other_la_notified_on = "Brighton and Hove", start + timedelta(days=7)
+                episode.other_la_name, episode.other_la_notified_on = (
+                    "Brighton and Hove",
+                    start + timedelta(days=7),
+                )
                 episode.other_la_confirmed_on = end
             if outcome == "confirmed_abroad":
                 episode.abroad_evidence = "Confirmed by the family's new school abroad."
         previous = ""
         for status, on in path:
-            batch.add(EpisodeStatusChange, EpisodeStatusChange(
-                child=child, cme_episode=episode, from_status=previous, to_status=status, effective_date=on,
-                reason="Demo data", changed_by=self.cme_officers[0]))
+            batch.add(
+                EpisodeStatusChange,
+                EpisodeStatusChange(
+                    child=child,
+                    cme_episode=episode,
+                    from_status=previous,
+                    to_status=status,
+                    effective_date=on,
+                    reason="Demo data",
+                    changed_by=self.cme_officers[0],
+                ),
+            )
             previous = status
         episode.status = previous
-        episode.end_date = path[-1][1] if previous not in ("enquiries_open", "believed_abroad") else None
+        episode.end_date = (
+            path[-1][1] if previous not in ("enquiries_open", "believed_abroad") else None
+        )
         if episode.end_date is None:
             episode.assigned_officer = self._next_officer("cme")
         last = episode.end_date or self.today
         for _ in range(rng.randrange(2, 6)):
-            batch.add(CMEEnquiry, CMEEnquiry(episode=episode, enquiry_type=rng.choice(
-                ["phone", "letter", "home_visit", "previous_school", "other_la", "lost_pupil_db", "health"]),
-                made_on=rand_date(rng, start, last), officer=self.cme_officers[0],
-                outcome=rng.choice(["No answer.", "Letter sent to last known address.", "Neighbour says the family moved.",
-                                    "No record found.", "School has no forwarding details."])))
+            batch.add(
+                CMEEnquiry,
+                CMEEnquiry(
+                    episode=episode,
+                    enquiry_type=rng.choice(
+                        [
+                            "phone",
+                            "letter",
+                            "home_visit",
+                            "previous_school",
+                            "other_la",
+                            "lost_pupil_db",
+                            "health",
+                        ]
+                    ),
+                    made_on=rand_date(rng, start, last),
+                    officer=self.cme_officers[0],
+                    outcome=rng.choice(
+                        [
+                            "No answer.",
+                            "Letter sent to last known address.",
+                            "Neighbour says the family moved.",
+                            "No record found.",
+                            "School has no forwarding details.",
+                        ]
+                    ),
+                ),
+            )
         if rng.random() < 0.12:
-            batch.add(SocialCareReferral, SocialCareReferral(
-                episode=episode, referred_to="mash", referred_on=rand_date(rng, start, last),
-                reason="Whereabouts unknown and known to social care.", referred_by=self.cme_officers[0],
-                outcome=rng.choice(["awaiting", "accepted", "nfa"]), outcome_on=None))
+            batch.add(
+                SocialCareReferral,
+                SocialCareReferral(
+                    episode=episode,
+                    referred_to="mash",
+                    referred_on=rand_date(rng, start, last),
+                    reason="Whereabouts unknown and known to social care.",
+                    referred_by=self.cme_officers[0],
+                    outcome=rng.choice(["awaiting", "accepted", "nfa"]),
+                    outcome_on=None,
+                ),
+            )
         self._casework(batch, child, episode, "cme")
 
     def _casework(self, batch, child, episode, kind):
-        rng, officer = self.rng, episode.assigned_officer or (self.ehe_officers[0] if kind == "ehe" else self.cme_officers[0])
+        rng, officer = (
+            self.rng,
+            episode.assigned_officer
+            or (self.ehe_officers[0] if kind == "ehe" else self.cme_officers[0]),
+        )
         last = episode.end_date or self.today
         episode_field = {f"{kind}_episode": episode}
         for _ in range(rng.randrange(1, 4)):
-            batch.add(Contact, Contact(
-                child=child, contact_date=rand_date(rng, episode.start_date, last),
-                method=rng.choice(["phone", "email", "letter", "home_visit", "meeting", "video"]),
-                with_whom=rng.choice(["Mother", "Father", "Parents", "Carer"]),
-                summary=rng.choice(["Discussed the education provision and resources.",
-                                    "Explained the LA's role and offered a visit.",
-                                    "Family shared samples of work.", "No answer; letter sent."]),
-                outcome=rng.choice(["spoke", "saw_child", "evidence", "no_response", "message_left"]),
-                recorded_by=officer, **episode_field))
+            batch.add(
+                Contact,
+                Contact(
+                    child=child,
+                    contact_date=rand_date(rng, episode.start_date, last),
+                    method=rng.choice(
+                        ["phone", "email", "letter", "home_visit", "meeting", "video"]
+                    ),
+                    with_whom=rng.choice(["Mother", "Father", "Parents", "Carer"]),
+                    summary=rng.choice(
+                        [
+                            "Discussed the education provision and resources.",
+                            "Explained the LA's role and offered a visit.",
+                            "Family shared samples of work.",
+                            "No answer; letter sent.",
+                        ]
+                    ),
+                    outcome=rng.choice(
+                        ["spoke", "saw_child", "evidence", "no_response", "message_left"]
+                    ),
+                    recorded_by=officer,
+                    **episode_field,
+                ),
+            )
         if episode.end_date is None:
-            batch.add(Action, Action(child=child, description=rng.choice(
-                ["Arrange a home visit", "Review the education report", "Chase the family for a reply",
-                 "Check with the previous school", "Send the annual review letter"]),
-                owner=officer, due_date=self.today + timedelta(days=rng.randrange(-25, 40)),
-                created_by=officer, **episode_field))
+            batch.add(
+                Action,
+                Action(
+                    child=child,
+                    description=rng.choice(
+                        [
+                            "Arrange a home visit",
+                            "Review the education report",
+                            "Chase the family for a reply",
+                            "Check with the previous school",
+                            "Send the annual review letter",
+                        ]
+                    ),
+                    owner=officer,
+                    due_date=self.today + timedelta(days=rng.randrange(-25, 40)),
+                    created_by=officer,
+                    **episode_field,
+                ),
+            )
         else:
-            batch.add(Action, Action(child=child, description="Close the case file", owner=officer,
-                                     due_date=episode.end_date, status="done", completed_on=episode.end_date,
-                                     created_by=officer, **episode_field))
+            batch.add(
+                Action,
+                Action(
+                    child=child,
+                    description="Close the case file",
+                    owner=officer,
+                    due_date=episode.end_date,
+                    status="done",
+                    completed_on=episode.end_date,
+                    created_by=officer,
+                    **episode_field,
+                ),
+            )
         if rng.random() < 0.25:
-            batch.add(Decision, Decision(
-                child=child, decision_type="oversight", decision="Case plan agreed.",
-                reason="Management oversight at supervision.", decided_on=rand_date(rng, episode.start_date, last),
-                decided_by=self.users["administrator"], **episode_field))
+            batch.add(
+                Decision,
+                Decision(
+                    child=child,
+                    decision_type="oversight",
+                    decision="Case plan agreed.",
+                    reason="Management oversight at supervision.",
+                    decided_on=rand_date(rng, episode.start_date, last),
+                    decided_by=self.users["administrator"],
+                    **episode_field,
+                ),
+            )

@@ -9,13 +9,43 @@ from registry.identifiers import upn_check_letter
 from registry.school_age import academic_year_start
 
 # A few names with accents, apostrophes and hyphens, so search and matching meet them.
-ACCENTED_FORENAMES = ["Zoë", "Chloé", "Siân", "Seán", "Aoife", "José", "Renée", "Björn", "Anaïs", "Oisín"]
-HYPHENATED_SURNAMES = ["Ashworth-Brown", "O'Brien", "Smith-Jones", "D'Souza", "Lloyd-Davies", "McAllister"]
-OUTWARD_CODES = [f"BN{n}" for n in range(1, 46)] + [f"RH{n}" for n in range(10, 21)] + [
-    f"PO{n}" for n in range(18, 23)
+ACCENTED_FORENAMES = [
+    "Zoë",
+    "Chloé",
+    "Siân",
+    "Seán",
+    "Aoife",
+    "José",
+    "Renée",
+    "Björn",
+    "Anaïs",
+    "Oisín",
 ]
-TOWNS = ["Worthing", "Crawley", "Horsham", "Chichester", "Bognor Regis", "Littlehampton",
-         "Burgess Hill", "East Grinstead", "Haywards Heath", "Shoreham-by-Sea"]
+HYPHENATED_SURNAMES = [
+    "Ashworth-Brown",
+    "O'Brien",
+    "Smith-Jones",
+    "D'Souza",
+    "Lloyd-Davies",
+    "McAllister",
+]
+OUTWARD_CODES = (
+    [f"BN{n}" for n in range(1, 46)]
+    + [f"RH{n}" for n in range(10, 21)]
+    + [f"PO{n}" for n in range(18, 23)]
+)
+TOWNS = [
+    "Worthing",
+    "Crawley",
+    "Horsham",
+    "Chichester",
+    "Bognor Regis",
+    "Littlehampton",
+    "Burgess Hill",
+    "East Grinstead",
+    "Haywards Heath",
+    "Shoreham-by-Sea",
+]
 
 
 class PeopleFactory:
@@ -63,7 +93,8 @@ class PeopleFactory:
 
     def postcode(self) -> str:
         letters = "ABDEFGHJLNPQRSTUWXYZ"
-        return f"{self.rng.choice(OUTWARD_CODES)} {self.rng.randrange(10)}{self.rng.choice(letters)}{self.rng.choice(letters)}"
+        inward = f"{self.rng.randrange(10)}{self.rng.choice(letters)}{self.rng.choice(letters)}"
+        return f"{self.rng.choice(OUTWARD_CODES)} {inward}"
 
     def street_address(self) -> tuple[str, str]:
         return f"{self.rng.randrange(1, 200)} {self.faker.street_name()}", self.rng.choice(TOWNS)

@@ -13,10 +13,26 @@ class Scale:
 
 
 SCALES = {
-    "tiny": Scale(schools=12, pupils_on_roll=2_000, register_children=1_200, planted_schools=1, chunk_size=2_000),
-    "small": Scale(schools=40, pupils_on_roll=6_000, register_children=6_000, planted_schools=3, chunk_size=5_000),
+    "tiny": Scale(
+        schools=12,
+        pupils_on_roll=2_000,
+        register_children=1_200,
+        planted_schools=1,
+        chunk_size=2_000,
+    ),
+    "small": Scale(
+        schools=40,
+        pupils_on_roll=6_000,
+        register_children=6_000,
+        planted_schools=3,
+        chunk_size=5_000,
+    ),
     "county": Scale(
-        schools=400, pupils_on_roll=150_000, register_children=500_000, planted_schools=8, chunk_size=20_000
+        schools=400,
+        pupils_on_roll=150_000,
+        register_children=500_000,
+        planted_schools=8,
+        chunk_size=20_000,
     ),
 }
 
@@ -34,16 +50,38 @@ CME_SEX = {"M": 54, "F": 45, "U": 1}
 EHE_NC_YEAR_WEIGHTS = [0.3, 3, 4, 5, 6, 7, 8, 9, 10, 11.7, 17, 19]
 CME_NC_YEAR_WEIGHTS = [6, 7, 7, 7, 7, 7, 7, 9, 9, 9, 11, 14]
 EHE_REASON_WEIGHTS = {
-    "mental_health": 16, "unknown": 17, "no_reason_given": 12, "philosophical": 12, "lifestyle": 8.5,
-    "dissatisfaction_general": 8, "dissatisfaction_send": 4, "physical_health": 3,
-    "dissatisfaction_bullying": 4, "religious": 2, "risk_of_exclusion": 3, "permanent_exclusion": 1,
-    "no_preference": 2, "no_suitable_place": 2, "place_not_accepted": 1, "did_not_apply": 1,
-    "covid": 1, "school_suggestion": 1, "other": 2.5,
+    "mental_health": 16,
+    "unknown": 17,
+    "no_reason_given": 12,
+    "philosophical": 12,
+    "lifestyle": 8.5,
+    "dissatisfaction_general": 8,
+    "dissatisfaction_send": 4,
+    "physical_health": 3,
+    "dissatisfaction_bullying": 4,
+    "religious": 2,
+    "risk_of_exclusion": 3,
+    "permanent_exclusion": 1,
+    "no_preference": 2,
+    "no_suitable_place": 2,
+    "place_not_accepted": 1,
+    "did_not_apply": 1,
+    "covid": 1,
+    "school_suggestion": 1,
+    "other": 2.5,
 }
 CME_REASON_WEIGHTS = {
-    "believed_abroad": 25, "application_awaiting": 22, "offered_not_started": 8,
-    "whereabouts_unknown": 10, "moved_uk_unknown": 8, "ehe_unsuitable": 5, "no_application": 10,
-    "travelling": 3, "excluded_no_provision": 3, "other": 4, "unknown": 2,
+    "believed_abroad": 25,
+    "application_awaiting": 22,
+    "offered_not_started": 8,
+    "whereabouts_unknown": 10,
+    "moved_uk_unknown": 8,
+    "ehe_unsuitable": 5,
+    "no_application": 10,
+    "travelling": 3,
+    "excluded_no_provision": 3,
+    "other": 4,
+    "unknown": 2,
 }
 KNOWN_TO_SOCIAL_CARE_SHARE = 0.12
 EHE_EHCP_SHARE = 0.09

@@ -39,11 +39,17 @@ class ChildMerge(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kept = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="merges_kept")
-    merged = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="merges_merged")
+    merged = models.ForeignKey(
+        "registry.Child", on_delete=models.PROTECT, related_name="merges_merged"
+    )
     reason = models.TextField()
-    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     merged_at = models.DateTimeField(default=timezone.now)
-    moved_rows = models.JSONField(default=dict, help_text="Model label → ids moved to the kept record.")
+    moved_rows = models.JSONField(
+        default=dict, help_text="Model label → ids moved to the kept record."
+    )
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

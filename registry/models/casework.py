@@ -53,10 +53,18 @@ class ContactOutcome(models.TextChoices):
 class Contact(CaseworkRecord):
     child = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="contacts")
     ehe_episode = models.ForeignKey(
-        "registry.EHEEpisode", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+        "registry.EHEEpisode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contacts",
     )
     cme_episode = models.ForeignKey(
-        "registry.CMEEpisode", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+        "registry.CMEEpisode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contacts",
     )
     contact_date = models.DateField()
     method = models.CharField(max_length=20, choices=ContactMethod.choices)
@@ -65,13 +73,17 @@ class Contact(CaseworkRecord):
     outcome = models.CharField(max_length=20, choices=ContactOutcome.choices)
     follow_up = models.TextField(blank=True)
     follow_up_date = models.DateField(null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-contact_date", "-created_at"]
-        constraints = [models.CheckConstraint(condition=AT_MOST_ONE_EPISODE, name="contact_one_episode")]
+        constraints = [
+            models.CheckConstraint(condition=AT_MOST_ONE_EPISODE, name="contact_one_episode")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} with {self.with_whom} on {self.contact_date:%d %b %Y}"
@@ -94,18 +106,32 @@ class ActionQuerySet(models.QuerySet):
 class Action(CaseworkRecord):
     child = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="actions")
     ehe_episode = models.ForeignKey(
-        "registry.EHEEpisode", null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+        "registry.EHEEpisode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
     )
     cme_episode = models.ForeignKey(
-        "registry.CMEEpisode", null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+        "registry.CMEEpisode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
     )
     description = models.CharField(max_length=300)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="actions")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="actions"
+    )
     due_date = models.DateField(db_index=True)
-    status = models.CharField(max_length=20, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    status = models.CharField(
+        max_length=20, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
     completed_on = models.DateField(null=True, blank=True)
     completion_note = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     history = HistoricalRecords()
     objects = ActionQuerySet.as_manager()
@@ -141,22 +167,34 @@ class Decision(CaseworkRecord):
 
     child = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="decisions")
     ehe_episode = models.ForeignKey(
-        "registry.EHEEpisode", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+        "registry.EHEEpisode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
     )
     cme_episode = models.ForeignKey(
-        "registry.CMEEpisode", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+        "registry.CMEEpisode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
     )
     decision_type = models.CharField(max_length=20, choices=DecisionType.choices)
     decision = models.TextField()
     reason = models.TextField()
     decided_on = models.DateField()
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-decided_on", "-created_at"]
-        constraints = [models.CheckConstraint(condition=AT_MOST_ONE_EPISODE, name="decision_one_episode")]
+        constraints = [
+            models.CheckConstraint(condition=AT_MOST_ONE_EPISODE, name="decision_one_episode")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_decision_type_display()} on {self.decided_on:%d %b %Y}"

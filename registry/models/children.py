@@ -44,7 +44,10 @@ class Child(models.Model):
     uln = models.CharField("ULN", max_length=10, blank=True)
     nhs_number = models.CharField("NHS number", max_length=10, blank=True, db_index=True)
     consistent_child_identifier = models.CharField(
-        max_length=50, blank=True, null=True, unique=True,
+        max_length=50,
+        blank=True,
+        null=True,
+        unique=True,
         help_text="The consistent child identifier (s.16LC Children Act 2004), once prescribed.",
     )
     consistent_child_identifier_source = models.CharField(max_length=100, blank=True)
@@ -144,13 +147,16 @@ class Address(EffectiveDated):
         verbose_name_plural = "addresses"
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
                 name="address_valid_to_after_valid_from",
             )
         ]
 
     def __str__(self) -> str:
-        return ", ".join(part for part in (self.line_1, self.line_2, self.town, self.postcode) if part)
+        return ", ".join(
+            part for part in (self.line_1, self.line_2, self.town, self.postcode) if part
+        )
 
 
 class Relationship(models.TextChoices):
@@ -251,7 +257,8 @@ class ChildFlag(EffectiveDated):
         indexes = [models.Index(fields=["flag_type", "valid_from"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
                 name="flag_valid_to_after_valid_from",
             )
         ]

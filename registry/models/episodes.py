@@ -1,7 +1,7 @@
 """EHE and CME episodes, their status lifecycles and the domain events around them.
 
-Status changes are recorded as rows (EpisodeStatusChange) with an effective date, so any count can be
-reproduced "as at" a past date without reading history tables (style.md: audit meaning is never
+Status changes are recorded as rows (EpisodeStatusChange) with an effective date, so any count can
+be reproduced "as at" a past date without reading history tables (style.md: audit meaning is never
 inferred from history counts).
 """
 
@@ -164,7 +164,10 @@ class Episode(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     opening_notification = models.ForeignKey(
-        "schools_feed.Notification", null=True, blank=True, on_delete=models.SET_NULL,
+        "schools_feed.Notification",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -178,7 +181,9 @@ class Episode(models.Model):
 
 
 class EHEEpisode(Episode):
-    child = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="ehe_episodes")
+    child = models.ForeignKey(
+        "registry.Child", on_delete=models.PROTECT, related_name="ehe_episodes"
+    )
     status = models.CharField(max_length=20, choices=EHEStatus.choices, default=EHEStatus.NOTIFIED)
     source = models.CharField(max_length=20, choices=EHESource.choices)
     previous_school = models.ForeignKey(
@@ -193,11 +198,17 @@ class EHEEpisode(Episode):
         "who educates", max_length=20, choices=Educator.choices, default=Educator.NOT_KNOWN
     )
     estimated_hours_from_parents = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True,
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         help_text="Estimated hours a week of education from parents (CNIS register item).",
     )
     estimated_hours_from_others = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True,
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         help_text="Estimated hours a week of education from others (CNIS register item).",
     )
     first_contact_date = models.DateField(null=True, blank=True)
@@ -211,7 +222,8 @@ class EHEEpisode(Episode):
         indexes = [models.Index(fields=["status"]), models.Index(fields=["start_date", "end_date"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
                 name="ehe_end_after_start",
             )
         ]
@@ -240,7 +252,9 @@ class EHEProvider(models.Model):
     provider_type = models.CharField(max_length=20, choices=ProviderType.choices)
     address = models.CharField(max_length=300, blank=True)
     website_or_email = models.CharField(max_length=200, blank=True)
-    estimated_hours_per_week = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    estimated_hours_per_week = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True
+    )
     hours_without_parent_per_week = models.DecimalField(
         max_digits=4, decimal_places=1, null=True, blank=True
     )
@@ -263,7 +277,9 @@ class EnforcementStep(models.Model):
     """One dated step of the s.437 / SAO pipeline (domain.md §3.4); the DfE return counts these."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    episode = models.ForeignKey(EHEEpisode, on_delete=models.PROTECT, related_name="enforcement_steps")
+    episode = models.ForeignKey(
+        EHEEpisode, on_delete=models.PROTECT, related_name="enforcement_steps"
+    )
     step_type = models.CharField(max_length=20, choices=EnforcementStepType.choices)
     served_on = models.DateField()
     respond_by = models.DateField(null=True, blank=True)
@@ -271,7 +287,9 @@ class EnforcementStep(models.Model):
         "schools_feed.School", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     history = HistoricalRecords()
 
@@ -283,7 +301,9 @@ class EnforcementStep(models.Model):
 
 
 class CMEEpisode(Episode):
-    child = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="cme_episodes")
+    child = models.ForeignKey(
+        "registry.Child", on_delete=models.PROTECT, related_name="cme_episodes"
+    )
     status = models.CharField(
         max_length=20, choices=CMEStatus.choices, default=CMEStatus.ENQUIRIES_OPEN
     )
@@ -311,7 +331,8 @@ class CMEEpisode(Episode):
         indexes = [models.Index(fields=["status"]), models.Index(fields=["start_date", "end_date"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
                 name="cme_end_after_start",
             )
         ]
@@ -347,7 +368,9 @@ class CMEEnquiry(models.Model):
     episode = models.ForeignKey(CMEEpisode, on_delete=models.CASCADE, related_name="enquiries")
     enquiry_type = models.CharField(max_length=20, choices=EnquiryType.choices)
     made_on = models.DateField()
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     outcome = models.TextField()
 
     history = HistoricalRecords()
@@ -387,7 +410,9 @@ class SocialCareReferral(models.Model):
         max_length=20, choices=ReferralOutcome.choices, default=ReferralOutcome.AWAITING
     )
     outcome_on = models.DateField(null=True, blank=True)
-    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     history = HistoricalRecords()
 
@@ -402,7 +427,9 @@ class EpisodeStatusChange(models.Model):
     """A domain event: an episode moved from one status to another on an effective date."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    child = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="status_changes")
+    child = models.ForeignKey(
+        "registry.Child", on_delete=models.PROTECT, related_name="status_changes"
+    )
     ehe_episode = models.ForeignKey(
         EHEEpisode, null=True, blank=True, on_delete=models.PROTECT, related_name="status_changes"
     )

@@ -28,8 +28,17 @@ def _check_episode(child: Child, episode) -> dict:
 
 
 def contact_log(
-    *, child: Child, by: User, contact_date: date, method: str, with_whom: str, summary: str,
-    outcome: str, follow_up: str = "", follow_up_date: date | None = None, episode=None,
+    *,
+    child: Child,
+    by: User,
+    contact_date: date,
+    method: str,
+    with_whom: str,
+    summary: str,
+    outcome: str,
+    follow_up: str = "",
+    follow_up_date: date | None = None,
+    episode=None,
     reason: str = ChangeReason.MANUAL_EDIT,
 ) -> Contact:
     if contact_date > timezone.localdate():
@@ -37,20 +46,37 @@ def contact_log(
     if follow_up_date and follow_up_date < contact_date:
         raise ValidationError({"follow_up_date": [CaseworkErrors.FOLLOW_UP_BEFORE_CONTACT]})
     contact = Contact(
-        child=child, contact_date=contact_date, method=method, with_whom=with_whom,
-        summary=summary, outcome=outcome, follow_up=follow_up, follow_up_date=follow_up_date,
-        recorded_by=by, **_check_episode(child, episode),
+        child=child,
+        contact_date=contact_date,
+        method=method,
+        with_whom=with_whom,
+        summary=summary,
+        outcome=outcome,
+        follow_up=follow_up,
+        follow_up_date=follow_up_date,
+        recorded_by=by,
+        **_check_episode(child, episode),
     )
     save_with_history(contact, by=by, reason=reason)
     return contact
 
 
 def action_create(
-    *, child: Child, by: User, description: str, owner: User, due_date: date, episode=None,
+    *,
+    child: Child,
+    by: User,
+    description: str,
+    owner: User,
+    due_date: date,
+    episode=None,
     reason: str = ChangeReason.MANUAL_EDIT,
 ) -> Action:
     action = Action(
-        child=child, description=description, owner=owner, due_date=due_date, created_by=by,
+        child=child,
+        description=description,
+        owner=owner,
+        due_date=due_date,
+        created_by=by,
         **_check_episode(child, episode),
     )
     save_with_history(action, by=by, reason=reason)
@@ -59,7 +85,11 @@ def action_create(
 
 @transaction.atomic
 def action_complete(
-    *, action: Action, by: User, note: str = "", cancelled: bool = False,
+    *,
+    action: Action,
+    by: User,
+    note: str = "",
+    cancelled: bool = False,
     completed_on: date | None = None,
 ) -> Action:
     action = Action.objects.select_for_update().get(pk=action.pk)
@@ -73,15 +103,27 @@ def action_complete(
 
 
 def decision_record(
-    *, child: Child, by: User, decision_type: str, decision: str, reason: str,
-    decided_on: date | None = None, episode=None, change_reason: str = ChangeReason.MANUAL_EDIT,
+    *,
+    child: Child,
+    by: User,
+    decision_type: str,
+    decision: str,
+    reason: str,
+    decided_on: date | None = None,
+    episode=None,
+    change_reason: str = ChangeReason.MANUAL_EDIT,
 ) -> Decision:
     decided_on = decided_on or timezone.localdate()
     if decided_on > timezone.localdate():
         raise ValidationError({"decided_on": [CaseworkErrors.DATE_IN_FUTURE]})
     record = Decision(
-        child=child, decision_type=decision_type, decision=decision, reason=reason,
-        decided_on=decided_on, decided_by=by, **_check_episode(child, episode),
+        child=child,
+        decision_type=decision_type,
+        decision=decision,
+        reason=reason,
+        decided_on=decided_on,
+        decided_by=by,
+        **_check_episode(child, episode),
     )
     save_with_history(record, by=by, reason=change_reason)
     return record

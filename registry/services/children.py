@@ -117,8 +117,16 @@ def child_identity_correct(*, child: Child, by: User, why: str, **changes) -> Ch
 
 
 def address_add(
-    *, child: Child, by: User | None, line_1: str, valid_from: date, line_2: str = "",
-    town: str = "", postcode: str = "", source: str = "", reason: str = ChangeReason.MANUAL_EDIT,
+    *,
+    child: Child,
+    by: User | None,
+    line_1: str,
+    valid_from: date,
+    line_2: str = "",
+    town: str = "",
+    postcode: str = "",
+    source: str = "",
+    reason: str = ChangeReason.MANUAL_EDIT,
 ) -> Address:
     """Add the child's new address and end the one it replaces the day before."""
     with transaction.atomic():
@@ -126,8 +134,13 @@ def address_add(
             current.valid_to = valid_from - timezone.timedelta(days=1)
             save_with_history(current, by=by, reason=reason, detail="replaced by a new address")
         address = Address(
-            child=child, line_1=line_1, line_2=line_2, town=town,
-            postcode=normalise_postcode(postcode), valid_from=valid_from, source=source,
+            child=child,
+            line_1=line_1,
+            line_2=line_2,
+            town=town,
+            postcode=normalise_postcode(postcode),
+            valid_from=valid_from,
+            source=source,
         )
         save_with_history(address, by=by, reason=reason)
     return address
@@ -140,19 +153,32 @@ def normalise_postcode(postcode: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 4 else compact
 
 
-def carer_add(*, child: Child, by: User | None, reason: str = ChangeReason.MANUAL_EDIT, **fields) -> Carer:
+def carer_add(
+    *, child: Child, by: User | None, reason: str = ChangeReason.MANUAL_EDIT, **fields
+) -> Carer:
     carer = Carer(child=child, **fields)
     save_with_history(carer, by=by, reason=reason)
     return carer
 
 
 def flag_add(
-    *, child: Child, by: User | None, flag_type: str, valid_from: date, source: str,
-    valid_to: date | None = None, note: str = "", reason: str = ChangeReason.MANUAL_EDIT,
+    *,
+    child: Child,
+    by: User | None,
+    flag_type: str,
+    valid_from: date,
+    source: str,
+    valid_to: date | None = None,
+    note: str = "",
+    reason: str = ChangeReason.MANUAL_EDIT,
 ) -> ChildFlag:
     flag = ChildFlag(
-        child=child, flag_type=flag_type, valid_from=valid_from, valid_to=valid_to,
-        source=source, note=note,
+        child=child,
+        flag_type=flag_type,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        source=source,
+        note=note,
     )
     save_with_history(flag, by=by, reason=reason)
     return flag
@@ -174,7 +200,14 @@ def child_record_view_log(
 
 # Every table that points at a child, moved to the kept record by a merge and back by an undo.
 CHILD_LINKED_MODELS = (
-    Address, Carer, ChildFlag, EHEEpisode, CMEEpisode, Contact, Action, Decision,
+    Address,
+    Carer,
+    ChildFlag,
+    EHEEpisode,
+    CMEEpisode,
+    Contact,
+    Action,
+    Decision,
     EpisodeStatusChange,
 )
 
@@ -220,7 +253,9 @@ def child_merge(*, kept: Child, merged: Child, by: User, why: str) -> ChildMerge
     if kept.merged_into_id or merged.merged_into_id:
         raise ValidationError(MergeErrors.ALREADY_MERGED)
     moved = {
-        model._meta.label: [str(pk) for pk in model.objects.filter(child=merged).values_list("pk", flat=True)]
+        model._meta.label: [
+            str(pk) for pk in model.objects.filter(child=merged).values_list("pk", flat=True)
+        ]
         for model in _linked_models()
     }
     moved = {label: ids for label, ids in moved.items() if ids}
@@ -229,7 +264,9 @@ def child_merge(*, kept: Child, merged: Child, by: User, why: str) -> ChildMerge
     merged._history_user = by
     merged._change_reason = f"{ChangeReason.MERGE}: {why}"
     merged.save(update_fields=["merged_into"])
-    return ChildMerge.objects.create(kept=kept, merged=merged, reason=why, merged_by=by, moved_rows=moved)
+    return ChildMerge.objects.create(
+        kept=kept, merged=merged, reason=why, merged_by=by, moved_rows=moved
+    )
 
 
 @transaction.atomic

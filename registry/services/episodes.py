@@ -53,49 +53,83 @@ def _check_effective_date(episode, effective_date: date) -> None:
         raise ValidationError({"effective_date": [EpisodeErrors.DATE_IN_FUTURE]})
 
 
-def _record_status_change(*, episode, from_status: str, to_status: str, effective_date: date,
-                          reason: str, by: User | None) -> EpisodeStatusChange:
+def _record_status_change(
+    *, episode, from_status: str, to_status: str, effective_date: date, reason: str, by: User | None
+) -> EpisodeStatusChange:
     episode_field = "ehe_episode" if isinstance(episode, EHEEpisode) else "cme_episode"
     return EpisodeStatusChange.objects.create(
-        child_id=episode.child_id, from_status=from_status, to_status=to_status,
-        effective_date=effective_date, reason=reason, changed_by=by, **{episode_field: episode},
+        child_id=episode.child_id,
+        from_status=from_status,
+        to_status=to_status,
+        effective_date=effective_date,
+        reason=reason,
+        changed_by=by,
+        **{episode_field: episode},
     )
 
 
 @transaction.atomic
 def ehe_episode_open(
-    *, child: Child, by: User | None, start_date: date, source: str, reason: str = "",
-    change_reason: str = ChangeReason.MANUAL_EDIT, **fields,
+    *,
+    child: Child,
+    by: User | None,
+    start_date: date,
+    source: str,
+    reason: str = "",
+    change_reason: str = ChangeReason.MANUAL_EDIT,
+    **fields,
 ) -> EHEEpisode:
     if EHEEpisode.objects.filter(child=child, end_date__isnull=True).exists():
         raise ValidationError(EpisodeErrors.ALREADY_OPEN_EHE)
     episode = EHEEpisode(child=child, start_date=start_date, source=source, **fields)
     save_with_history(episode, by=by, reason=change_reason)
     _record_status_change(
-        episode=episode, from_status="", to_status=episode.status, effective_date=start_date,
-        reason=reason or episode.get_source_display(), by=by,
+        episode=episode,
+        from_status="",
+        to_status=episode.status,
+        effective_date=start_date,
+        reason=reason or episode.get_source_display(),
+        by=by,
     )
     return episode
 
 
 @transaction.atomic
 def cme_episode_open(
-    *, child: Child, by: User | None, start_date: date, source: str, reason: str = "",
-    change_reason: str = ChangeReason.MANUAL_EDIT, **fields,
+    *,
+    child: Child,
+    by: User | None,
+    start_date: date,
+    source: str,
+    reason: str = "",
+    change_reason: str = ChangeReason.MANUAL_EDIT,
+    **fields,
 ) -> CMEEpisode:
     if CMEEpisode.objects.filter(child=child, end_date__isnull=True).exists():
         raise ValidationError(EpisodeErrors.ALREADY_OPEN_CME)
     episode = CMEEpisode(child=child, start_date=start_date, source=source, **fields)
     save_with_history(episode, by=by, reason=change_reason)
     _record_status_change(
-        episode=episode, from_status="", to_status=episode.status, effective_date=start_date,
-        reason=reason or episode.get_source_display(), by=by,
+        episode=episode,
+        from_status="",
+        to_status=episode.status,
+        effective_date=start_date,
+        reason=reason or episode.get_source_display(),
+        by=by,
     )
     return episode
 
 
-def _change_status(episode, *, to_status: str, effective_date: date, reason: str, by: User | None,
-                   closed_statuses: frozenset, change_reason: str):
+def _change_status(
+    episode,
+    *,
+    to_status: str,
+    effective_date: date,
+    reason: str,
+    by: User | None,
+    closed_statuses: frozenset,
+    change_reason: str,
+):
     if episode.end_date is not None:
         raise ValidationError(EpisodeErrors.CLOSED)
     if to_status == episode.status:
@@ -109,14 +143,23 @@ def _change_status(episode, *, to_status: str, effective_date: date, reason: str
         episode.end_date = effective_date
     save_with_history(episode, by=by, reason=change_reason, detail=reason)
     _record_status_change(
-        episode=episode, from_status=from_status, to_status=to_status,
-        effective_date=effective_date, reason=reason, by=by,
+        episode=episode,
+        from_status=from_status,
+        to_status=to_status,
+        effective_date=effective_date,
+        reason=reason,
+        by=by,
     )
 
 
 @transaction.atomic
 def ehe_episode_status_change(
-    *, episode: EHEEpisode, by: User | None, status: str, effective_date: date, reason: str,
+    *,
+    episode: EHEEpisode,
+    by: User | None,
+    status: str,
+    effective_date: date,
+    reason: str,
     change_reason: str = ChangeReason.STATUS_CHANGE,
 ) -> EHEEpisode:
     """Move an EHE episode on. An unsuitable education becomes CME (the DfE rule) by the explicit
@@ -124,22 +167,35 @@ def ehe_episode_status_change(
     notice records the enforcement step the DfE return counts."""
     episode = EHEEpisode.objects.select_for_update().get(pk=episode.pk)
     _change_status(
-        episode, to_status=status, effective_date=effective_date, reason=reason, by=by,
-        closed_statuses=EHE_CLOSED_STATUSES, change_reason=change_reason,
+        episode,
+        to_status=status,
+        effective_date=effective_date,
+        reason=reason,
+        by=by,
+        closed_statuses=EHE_CLOSED_STATUSES,
+        change_reason=change_reason,
     )
     if status == EHEStatus.S437_NOTICE_SERVED:
         enforcement_step_record(
-            episode=episode, by=by, step_type=EnforcementStepType.S437_NOTICE,
-            served_on=effective_date, note=reason,
+            episode=episode,
+            by=by,
+            step_type=EnforcementStepType.S437_NOTICE,
+            served_on=effective_date,
+            note=reason,
         )
     if status == EHEStatus.FIRST_CONTACT and episode.first_contact_date is None:
         episode.first_contact_date = effective_date
         save_with_history(episode, by=by, reason=change_reason, detail=reason)
     if status == EHEStatus.BECAME_CME:
         cme_episode_open(
-            child=episode.child, by=by, start_date=effective_date,
-            source=CMESource.UNSUITABLE_EHE, reason=reason, missing_since=effective_date,
-            assigned_officer=None, change_reason=change_reason,
+            child=episode.child,
+            by=by,
+            start_date=effective_date,
+            source=CMESource.UNSUITABLE_EHE,
+            reason=reason,
+            missing_since=effective_date,
+            assigned_officer=None,
+            change_reason=change_reason,
             primary_reason="ehe_unsuitable",
         )
     return episode
@@ -147,9 +203,17 @@ def ehe_episode_status_change(
 
 @transaction.atomic
 def cme_episode_status_change(
-    *, episode: CMEEpisode, by: User | None, status: str, effective_date: date, reason: str,
-    other_la_name: str = "", other_la_confirmed_on: date | None = None, abroad_evidence: str = "",
-    located_school=None, change_reason: str = ChangeReason.STATUS_CHANGE,
+    *,
+    episode: CMEEpisode,
+    by: User | None,
+    status: str,
+    effective_date: date,
+    reason: str,
+    other_la_name: str = "",
+    other_la_confirmed_on: date | None = None,
+    abroad_evidence: str = "",
+    located_school=None,
+    change_reason: str = ChangeReason.STATUS_CHANGE,
 ) -> CMEEpisode:
     """Move a CME episode on. It closes only when the child is found: another LA must have
     confirmed it knows the child, and "abroad" needs evidence (domain.md §2.6)."""
@@ -166,13 +230,22 @@ def cme_episode_status_change(
     if status == CMEStatus.LOCATED_IN_SCHOOL and located_school is not None:
         episode.located_school = located_school
     _change_status(
-        episode, to_status=status, effective_date=effective_date, reason=reason, by=by,
-        closed_statuses=CME_CLOSED_STATUSES, change_reason=change_reason,
+        episode,
+        to_status=status,
+        effective_date=effective_date,
+        reason=reason,
+        by=by,
+        closed_statuses=CME_CLOSED_STATUSES,
+        change_reason=change_reason,
     )
     if status == CMEStatus.LOCATED_IN_EHE:
         ehe_episode_open(
-            child=episode.child, by=by, start_date=effective_date, source=EHESource.CME_ENQUIRY,
-            reason=reason, change_reason=change_reason,
+            child=episode.child,
+            by=by,
+            start_date=effective_date,
+            source=EHESource.CME_ENQUIRY,
+            reason=reason,
+            change_reason=change_reason,
         )
     return episode
 
@@ -186,7 +259,9 @@ def _officer_roles_for(episode) -> set[str]:
 
 @transaction.atomic
 def episode_assign_officer(*, episode, officer: User | None, by: User, why: str = "") -> None:
-    if officer is not None and (officer.role not in _officer_roles_for(episode) or not officer.is_active):
+    if officer is not None and (
+        officer.role not in _officer_roles_for(episode) or not officer.is_active
+    ):
         raise ValidationError({"officer": [EpisodeErrors.NOT_AN_OFFICER]})
     episode = type(episode).objects.select_for_update().get(pk=episode.pk)
     episode.assigned_officer = officer
@@ -198,8 +273,13 @@ def episode_assign_officer(*, episode, officer: User | None, by: User, why: str 
 def ehe_episode_update(*, episode: EHEEpisode, by: User, why: str = "", **changes) -> EHEEpisode:
     """Update the descriptive fields of an EHE episode (reasons, who educates, hours, review)."""
     editable = {
-        "primary_reason", "secondary_reasons", "parent_reason_text", "educator",
-        "estimated_hours_from_parents", "estimated_hours_from_others", "next_review_due",
+        "primary_reason",
+        "secondary_reasons",
+        "parent_reason_text",
+        "educator",
+        "estimated_hours_from_parents",
+        "estimated_hours_from_others",
+        "next_review_due",
         "previous_school",
     }
     unknown = set(changes) - editable
@@ -212,7 +292,12 @@ def ehe_episode_update(*, episode: EHEEpisode, by: User, why: str = "", **change
 
 
 def cme_enquiry_record(
-    *, episode: CMEEpisode, by: User, enquiry_type: str, made_on: date, outcome: str,
+    *,
+    episode: CMEEpisode,
+    by: User,
+    enquiry_type: str,
+    made_on: date,
+    outcome: str,
     reason: str = ChangeReason.MANUAL_EDIT,
 ) -> CMEEnquiry:
     enquiry = CMEEnquiry(
@@ -223,12 +308,23 @@ def cme_enquiry_record(
 
 
 def social_care_referral_record(
-    *, episode: CMEEpisode, by: User, referred_to: str, referred_on: date, reason: str,
-    outcome: str = "awaiting", outcome_on: date | None = None,
+    *,
+    episode: CMEEpisode,
+    by: User,
+    referred_to: str,
+    referred_on: date,
+    reason: str,
+    outcome: str = "awaiting",
+    outcome_on: date | None = None,
 ) -> SocialCareReferral:
     referral = SocialCareReferral(
-        episode=episode, referred_to=referred_to, referred_on=referred_on, reason=reason,
-        outcome=outcome, outcome_on=outcome_on, referred_by=by,
+        episode=episode,
+        referred_to=referred_to,
+        referred_on=referred_on,
+        reason=reason,
+        outcome=outcome,
+        outcome_on=outcome_on,
+        referred_by=by,
     )
     save_with_history(referral, by=by, reason=ChangeReason.MANUAL_EDIT)
     return referral
@@ -244,13 +340,24 @@ def social_care_referral_outcome_record(
 
 
 def enforcement_step_record(
-    *, episode: EHEEpisode, by: User | None, step_type: str, served_on: date,
-    respond_by: date | None = None, school_named=None, note: str = "",
+    *,
+    episode: EHEEpisode,
+    by: User | None,
+    step_type: str,
+    served_on: date,
+    respond_by: date | None = None,
+    school_named=None,
+    note: str = "",
     reason: str = ChangeReason.MANUAL_EDIT,
 ) -> EnforcementStep:
     step = EnforcementStep(
-        episode=episode, step_type=step_type, served_on=served_on, respond_by=respond_by,
-        school_named=school_named, note=note, recorded_by=by,
+        episode=episode,
+        step_type=step_type,
+        served_on=served_on,
+        respond_by=respond_by,
+        school_named=school_named,
+        note=note,
+        recorded_by=by,
     )
     save_with_history(step, by=by, reason=reason)
     return step

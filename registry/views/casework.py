@@ -47,7 +47,8 @@ def _add_service_errors(form, error: ValidationError) -> None:
 
 def _form_page(request, form, *, title: str, child: Child, submit: str = "Save", intro: str = ""):
     return render(
-        request, FORM_TEMPLATE,
+        request,
+        FORM_TEMPLATE,
         {"form": form, "title": title, "child": child, "submit": submit, "intro": intro},
     )
 
@@ -64,24 +65,35 @@ def _run(request, form, service, *, success: str, child: Child):
 
 
 def _initial_today() -> dict:
-    return {"contact_date": timezone.localdate(), "effective_date": timezone.localdate(),
-            "decided_on": timezone.localdate(), "made_on": timezone.localdate(),
-            "referred_on": timezone.localdate(), "start_date": timezone.localdate()}
+    return {
+        "contact_date": timezone.localdate(),
+        "effective_date": timezone.localdate(),
+        "decided_on": timezone.localdate(),
+        "made_on": timezone.localdate(),
+        "referred_on": timezone.localdate(),
+        "start_date": timezone.localdate(),
+    }
 
 
 @login_required
 def child_identity_correct(request, child_id):
     child = _child_for_change(request, child_id)
-    initial = {field: getattr(child, field) for field in forms.IdentityForm.base_fields if field != "why"}
+    initial = {
+        field: getattr(child, field) for field in forms.IdentityForm.base_fields if field != "why"
+    }
     form = forms.IdentityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         why = data.pop("why")
         changes = {field: value for field, value in data.items() if getattr(child, field) != value}
         response = _run(
-            request, form,
-            lambda: children_services.child_identity_correct(child=child, by=request.user, why=why, **changes),
-            success="Identity corrected", child=child,
+            request,
+            form,
+            lambda: children_services.child_identity_correct(
+                child=child, by=request.user, why=why, **changes
+            ),
+            success="Identity corrected",
+            child=child,
         )
         if response:
             return response
@@ -97,11 +109,13 @@ def contact_create(request, child_id):
         data = dict(form.cleaned_data)
         data.pop("episode")
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: casework_services.contact_log(
                 child=child, by=request.user, episode=form.chosen_episode(child), **data
             ),
-            success="Contact logged", child=child,
+            success="Contact logged",
+            child=child,
         )
         if response:
             return response
@@ -117,11 +131,13 @@ def action_create(request, child_id):
         data = dict(form.cleaned_data)
         data.pop("episode")
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: casework_services.action_create(
                 child=child, by=request.user, episode=form.chosen_episode(child), **data
             ),
-            success="Action added", child=child,
+            success="Action added",
+            child=child,
         )
         if response:
             return response
@@ -135,12 +151,16 @@ def action_complete(request, action_id):
     form = forms.ActionCompleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: casework_services.action_complete(
-                action=action, by=request.user, note=form.cleaned_data["note"],
+                action=action,
+                by=request.user,
+                note=form.cleaned_data["note"],
                 cancelled=form.cleaned_data["outcome"] == "cancelled",
             ),
-            success="Action finished", child=child,
+            success="Action finished",
+            child=child,
         )
         if response:
             return response
@@ -156,11 +176,13 @@ def decision_create(request, child_id):
         data = dict(form.cleaned_data)
         data.pop("episode")
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: casework_services.decision_record(
                 child=child, by=request.user, episode=form.chosen_episode(child), **data
             ),
-            success="Decision recorded", child=child,
+            success="Decision recorded",
+            child=child,
         )
         if response:
             return response
@@ -173,12 +195,16 @@ def ehe_episode_create(request, child_id):
     form = forms.EHEEpisodeOpenForm(request.POST or None, initial=_initial_today())
     if request.method == "POST" and form.is_valid():
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: episode_services.ehe_episode_open(
-                child=child, by=request.user, assigned_officer=request.user
-                if request.user.role == Role.EHE_OFFICER else None, **form.cleaned_data
+                child=child,
+                by=request.user,
+                assigned_officer=request.user if request.user.role == Role.EHE_OFFICER else None,
+                **form.cleaned_data,
             ),
-            success="EHE episode opened", child=child,
+            success="EHE episode opened",
+            child=child,
         )
         if response:
             return response
@@ -191,12 +217,16 @@ def cme_episode_create(request, child_id):
     form = forms.CMEEpisodeOpenForm(request.POST or None, initial=_initial_today())
     if request.method == "POST" and form.is_valid():
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: episode_services.cme_episode_open(
-                child=child, by=request.user, assigned_officer=request.user
-                if request.user.role == Role.CME_OFFICER else None, **form.cleaned_data
+                child=child,
+                by=request.user,
+                assigned_officer=request.user if request.user.role == Role.CME_OFFICER else None,
+                **form.cleaned_data,
             ),
-            success="CME episode opened", child=child,
+            success="CME episode opened",
+            child=child,
         )
         if response:
             return response
@@ -206,27 +236,42 @@ def cme_episode_create(request, child_id):
 @login_required
 def ehe_episode_status(request, episode_id):
     episode = _episode_for_change(request, selectors.ehe_episode_queryset_for_user, episode_id)
-    form = forms.StatusForm(request.POST or None, initial=_initial_today(),
-                            current_status=episode.status, choices=EHEStatus.choices)
+    form = forms.StatusForm(
+        request.POST or None,
+        initial=_initial_today(),
+        current_status=episode.status,
+        choices=EHEStatus.choices,
+    )
     if request.method == "POST" and form.is_valid():
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: episode_services.ehe_episode_status_change(
                 episode=episode, by=request.user, **form.cleaned_data
             ),
-            success="EHE status changed", child=episode.child,
+            success="EHE status changed",
+            child=episode.child,
         )
         if response:
             return response
-    return _form_page(request, form, title="Change the EHE status", child=episode.child,
-                      intro=f"Current status: {episode.get_status_display()}")
+    return _form_page(
+        request,
+        form,
+        title="Change the EHE status",
+        child=episode.child,
+        intro=f"Current status: {episode.get_status_display()}",
+    )
 
 
 @login_required
 def cme_episode_status(request, episode_id):
     episode = _episode_for_change(request, selectors.cme_episode_queryset_for_user, episode_id)
-    form = forms.CMEStatusForm(request.POST or None, initial=_initial_today(),
-                               current_status=episode.status, choices=CMEStatus.choices)
+    form = forms.CMEStatusForm(
+        request.POST or None,
+        initial=_initial_today(),
+        current_status=episode.status,
+        choices=CMEStatus.choices,
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         urn = data.pop("located_school_urn").strip()
@@ -235,28 +280,38 @@ def cme_episode_status(request, episode_id):
             form.add_error("located_school_urn", "Enter the URN of a school in the register")
         else:
             response = _run(
-                request, form,
+                request,
+                form,
                 lambda: episode_services.cme_episode_status_change(
                     episode=episode, by=request.user, located_school=school, **data
                 ),
-                success="CME status changed", child=episode.child,
+                success="CME status changed",
+                child=episode.child,
             )
             if response:
                 return response
-    return _form_page(request, form, title="Change the CME status", child=episode.child,
-                      intro=f"Current status: {episode.get_status_display()}")
+    return _form_page(
+        request,
+        form,
+        title="Change the CME status",
+        child=episode.child,
+        intro=f"Current status: {episode.get_status_display()}",
+    )
 
 
 def _assign(request, episode, role: str):
-    form = forms.AssignOfficerForm(request.POST or None, role=role,
-                                   initial={"officer": episode.assigned_officer})
+    form = forms.AssignOfficerForm(
+        request.POST or None, role=role, initial={"officer": episode.assigned_officer}
+    )
     if request.method == "POST" and form.is_valid():
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: episode_services.episode_assign_officer(
                 episode=episode, officer=form.cleaned_data["officer"], by=request.user
             ),
-            success="Officer assigned", child=episode.child,
+            success="Officer assigned",
+            child=episode.child,
         )
         if response:
             return response
@@ -282,11 +337,13 @@ def ehe_episode_edit(request, episode_id):
     form = forms.EHEEpisodeEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: episode_services.ehe_episode_update(
                 episode=episode, by=request.user, **form.cleaned_data
             ),
-            success="EHE episode updated", child=episode.child,
+            success="EHE episode updated",
+            child=episode.child,
         )
         if response:
             return response
@@ -299,11 +356,13 @@ def cme_enquiry_create(request, episode_id):
     form = forms.EnquiryForm(request.POST or None, initial=_initial_today())
     if request.method == "POST" and form.is_valid():
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: episode_services.cme_enquiry_record(
                 episode=episode, by=request.user, **form.cleaned_data
             ),
-            success="Enquiry recorded", child=episode.child,
+            success="Enquiry recorded",
+            child=episode.child,
         )
         if response:
             return response
@@ -316,11 +375,13 @@ def referral_create(request, episode_id):
     form = forms.ReferralForm(request.POST or None, initial=_initial_today())
     if request.method == "POST" and form.is_valid():
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: episode_services.social_care_referral_record(
                 episode=episode, by=request.user, **form.cleaned_data
             ),
-            success="Referral recorded", child=episode.child,
+            success="Referral recorded",
+            child=episode.child,
         )
         if response:
             return response
@@ -335,16 +396,21 @@ def child_merge(request, child_id):
     if request.method == "POST" and form.is_valid():
         other = get_object_or_404(candidates, pk=form.cleaned_data["other"])
         response = _run(
-            request, form,
+            request,
+            form,
             lambda: children_services.child_merge(
                 kept=child, merged=other, by=request.user, why=form.cleaned_data["why"]
             ),
-            success=f"{other.full_name}'s record merged into this one", child=child,
+            success=f"{other.full_name}'s record merged into this one",
+            child=child,
         )
         if response:
             return response
-    return render(request, "registry/forms/merge.html",
-                  {"form": form, "child": child, "candidates": candidates, "title": "Merge records"})
+    return render(
+        request,
+        "registry/forms/merge.html",
+        {"form": form, "child": child, "candidates": candidates, "title": "Merge records"},
+    )
 
 
 @login_required
@@ -354,11 +420,21 @@ def child_merge_undo(request, merge_id):
     form = forms.ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         response = _run(
-            request, form,
-            lambda: children_services.child_merge_undo(merge=merge, by=request.user, why=form.cleaned_data["why"]),
-            success="Merge undone: the two records are separate again", child=child,
+            request,
+            form,
+            lambda: children_services.child_merge_undo(
+                merge=merge, by=request.user, why=form.cleaned_data["why"]
+            ),
+            success="Merge undone: the two records are separate again",
+            child=child,
         )
         if response:
             return response
-    return _form_page(request, form, title="Undo the merge", child=child, submit="Undo the merge",
-                      intro=f"{merge.merged.full_name}'s record will be separated from this one again.")
+    return _form_page(
+        request,
+        form,
+        title="Undo the merge",
+        child=child,
+        submit="Undo the merge",
+        intro=f"{merge.merged.full_name}'s record will be separated from this one again.",
+    )

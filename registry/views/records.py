@@ -24,7 +24,9 @@ from registry.services.children import child_record_view_log
 from registry.timeline import child_timeline
 from schools_feed import selectors as feed_selectors
 
-CHILD_RECORD_ROLES = frozenset({Role.EHE_OFFICER, Role.CME_OFFICER, Role.ADMINISTRATOR, Role.INCLUSION_LEAD})
+CHILD_RECORD_ROLES = frozenset(
+    {Role.EHE_OFFICER, Role.CME_OFFICER, Role.ADMINISTRATOR, Role.INCLUSION_LEAD}
+)
 ACCESS_REASON_SESSION_KEY = "child_access_reasons"
 
 
@@ -33,19 +35,28 @@ def home(request):
     user = request.user
     today = timezone.localdate()
     if user.role == Role.SCHOOL_USER:
-        notifications = feed_selectors.notification_queryset_for_user(user=user).select_related("school")
-        return render(request, "registry/home_school_user.html", {"notifications": notifications[:50]})
+        notifications = feed_selectors.notification_queryset_for_user(user=user).select_related(
+            "school"
+        )
+        return render(
+            request, "registry/home_school_user.html", {"notifications": notifications[:50]}
+        )
     if user.role == Role.DCS:
         return render(request, "registry/home_dcs.html", selectors.register_overview(on=today))
     if user.role == Role.INCLUSION_LEAD:
-        return render(request, "registry/home_inclusion_lead.html",
-                      {"schools": feed_selectors.deletions_by_school(user=user, on=today)})
+        return render(
+            request,
+            "registry/home_inclusion_lead.html",
+            {"schools": feed_selectors.deletions_by_school(user=user, on=today)},
+        )
     actions = Action.objects.open().filter(owner=user).select_related("child").order_by("due_date")
     triage = feed_selectors.notifications_awaiting_triage(user=user)
     context = {
         "caseload": selectors.caseload_for_officer(officer=user),
         "overdue_actions": actions.filter(due_date__lt=today),
-        "due_soon_actions": actions.filter(due_date__gte=today, due_date__lte=today + timedelta(days=14)),
+        "due_soon_actions": actions.filter(
+            due_date__gte=today, due_date__lte=today + timedelta(days=14)
+        ),
         "triage_count": triage.count(),
         "triage": triage[:10],
     }
@@ -69,11 +80,18 @@ class ChildListView(LoginRequiredMixin, ListView):
             return Child.objects.none()
         data = self.form.cleaned_data
         children = selectors.child_search(
-            user=self.request.user, text=data["text"], upn=data["upn"],
-            date_of_birth=data["date_of_birth"], postcode=data["postcode"],
-            school_urn=data["school_urn"], episode_type=data["episode_type"], status=data["status"],
-            officer_id=data["officer"].pk if data["officer"] else None, nc_year=data["nc_year"],
-            flag=data["flag"], on=timezone.localdate(),
+            user=self.request.user,
+            text=data["text"],
+            upn=data["upn"],
+            date_of_birth=data["date_of_birth"],
+            postcode=data["postcode"],
+            school_urn=data["school_urn"],
+            episode_type=data["episode_type"],
+            status=data["status"],
+            officer_id=data["officer"].pk if data["officer"] else None,
+            nc_year=data["nc_year"],
+            flag=data["flag"],
+            on=timezone.localdate(),
         )
         return children.order_by(*self._ordering())
 
@@ -91,8 +109,11 @@ class ChildListView(LoginRequiredMixin, ListView):
         sort_params = params.copy()
         sort_params.pop("sort", None)
         context.update(
-            form=self.form, query_string=params.urlencode(), sort_query=sort_params.urlencode(),
-            sort=self.request.GET.get("sort", "name"), searched=self.form.is_bound,
+            form=self.form,
+            query_string=params.urlencode(),
+            sort_query=sort_params.urlencode(),
+            sort=self.request.GET.get("sort", "name"),
+            searched=self.form.is_bound,
         )
         return context
 
@@ -119,9 +140,13 @@ def child_detail(request, child_id):
             return redirect("registry:child-access-reason", child_id=child_id)
         purpose, reason = given["purpose"], given["reason"]
     show_sensitive = request.GET.get("show") == "sensitive"
-    child_record_view_log(child=child, user=request.user, path=request.get_full_path(),
-                          purpose=AccessPurpose.SENSITIVE_FIELDS if show_sensitive else purpose,
-                          reason=reason)
+    child_record_view_log(
+        child=child,
+        user=request.user,
+        path=request.get_full_path(),
+        purpose=AccessPurpose.SENSITIVE_FIELDS if show_sensitive else purpose,
+        reason=reason,
+    )
     today = timezone.localdate()
     flags = list(child.flags.all())
     context = {
@@ -131,7 +156,9 @@ def child_detail(request, child_id):
         "compulsory_school_age": child.is_compulsory_school_age(today),
         "addresses": child.addresses.all(),
         "flags": [f for f in flags if show_sensitive or f.flag_type not in SENSITIVE_FLAGS],
-        "hidden_flag_count": 0 if show_sensitive else sum(f.flag_type in SENSITIVE_FLAGS for f in flags),
+        "hidden_flag_count": 0
+        if show_sensitive
+        else sum(f.flag_type in SENSITIVE_FLAGS for f in flags),
         "ehe_episodes": child.ehe_episodes.all(),
         "cme_episodes": child.cme_episodes.all(),
         "open_actions": [a for a in child.actions.all() if a.status == "open"],
@@ -159,8 +186,11 @@ def child_history(request, child_id):
     child = _gated_child(request, child_id)
     if request.user.role == Role.INCLUSION_LEAD and _access_reason(request, child_id) is None:
         return redirect("registry:child-access-reason", child_id=child_id)
-    return render(request, "registry/child_history.html",
-                  {"child": child, "changes": selectors.child_field_history(child=child)})
+    return render(
+        request,
+        "registry/child_history.html",
+        {"child": child, "changes": selectors.child_field_history(child=child)},
+    )
 
 
 @login_required
@@ -168,10 +198,12 @@ def child_access_log(request, child_id):
     if request.user.role != Role.ADMINISTRATOR:
         raise Http404
     child = _gated_child(request, child_id)
-    return render(request, "registry/child_access_log.html",
-                  {"child": child, "entries": selectors.child_access_log_for_child(child=child)[:500]})
+    return render(
+        request,
+        "registry/child_access_log.html",
+        {"child": child, "entries": selectors.child_access_log_for_child(child=child)[:500]},
+    )
 
 
 def child_url(child) -> str:
     return reverse("registry:child-detail", kwargs={"child_id": child.pk})
-

@@ -17,7 +17,9 @@ def test_upn_with_right_check_letter_but_unknown_la_fails_only_the_la_check(upn)
     assert ids.upn_errors(upn) == [ids.UPN_LA_CODE]
 
 
-@pytest.mark.parametrize("upn", ["Z801200001001", "A801200005001", "R247962919251", "X428558133462"])
+@pytest.mark.parametrize(
+    "upn", ["Z801200001001", "A801200005001", "R247962919251", "X428558133462"]
+)
 def test_upn_with_wrong_check_letter_is_rejected(upn):
     assert ids.UPN_CHECK_LETTER in ids.upn_errors(upn)
 
@@ -66,8 +68,12 @@ def test_valid_ulns_are_accepted(uln):
 
 @pytest.mark.parametrize(
     ("uln", "message"),
-    [("1000000063", ids.ULN_CHECK_DIGIT), ("0123456789", ids.ULN_WRONG_FORMAT),
-     ("12345", ids.ULN_WRONG_FORMAT), ("9999999999", ids.ULN_CHECK_DIGIT)],
+    [
+        ("1000000063", ids.ULN_CHECK_DIGIT),
+        ("0123456789", ids.ULN_WRONG_FORMAT),
+        ("12345", ids.ULN_WRONG_FORMAT),
+        ("9999999999", ids.ULN_CHECK_DIGIT),
+    ],
 )
 def test_invalid_ulns_are_rejected_with_the_reason(uln, message):
     assert ids.uln_errors(uln) == [message]

@@ -40,7 +40,9 @@ def test_reception_and_nursery_years_are_labelled():
         (date(2020, 9, 1), date(2025, 12, 31)),
     ],
 )
-def test_compulsory_school_age_starts_on_the_prescribed_day_after_the_fifth_birthday(birthday, starts):
+def test_compulsory_school_age_starts_on_the_prescribed_day_after_the_fifth_birthday(
+    birthday, starts
+):
     assert school_age.compulsory_school_age_start(birthday) == starts
 
 
@@ -64,5 +66,6 @@ def test_a_29_february_birthday_is_handled_in_common_years():
 
 def test_date_of_birth_range_for_a_year_group_is_one_cohort():
     assert school_age.date_of_birth_range_for_nc_year("7", date(2025, 10, 2)) == (
-        date(2013, 9, 1), date(2014, 8, 31)
+        date(2013, 9, 1),
+        date(2014, 8, 31),
     )

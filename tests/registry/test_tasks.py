@@ -52,14 +52,29 @@ def _wait_until(predicate, timeout: float) -> bool:
 @pytest.mark.django_db(transaction=True)
 def test_task_sent_through_redis_is_run_by_a_real_worker_process():
     if not settings.CELERY_BROKER_URL or connection.vendor != "postgresql":
-        pytest.fail("The broker test needs CELERY_BROKER_URL and PostgreSQL (run it with make test-postgres)")
+        pytest.fail(
+            "The broker test needs CELERY_BROKER_URL and PostgreSQL: run make test-postgres"
+        )
     child = _make_stale_child()
     queue = f"test-{uuid.uuid4().hex}"  # a queue of its own, so no other worker takes the task
     environment = {**os.environ, "DATABASE_URL": _database_url_for_worker(), "DEBUG": "true"}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ehe_register", "worker", "--pool=solo",
-         "--loglevel=warning", "-Q", queue, "--without-gossip", "--without-mingle"],
-        cwd=PROJECT_ROOT, env=environment,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ehe_register",
+            "worker",
+            "--pool=solo",
+            "--loglevel=warning",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=PROJECT_ROOT,
+        env=environment,
     )
     try:
         child_search_name_refresh_task.apply_async(args=[str(child.pk)], queue=queue)

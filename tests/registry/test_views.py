@@ -45,7 +45,9 @@ def test_search_by_upn_date_of_birth_and_postcode(client, administrator):
     client.force_login(administrator)
 
     assert _search(client, upn="h801200001001") == [child.pk]
-    assert _search(client, date_of_birth_0="6", date_of_birth_1="5", date_of_birth_2="2011") == [child.pk]
+    assert _search(client, date_of_birth_0="6", date_of_birth_1="5", date_of_birth_2="2011") == [
+        child.pk
+    ]
     assert _search(client, postcode="bn112ab") == [child.pk]
 
 
@@ -66,12 +68,18 @@ def test_search_results_are_sorted_and_paginated(client, administrator):
     client.force_login(administrator)
 
     first_page = client.get(reverse("registry:child-list"), {"text": "", "sort": "name", "upn": ""})
-    second_page = client.get(reverse("registry:child-list"), {"text": "", "sort": "-name", "page": "2"})
+    second_page = client.get(
+        reverse("registry:child-list"), {"text": "", "sort": "-name", "page": "2"}
+    )
 
     names = [c.legal_surname for c in first_page.context["children"]]
     assert names[:3] == ["Abbott", "Baker", "Carter"]
     assert len(names) == 25
-    assert [c.legal_surname for c in second_page.context["children"]] == ["Carter", "Baker", "Abbott"]
+    assert [c.legal_surname for c in second_page.context["children"]] == [
+        "Carter",
+        "Baker",
+        "Abbott",
+    ]
     assert first_page.context["paginator"].num_pages == 2
     assert b'aria-sort="ascending"' in first_page.content
 
@@ -87,10 +95,21 @@ def test_the_record_shows_each_section_and_logs_the_viewing(client, ehe_officer)
     response = client.get(reverse("registry:child-detail", args=[child.pk]))
 
     content = response.content.decode()
-    for expected in ["Identity", "12 Sea Lane", "Parents and carers", "Flags", "Episodes", "Timeline",
-                     "Phone with Grandmother", "Deletion return from"]:
+    for expected in [
+        "Identity",
+        "12 Sea Lane",
+        "Parents and carers",
+        "Flags",
+        "Episodes",
+        "Timeline",
+        "Phone with Grandmother",
+        "Deletion return from",
+    ]:
         assert expected in content
-    assert ChildAccessLog.objects.filter(child=child, user=ehe_officer, purpose="casework").count() == 1
+    assert (
+        ChildAccessLog.objects.filter(child=child, user=ehe_officer, purpose="casework").count()
+        == 1
+    )
 
 
 def test_sensitive_flags_are_hidden_until_asked_for_and_the_asking_is_logged(client, ehe_officer):
@@ -112,7 +131,9 @@ def _record_queries(client, child):
     return len(queries)
 
 
-def test_the_records_query_count_does_not_grow_with_the_length_of_its_history(client, administrator):
+def test_the_records_query_count_does_not_grow_with_the_length_of_its_history(
+    client, administrator
+):
     short = EHEEpisodeFactory().child
     ContactFactory(child=short)
     ActionFactory(child=short)
@@ -130,10 +151,18 @@ def test_the_records_query_count_does_not_grow_with_the_length_of_its_history(cl
 def test_the_history_page_shows_an_identity_correction_with_old_and_new_values(client, ehe_officer):
     child = EHEEpisodeFactory().child
     client.force_login(ehe_officer)
-    client.post(reverse("registry:child-identity", args=[child.pk]), {
-        "legal_forenames": child.legal_forenames, "legal_surname": "Corrected",
-        "date_of_birth_0": str(child.date_of_birth.day), "date_of_birth_1": str(child.date_of_birth.month),
-        "date_of_birth_2": str(child.date_of_birth.year), "sex": child.sex, "why": "Passport seen"})
+    client.post(
+        reverse("registry:child-identity", args=[child.pk]),
+        {
+            "legal_forenames": child.legal_forenames,
+            "legal_surname": "Corrected",
+            "date_of_birth_0": str(child.date_of_birth.day),
+            "date_of_birth_1": str(child.date_of_birth.month),
+            "date_of_birth_2": str(child.date_of_birth.year),
+            "sex": child.sex,
+            "why": "Passport seen",
+        },
+    )
 
     response = client.get(reverse("registry:child-history", args=[child.pk]))
 
@@ -147,10 +176,20 @@ def test_logging_a_contact_saves_it_with_history_and_redirects_with_a_message(cl
     episode = EHEEpisodeFactory()
     client.force_login(ehe_officer)
 
-    response = client.post(reverse("registry:contact-create", args=[episode.child_id]), {
-        "contact_date_0": "3", "contact_date_1": "10", "contact_date_2": "2025", "method": "home_visit",
-        "with_whom": "Both parents", "summary": "Saw samples of work", "outcome": "evidence",
-        "episode": f"ehe:{episode.pk}"}, follow=True)
+    response = client.post(
+        reverse("registry:contact-create", args=[episode.child_id]),
+        {
+            "contact_date_0": "3",
+            "contact_date_1": "10",
+            "contact_date_2": "2025",
+            "method": "home_visit",
+            "with_whom": "Both parents",
+            "summary": "Saw samples of work",
+            "outcome": "evidence",
+            "episode": f"ehe:{episode.pk}",
+        },
+        follow=True,
+    )
 
     contact = Contact.objects.get(child=episode.child)
     assert contact.ehe_episode == episode
@@ -176,9 +215,16 @@ def test_a_status_change_that_breaks_a_rule_shows_the_rule_on_the_form(client, c
     episode = CMEEpisodeFactory(start_date=date(2025, 9, 1))
     client.force_login(cme_officer)
 
-    response = client.post(reverse("registry:cme-episode-status", args=[episode.pk]), {
-        "status": "located_other_la", "effective_date_0": "1", "effective_date_1": "10",
-        "effective_date_2": "2025", "reason": "Moved to Leeds"})
+    response = client.post(
+        reverse("registry:cme-episode-status", args=[episode.pk]),
+        {
+            "status": "located_other_la",
+            "effective_date_0": "1",
+            "effective_date_1": "10",
+            "effective_date_2": "2025",
+            "reason": "Moved to Leeds",
+        },
+    )
 
     assert EpisodeErrors.OTHER_LA_NOT_CONFIRMED in response.content.decode()
     assert not EpisodeStatusChange.objects.filter(cme_episode=episode).exists()
@@ -188,7 +234,10 @@ def test_finishing_an_action_from_the_record(client, ehe_officer):
     action = ActionFactory(child=EHEEpisodeFactory().child, owner=ehe_officer)
     client.force_login(ehe_officer)
 
-    client.post(reverse("registry:action-complete", args=[action.pk]), {"outcome": "done", "note": "Visited"})
+    client.post(
+        reverse("registry:action-complete", args=[action.pk]),
+        {"outcome": "done", "note": "Visited"},
+    )
 
     assert Action.objects.get(pk=action.pk).status == "done"
 
@@ -199,10 +248,15 @@ def test_merging_and_undoing_from_the_record(client, administrator):
     ContactFactory(child=duplicate)
     client.force_login(administrator)
 
-    client.post(reverse("registry:child-merge", args=[kept.pk]), {"other": str(duplicate.pk), "why": "Same UPN"})
+    client.post(
+        reverse("registry:child-merge", args=[kept.pk]),
+        {"other": str(duplicate.pk), "why": "Same UPN"},
+    )
     merge = kept.merges_kept.get()
     page = client.get(reverse("registry:child-detail", args=[kept.pk]))
-    client.post(reverse("registry:child-merge-undo", args=[merge.pk]), {"why": "Different children"})
+    client.post(
+        reverse("registry:child-merge-undo", args=[merge.pk]), {"why": "Different children"}
+    )
 
     assert reverse("registry:child-merge-undo", args=[merge.pk]).encode() in page.content
     merge.refresh_from_db()
@@ -212,7 +266,9 @@ def test_merging_and_undoing_from_the_record(client, administrator):
 
 def test_an_officer_home_page_lists_caseload_overdue_actions_and_triage(client, ehe_officer):
     episode = EHEEpisodeFactory(assigned_officer=ehe_officer)
-    ActionFactory(child=episode.child, owner=ehe_officer, due_date=date(2020, 1, 1), description="Chase reply")
+    ActionFactory(
+        child=episode.child, owner=ehe_officer, due_date=date(2020, 1, 1), description="Chase reply"
+    )
     NotificationFactory(legal_surname="Waitingforyou")
     client.force_login(ehe_officer)
 

@@ -1,0 +1,159 @@
+"""axe-core in a real headless Chromium over the main pages, signed in: no serious or critical
+violations of WCAG 2.2 A/AA rules. Uses Debian's Chromium (scripts/ensure-chromium)."""
+
+import os
+import shutil
+from datetime import date
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+from playwright.sync_api import sync_playwright
+
+from registry.models import Role
+from tests.factories import (
+    TEST_PASSWORD,
+    ActionFactory,
+    AddressFactory,
+    CarerFactory,
+    ChildFlagFactory,
+    CMEEpisodeFactory,
+    ContactFactory,
+    EHEEpisodeFactory,
+    NotificationFactory,
+    SchoolFactory,
+    SubmissionFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SERIOUS = {"serious", "critical"}
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+# Playwright's own event loop must not trip Django's async-safety check in the live server thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _chromium() -> str:
+    path = (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+    if not path:
+        pytest.fail("Chromium is needed for the accessibility tests: run scripts/ensure-chromium")
+    return path
+
+
+@pytest.fixture
+def browser_page():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=_chromium(),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser.new_page()
+        browser.close()
+
+
+@pytest.fixture
+def case_file(db):
+    school = SchoolFactory(name="Downsview Academy")
+    episode = EHEEpisodeFactory(start_date=date(2025, 9, 15))
+    child = episode.child
+    AddressFactory(child=child)
+    CarerFactory(child=child)
+    ChildFlagFactory(child=child, flag_type="sen_support")
+    ContactFactory(child=child, ehe_episode=episode)
+    cme = CMEEpisodeFactory()
+    NotificationFactory(child=child, submission=SubmissionFactory(school=school))
+    return {"school": school, "episode": episode, "child": child, "cme": cme}
+
+
+def _sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}{reverse('login')}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _serious_violations(page, url):
+    page.goto(url)
+    page.wait_for_load_state()
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    return [
+        f"{url}: {violation['id']} ({violation['impact']}): {violation['help']} "
+        f"at {[node['target'] for node in violation['nodes']][:3]}"
+        for violation in results.response["violations"]
+        if violation["impact"] in SERIOUS
+    ]
+
+
+def test_sign_in_page_and_its_errors_have_no_serious_accessibility_violations(
+    browser_page, live_server
+):
+    page = browser_page
+    violations = _serious_violations(page, f"{live_server.url}{reverse('login')}")
+    page.fill("#id_username", "nobody")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    violations += [v["id"] for v in results.response["violations"] if v["impact"] in SERIOUS]
+
+    assert violations == []
+
+
+def test_officer_pages_have_no_serious_accessibility_violations(
+    browser_page, live_server, case_file
+):
+    officer = UserFactory(username="a11y-officer", role=Role.ADMINISTRATOR)
+    ActionFactory(child=case_file["child"], owner=officer, due_date=date(2025, 1, 1))
+    page = browser_page
+    _sign_in(page, live_server, officer.username)
+    child, episode, cme = case_file["child"], case_file["episode"], case_file["cme"]
+    urls = [
+        reverse("registry:home"),
+        reverse("registry:child-list") + "?text=" + child.legal_surname[:3],
+        reverse("registry:child-detail", args=[child.pk]),
+        reverse("registry:child-history", args=[child.pk]),
+        reverse("registry:contact-create", args=[child.pk]),
+        reverse("registry:action-create", args=[child.pk]),
+        reverse("registry:decision-create", args=[child.pk]),
+        reverse("registry:child-identity", args=[child.pk]),
+        reverse("registry:ehe-episode-status", args=[episode.pk]),
+        reverse("registry:cme-episode-status", args=[cme.pk]),
+        reverse("registry:child-merge", args=[child.pk]),
+        reverse("schools_feed:notification-list"),
+    ]
+    violations = [v for url in urls for v in _serious_violations(page, f"{live_server.url}{url}")]
+
+    # A form with errors: the error summary and the field errors must be accessible too.
+    page.goto(f"{live_server.url}{reverse('registry:contact-create', args=[child.pk])}")
+    page.click("form[method=post] button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".govuk-error-summary").count() == 1
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    violations += [v["id"] for v in results.response["violations"] if v["impact"] in SERIOUS]
+
+    assert violations == []
+
+
+@pytest.mark.parametrize(
+    "role", [Role.SCHOOL_USER, Role.DCS, Role.INCLUSION_LEAD, Role.CME_OFFICER]
+)
+def test_each_roles_home_page_has_no_serious_accessibility_violations(
+    browser_page, live_server, case_file, role
+):
+    user = UserFactory(username=f"a11y-{role}", role=role)
+    user.schools.add(case_file["school"])
+    _sign_in(browser_page, live_server, user.username)
+
+    assert _serious_violations(browser_page, f"{live_server.url}{reverse('registry:home')}") == []
