@@ -50,8 +50,10 @@ def timed_gets(client: Client, urls: list[str]) -> list[float]:
 
 
 def report(name: str, timings: list[float]) -> None:
-    print(f"{name:<28} n={len(timings):>4}  p50={statistics.median(timings):7.1f} ms  "
-          f"p95={percentile(timings, 0.95):7.1f} ms  max={max(timings):7.1f} ms")
+    print(
+        f"{name:<28} n={len(timings):>4}  p50={statistics.median(timings):7.1f} ms  "
+        f"p95={percentile(timings, 0.95):7.1f} ms  max={max(timings):7.1f} ms"
+    )
 
 
 def main() -> None:
@@ -76,16 +78,22 @@ def main() -> None:
     client.force_login(User.objects.get(username="administrator"))
     surnames = list(Child.objects.values_list("legal_surname", flat=True)[:5000])
     search_urls = [
-        reverse("registry:child-list") + "?" + rng.choice([
-            f"text={rng.choice(surnames)[:4].lower()}",
-            f"text={rng.choice(surnames).lower()}&episode_type=ehe",
-            f"text={rng.choice(surnames)[:3].lower()}&sort=-dob",
-            "episode_type=cme&status=enquiries_open",
-        ])
+        reverse("registry:child-list")
+        + "?"
+        + rng.choice(
+            [
+                f"text={rng.choice(surnames)[:4].lower()}",
+                f"text={rng.choice(surnames).lower()}&episode_type=ehe",
+                f"text={rng.choice(surnames)[:3].lower()}&sort=-dob",
+                "episode_type=cme&status=enquiries_open",
+            ]
+        )
         for _ in range(args.requests)
     ]
     busy = list(EHEEpisode.objects.values_list("child_id", flat=True)[:2000])
-    record_urls = [reverse("registry:child-detail", args=[rng.choice(busy)]) for _ in range(args.requests)]
+    record_urls = [
+        reverse("registry:child-detail", args=[rng.choice(busy)]) for _ in range(args.requests)
+    ]
 
     timed_gets(client, search_urls[:10] + record_urls[:10])  # warm caches and connections
     report("register search", timed_gets(client, search_urls))
