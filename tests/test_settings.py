@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _settings_in_subprocess(env: dict, expression: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}} | env
+    ours = {"DEBUG", "SECRET_KEY", "CELERY_BROKER_URL", "REDIS_URL"}
+    environment = {k: v for k, v in os.environ.items() if k not in ours} | env
     code = f"import ehe_register.settings as s; print(repr(({expression})))"
     return subprocess.run(
         [sys.executable, "-c", code],

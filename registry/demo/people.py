@@ -53,7 +53,7 @@ class PeopleFactory:
         self.rng = rng
         self.faker = faker
         self.la_code = la_code
-        self._upn_serial = 0
+        self._upn_serials: dict[str, int] = {}
 
     def forename(self, sex: str) -> str:
         if self.rng.random() < 0.03:
@@ -71,8 +71,16 @@ class PeopleFactory:
         return date(cohort_start, 9, 1) + timedelta(days=self.rng.randrange(365))
 
     def upn(self, estab: str, allocated: date) -> str:
-        self._upn_serial += 1
-        body = f"{self.la_code}{estab}{allocated.year % 100:02d}{self._upn_serial % 1000:03d}"
+        # Serials run per school and year, as schools allocate them; past 999 the year moves on.
+        year = allocated.year % 100
+        prefix = f"{self.la_code}{estab}{year:02d}"
+        serial = self._upn_serials.get(prefix, 0) + 1
+        while serial > 999:
+            year = (year + 1) % 100
+            prefix = f"{self.la_code}{estab}{year:02d}"
+            serial = self._upn_serials.get(prefix, 0) + 1
+        self._upn_serials[prefix] = serial
+        body = f"{prefix}{serial:03d}"
         return upn_check_letter(body) + body
 
     def uln(self) -> str:

@@ -134,3 +134,10 @@ def test_reset_is_refused_outside_debug():
 
     with pytest.raises(CommandError, match="DEBUG"):
         _seed("--reset")
+
+
+def test_generated_upns_are_unique():
+    _seed()
+
+    upns = [upn for upn in Child.objects.values_list("upn", flat=True) if upn]
+    assert len(upns) == len(set(upns))

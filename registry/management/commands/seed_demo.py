@@ -73,6 +73,9 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
+                # Deferred foreign-key checks from earlier writes in this transaction must run
+                # before PostgreSQL allows a TRUNCATE.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"TRUNCATE {names} CASCADE")
             else:
                 cursor.execute("PRAGMA foreign_keys = OFF")
