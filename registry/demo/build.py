@@ -538,8 +538,9 @@ class DemoBuilder:
 
     def _make_register(self, batch):
         """A child known to the register from school rolls, with no open case."""
+        # Loaded from rolls and the legacy register: identity, address and flags, no carers yet.
         on = rand_date(self.rng, self.window_start, self.today)
-        self._child(batch, nc_year=self.rng.randrange(12), on=on, carers=1)
+        self._child(batch, nc_year=self.rng.randrange(12), on=on, carers=0)
 
     def _make_transfer(self, batch):
         """An in-year move between schools: a deletion return (ground a), a new pupil return."""

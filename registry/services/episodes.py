@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from registry.models import (
     CME_CLOSED_STATUSES,
-    CME_OPEN_STATUSES,
     EHE_CLOSED_STATUSES,
     Child,
     CMEEnquiry,
@@ -68,6 +67,33 @@ def _record_status_change(
     )
 
 
+def _episode_open(
+    model,
+    *,
+    already_open: str,
+    child: Child,
+    by: User | None,
+    start_date: date,
+    source: str,
+    reason: str,
+    change_reason: str,
+    fields: dict,
+):
+    if model.objects.filter(child=child, end_date__isnull=True).exists():
+        raise ValidationError(already_open)
+    episode = model(child=child, start_date=start_date, source=source, **fields)
+    save_with_history(episode, by=by, reason=change_reason)
+    _record_status_change(
+        episode=episode,
+        from_status="",
+        to_status=episode.status,
+        effective_date=start_date,
+        reason=reason or episode.get_source_display(),
+        by=by,
+    )
+    return episode
+
+
 @transaction.atomic
 def ehe_episode_open(
     *,
@@ -79,19 +105,17 @@ def ehe_episode_open(
     change_reason: str = ChangeReason.MANUAL_EDIT,
     **fields,
 ) -> EHEEpisode:
-    if EHEEpisode.objects.filter(child=child, end_date__isnull=True).exists():
-        raise ValidationError(EpisodeErrors.ALREADY_OPEN_EHE)
-    episode = EHEEpisode(child=child, start_date=start_date, source=source, **fields)
-    save_with_history(episode, by=by, reason=change_reason)
-    _record_status_change(
-        episode=episode,
-        from_status="",
-        to_status=episode.status,
-        effective_date=start_date,
-        reason=reason or episode.get_source_display(),
+    return _episode_open(
+        EHEEpisode,
+        already_open=EpisodeErrors.ALREADY_OPEN_EHE,
+        child=child,
         by=by,
+        start_date=start_date,
+        source=source,
+        reason=reason,
+        change_reason=change_reason,
+        fields=fields,
     )
-    return episode
 
 
 @transaction.atomic
@@ -105,19 +129,17 @@ def cme_episode_open(
     change_reason: str = ChangeReason.MANUAL_EDIT,
     **fields,
 ) -> CMEEpisode:
-    if CMEEpisode.objects.filter(child=child, end_date__isnull=True).exists():
-        raise ValidationError(EpisodeErrors.ALREADY_OPEN_CME)
-    episode = CMEEpisode(child=child, start_date=start_date, source=source, **fields)
-    save_with_history(episode, by=by, reason=change_reason)
-    _record_status_change(
-        episode=episode,
-        from_status="",
-        to_status=episode.status,
-        effective_date=start_date,
-        reason=reason or episode.get_source_display(),
+    return _episode_open(
+        CMEEpisode,
+        already_open=EpisodeErrors.ALREADY_OPEN_CME,
+        child=child,
         by=by,
+        start_date=start_date,
+        source=source,
+        reason=reason,
+        change_reason=change_reason,
+        fields=fields,
     )
-    return episode
 
 
 def _change_status(
@@ -361,7 +383,3 @@ def enforcement_step_record(
     )
     save_with_history(step, by=by, reason=reason)
     return step
-
-
-def open_cme_statuses() -> frozenset:
-    return CME_OPEN_STATUSES

@@ -64,6 +64,21 @@ def _run(request, form, service, *, success: str, child: Child):
     return redirect("registry:child-detail", child_id=child.pk)
 
 
+def _form_view(request, form, save, *, title: str, child: Child, success: str, **page):
+    """GET shows the form; a valid POST calls ``save(cleaned_data)`` (one service) and redirects."""
+    if request.method == "POST" and form.is_valid():
+        response = _run(
+            request, form, lambda: save(form.cleaned_data), success=success, child=child
+        )
+        if response:
+            return response
+    return _form_page(request, form, title=title, child=child, **page)
+
+
+def _without_episode(data: dict) -> dict:
+    return {field: value for field, value in data.items() if field != "episode"}
+
+
 def _initial_today() -> dict:
     return {
         "contact_date": timezone.localdate(),
@@ -105,21 +120,19 @@ def contact_create(request, child_id):
     child = _child_for_change(request, child_id)
     form = forms.ContactForm(request.POST or None, initial=_initial_today())
     form.set_episode_choices(child)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("episode")
-        response = _run(
-            request,
-            form,
-            lambda: casework_services.contact_log(
-                child=child, by=request.user, episode=form.chosen_episode(child), **data
-            ),
-            success="Contact logged",
+    return _form_view(
+        request,
+        form,
+        lambda data: casework_services.contact_log(
             child=child,
-        )
-        if response:
-            return response
-    return _form_page(request, form, title="Log a contact", child=child)
+            by=request.user,
+            episode=form.chosen_episode(child),
+            **_without_episode(data),
+        ),
+        title="Log a contact",
+        child=child,
+        success="Contact logged",
+    )
 
 
 @login_required
@@ -127,21 +140,19 @@ def action_create(request, child_id):
     child = _child_for_change(request, child_id)
     form = forms.ActionForm(request.POST or None, initial={"owner": request.user})
     form.set_episode_choices(child)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("episode")
-        response = _run(
-            request,
-            form,
-            lambda: casework_services.action_create(
-                child=child, by=request.user, episode=form.chosen_episode(child), **data
-            ),
-            success="Action added",
+    return _form_view(
+        request,
+        form,
+        lambda data: casework_services.action_create(
             child=child,
-        )
-        if response:
-            return response
-    return _form_page(request, form, title="Add an action", child=child)
+            by=request.user,
+            episode=form.chosen_episode(child),
+            **_without_episode(data),
+        ),
+        title="Add an action",
+        child=child,
+        success="Action added",
+    )
 
 
 @login_required
@@ -149,22 +160,19 @@ def action_complete(request, action_id):
     action = get_object_or_404(selectors.action_queryset_for_user(user=request.user), pk=action_id)
     child = _child_for_change(request, action.child_id)
     form = forms.ActionCompleteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        response = _run(
-            request,
-            form,
-            lambda: casework_services.action_complete(
-                action=action,
-                by=request.user,
-                note=form.cleaned_data["note"],
-                cancelled=form.cleaned_data["outcome"] == "cancelled",
-            ),
-            success="Action finished",
-            child=child,
-        )
-        if response:
-            return response
-    return _form_page(request, form, title=f"Finish the action: {action.description}", child=child)
+    return _form_view(
+        request,
+        form,
+        lambda data: casework_services.action_complete(
+            action=action,
+            by=request.user,
+            note=data["note"],
+            cancelled=data["outcome"] == "cancelled",
+        ),
+        title=f"Finish the action: {action.description}",
+        child=child,
+        success="Action finished",
+    )
 
 
 @login_required
@@ -172,65 +180,62 @@ def decision_create(request, child_id):
     child = _child_for_change(request, child_id)
     form = forms.DecisionForm(request.POST or None, initial=_initial_today())
     form.set_episode_choices(child)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("episode")
-        response = _run(
-            request,
-            form,
-            lambda: casework_services.decision_record(
-                child=child, by=request.user, episode=form.chosen_episode(child), **data
-            ),
-            success="Decision recorded",
+    return _form_view(
+        request,
+        form,
+        lambda data: casework_services.decision_record(
             child=child,
-        )
-        if response:
-            return response
-    return _form_page(request, form, title="Record a decision", child=child)
+            by=request.user,
+            episode=form.chosen_episode(child),
+            **_without_episode(data),
+        ),
+        title="Record a decision",
+        child=child,
+        success="Decision recorded",
+    )
+
+
+def _officer_if(user, role: str):
+    """Opening an episode assigns it to the officer who opened it, when they work that kind."""
+    return user if user.role == role else None
 
 
 @login_required
 def ehe_episode_create(request, child_id):
     child = _child_for_change(request, child_id)
     form = forms.EHEEpisodeOpenForm(request.POST or None, initial=_initial_today())
-    if request.method == "POST" and form.is_valid():
-        response = _run(
-            request,
-            form,
-            lambda: episode_services.ehe_episode_open(
-                child=child,
-                by=request.user,
-                assigned_officer=request.user if request.user.role == Role.EHE_OFFICER else None,
-                **form.cleaned_data,
-            ),
-            success="EHE episode opened",
+    return _form_view(
+        request,
+        form,
+        lambda data: episode_services.ehe_episode_open(
             child=child,
-        )
-        if response:
-            return response
-    return _form_page(request, form, title="Open an EHE episode", child=child)
+            by=request.user,
+            assigned_officer=_officer_if(request.user, Role.EHE_OFFICER),
+            **data,
+        ),
+        title="Open an EHE episode",
+        child=child,
+        success="EHE episode opened",
+    )
 
 
 @login_required
 def cme_episode_create(request, child_id):
     child = _child_for_change(request, child_id)
     form = forms.CMEEpisodeOpenForm(request.POST or None, initial=_initial_today())
-    if request.method == "POST" and form.is_valid():
-        response = _run(
-            request,
-            form,
-            lambda: episode_services.cme_episode_open(
-                child=child,
-                by=request.user,
-                assigned_officer=request.user if request.user.role == Role.CME_OFFICER else None,
-                **form.cleaned_data,
-            ),
-            success="CME episode opened",
+    return _form_view(
+        request,
+        form,
+        lambda data: episode_services.cme_episode_open(
             child=child,
-        )
-        if response:
-            return response
-    return _form_page(request, form, title="Open a CME episode", child=child)
+            by=request.user,
+            assigned_officer=_officer_if(request.user, Role.CME_OFFICER),
+            **data,
+        ),
+        title="Open a CME episode",
+        child=child,
+        success="CME episode opened",
+    )
 
 
 @login_required
@@ -242,23 +247,15 @@ def ehe_episode_status(request, episode_id):
         current_status=episode.status,
         choices=EHEStatus.choices,
     )
-    if request.method == "POST" and form.is_valid():
-        response = _run(
-            request,
-            form,
-            lambda: episode_services.ehe_episode_status_change(
-                episode=episode, by=request.user, **form.cleaned_data
-            ),
-            success="EHE status changed",
-            child=episode.child,
-        )
-        if response:
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda data: episode_services.ehe_episode_status_change(
+            episode=episode, by=request.user, **data
+        ),
         title="Change the EHE status",
         child=episode.child,
+        success="EHE status changed",
         intro=f"Current status: {episode.get_status_display()}",
     )
 
@@ -303,19 +300,16 @@ def _assign(request, episode, role: str):
     form = forms.AssignOfficerForm(
         request.POST or None, role=role, initial={"officer": episode.assigned_officer}
     )
-    if request.method == "POST" and form.is_valid():
-        response = _run(
-            request,
-            form,
-            lambda: episode_services.episode_assign_officer(
-                episode=episode, officer=form.cleaned_data["officer"], by=request.user
-            ),
-            success="Officer assigned",
-            child=episode.child,
-        )
-        if response:
-            return response
-    return _form_page(request, form, title="Assign an officer", child=episode.child)
+    return _form_view(
+        request,
+        form,
+        lambda data: episode_services.episode_assign_officer(
+            episode=episode, officer=data["officer"], by=request.user
+        ),
+        title="Assign an officer",
+        child=episode.child,
+        success="Officer assigned",
+    )
 
 
 @login_required
@@ -335,57 +329,44 @@ def ehe_episode_edit(request, episode_id):
     episode = _episode_for_change(request, selectors.ehe_episode_queryset_for_user, episode_id)
     initial = {field: getattr(episode, field) for field in forms.EHEEpisodeEditForm.base_fields}
     form = forms.EHEEpisodeEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        response = _run(
-            request,
-            form,
-            lambda: episode_services.ehe_episode_update(
-                episode=episode, by=request.user, **form.cleaned_data
-            ),
-            success="EHE episode updated",
-            child=episode.child,
-        )
-        if response:
-            return response
-    return _form_page(request, form, title="Reasons, education and review", child=episode.child)
+    return _form_view(
+        request,
+        form,
+        lambda data: episode_services.ehe_episode_update(episode=episode, by=request.user, **data),
+        title="Reasons, education and review",
+        child=episode.child,
+        success="EHE episode updated",
+    )
 
 
 @login_required
 def cme_enquiry_create(request, episode_id):
     episode = _episode_for_change(request, selectors.cme_episode_queryset_for_user, episode_id)
     form = forms.EnquiryForm(request.POST or None, initial=_initial_today())
-    if request.method == "POST" and form.is_valid():
-        response = _run(
-            request,
-            form,
-            lambda: episode_services.cme_enquiry_record(
-                episode=episode, by=request.user, **form.cleaned_data
-            ),
-            success="Enquiry recorded",
-            child=episode.child,
-        )
-        if response:
-            return response
-    return _form_page(request, form, title="Record a CME enquiry", child=episode.child)
+    return _form_view(
+        request,
+        form,
+        lambda data: episode_services.cme_enquiry_record(episode=episode, by=request.user, **data),
+        title="Record a CME enquiry",
+        child=episode.child,
+        success="Enquiry recorded",
+    )
 
 
 @login_required
 def referral_create(request, episode_id):
     episode = _episode_for_change(request, selectors.cme_episode_queryset_for_user, episode_id)
     form = forms.ReferralForm(request.POST or None, initial=_initial_today())
-    if request.method == "POST" and form.is_valid():
-        response = _run(
-            request,
-            form,
-            lambda: episode_services.social_care_referral_record(
-                episode=episode, by=request.user, **form.cleaned_data
-            ),
-            success="Referral recorded",
-            child=episode.child,
-        )
-        if response:
-            return response
-    return _form_page(request, form, title="Refer to MASH or social care", child=episode.child)
+    return _form_view(
+        request,
+        form,
+        lambda data: episode_services.social_care_referral_record(
+            episode=episode, by=request.user, **data
+        ),
+        title="Refer to MASH or social care",
+        child=episode.child,
+        success="Referral recorded",
+    )
 
 
 @login_required
@@ -417,24 +398,15 @@ def child_merge(request, child_id):
 def child_merge_undo(request, merge_id):
     merge = get_object_or_404(ChildMerge.objects.select_related("kept", "merged"), pk=merge_id)
     child = _child_for_change(request, merge.kept_id)
-    form = forms.ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        response = _run(
-            request,
-            form,
-            lambda: children_services.child_merge_undo(
-                merge=merge, by=request.user, why=form.cleaned_data["why"]
-            ),
-            success="Merge undone: the two records are separate again",
-            child=child,
-        )
-        if response:
-            return response
-    return _form_page(
+    return _form_view(
         request,
-        form,
+        forms.ReasonForm(request.POST or None),
+        lambda data: children_services.child_merge_undo(
+            merge=merge, by=request.user, why=data["why"]
+        ),
         title="Undo the merge",
         child=child,
         submit="Undo the merge",
+        success="Merge undone: the two records are separate again",
         intro=f"{merge.merged.full_name}'s record will be separated from this one again.",
     )
