@@ -74,7 +74,7 @@ def main() -> None:
     print(f"children in the register: {Child.objects.count():,}")
 
     rng = random.Random(1)
-    client = Client()
+    client = Client(HTTP_HOST="localhost")
     client.force_login(User.objects.get(username="administrator"))
     surnames = list(Child.objects.values_list("legal_surname", flat=True)[:5000])
     search_urls = [

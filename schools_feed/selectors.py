@@ -1,9 +1,19 @@
 """Reads for the schools feed, with the access gates for schools and notifications."""
 
-from django.db.models import QuerySet
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
 
 from registry.models import Role, User
-from schools_feed.models import Notification, School, Submission
+from registry.school_age import academic_year_start
+from schools_feed.grounds import CME_RISK_GROUNDS, HOME_EDUCATION_GROUNDS
+from schools_feed.models import (
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    School,
+    Submission,
+)
 
 # Roles that triage notifications across every school.
 LA_WIDE_ROLES = frozenset(
@@ -44,8 +54,6 @@ def submission_queryset_for_user(*, user: User) -> QuerySet[Submission]:
 
 def notifications_awaiting_triage(*, user: User) -> QuerySet[Notification]:
     """Returns received or matched but not yet routed to a case, oldest first."""
-    from schools_feed.models import NotificationStatus
-
     return (
         notification_queryset_for_user(user=user)
         .filter(status__in=[NotificationStatus.RECEIVED, NotificationStatus.MATCHED])
@@ -56,13 +64,6 @@ def notifications_awaiting_triage(*, user: User) -> QuerySet[Notification]:
 
 def deletions_by_school(*, user: User, on):
     """Deletion returns per school this academic year, by route, for the inclusion lead's home."""
-    from datetime import date
-
-    from django.db.models import Count, Q
-
-    from registry.school_age import academic_year_start
-    from schools_feed.grounds import CME_RISK_GROUNDS, HOME_EDUCATION_GROUNDS
-    from schools_feed.models import NotificationKind
 
     def grounds_q(pairs):
         query = Q(pk__in=[])

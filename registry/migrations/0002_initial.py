@@ -475,10 +475,6 @@ class Migration(migrations.Migration):
             model_name='child',
             index=models.Index(fields=['date_of_birth'], name='registry_ch_date_of_b5ef98_idx'),
         ),
-        migrations.AddIndex(
-            model_name='child',
-            index=models.Index(fields=['legal_surname', 'legal_forenames'], name='registry_ch_legal_s_8d2cd1_idx'),
-        ),
         migrations.AddConstraint(
             model_name='address',
             constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='address_valid_to_after_valid_from'),

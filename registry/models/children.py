@@ -64,9 +64,10 @@ class Child(models.Model):
     class Meta:
         verbose_name_plural = "children"
         ordering = ["legal_surname", "legal_forenames", "date_of_birth"]
+        # No index on the name columns: search starts from the trigram index on search_name
+        # (migration 0003), and a name index tempts PostgreSQL to walk every child in name order.
         indexes = [
             models.Index(fields=["date_of_birth"]),
-            models.Index(fields=["legal_surname", "legal_forenames"]),
         ]
 
     def __str__(self) -> str:

@@ -4,10 +4,12 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.generic import ListView
 
 from registry import selectors
@@ -68,9 +70,21 @@ def _require_child_record_role(user):
         raise Http404
 
 
+class CappedPaginator(Paginator):
+    """Counts matches only up to a cap: counting 20,000 "Smith"s costs more than showing them,
+    and nobody pages past a thousand results. Past the cap the page asks for a narrower search."""
+
+    cap = 1000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+
 class ChildListView(LoginRequiredMixin, ListView):
     template_name = "registry/child_list.html"
     paginate_by = 25
+    paginator_class = CappedPaginator
     context_object_name = "children"
 
     def get_queryset(self):
@@ -114,6 +128,7 @@ class ChildListView(LoginRequiredMixin, ListView):
             sort_query=sort_params.urlencode(),
             sort=self.request.GET.get("sort", "name"),
             searched=self.form.is_bound,
+            result_cap=CappedPaginator.cap,
         )
         return context
 

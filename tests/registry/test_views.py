@@ -277,3 +277,19 @@ def test_an_officer_home_page_lists_caseload_overdue_actions_and_triage(client, 
     assert episode.child.full_name in content
     assert "Chase reply" in content
     assert "Waitingforyou" in content
+
+
+def test_search_stops_counting_past_the_cap_and_asks_for_a_narrower_search(
+    client, administrator, monkeypatch
+):
+    from registry.views.records import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    for _ in range(4):
+        ChildFactory(legal_surname="Smith")
+    client.force_login(administrator)
+
+    response = client.get(reverse("registry:child-list"), {"text": "smith"})
+
+    assert b"More than 2 children found" in response.content
+    assert len(response.context["children"]) == 3
