@@ -78,6 +78,12 @@ class Child(models.Model):
         return " ".join(part for part in (self.legal_forenames, self.legal_surname) if part)
 
     @property
+    def preferred_name(self) -> str:
+        """The name the child uses, where it differs from the legal one; blank otherwise."""
+        parts = (self.preferred_forename, self.preferred_surname)
+        return " ".join(part for part in parts if part)
+
+    @property
     def display_name(self) -> str:
         """The legal name, with the name the child uses when it differs."""
         preferred = " ".join(
