@@ -36,7 +36,7 @@ from registry.models import (
 )
 from registry.school_age import academic_year_start, date_of_birth_range_for_nc_year
 from registry.services.children import normalise_postcode, normalise_search_text
-from schools_feed.models import Notification
+from schools_feed.models import Notification, NotificationEvent
 
 
 def _has_ehe():
@@ -134,6 +134,12 @@ def child_record_get(*, user: User, child_id) -> Child:
             Prefetch(
                 "notifications",
                 queryset=Notification.objects.select_related("school", "destination_school"),
+            ),
+            Prefetch(
+                "feed_events",
+                queryset=NotificationEvent.objects.exclude(event_type="received").select_related(
+                    "by", "notification__school"
+                ),
             ),
         )
         .get(pk=child_id)

@@ -35,6 +35,16 @@ def child_timeline(child) -> list[TimelineEntry]:
         )
         for n in child.notifications.all()
     ]
+    entries += [
+        TimelineEntry(
+            e.at.date(),
+            "routing",
+            e.get_event_type_display(),
+            f"{e.notification.get_kind_display()} from {e.notification.school.name}. {e.detail}",
+            str(e.by or "The register"),
+        )
+        for e in child.feed_events.all()
+    ]
     for change in child.status_changes.all():
         change.ehe_episode = episodes.get(change.ehe_episode_id)
         change.cme_episode = episodes.get(change.cme_episode_id)

@@ -20,7 +20,7 @@ from registry.models import (
     Role,
     User,
 )
-from registry.services.children import child_search_name
+from registry.services.children import child_refresh_search_fields
 from schools_feed.models import (
     Channel,
     Notification,
@@ -80,7 +80,7 @@ class ChildFactory(DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         child = model_class(*args, **kwargs)
-        child.search_name = child_search_name(child)
+        child_refresh_search_fields(child)
         child.save()
         return child
 

@@ -39,7 +39,7 @@ from registry.models import (
     User,
 )
 from registry.school_age import academic_year_start, compulsory_school_age_end
-from registry.services.children import child_search_name
+from registry.services.children import child_refresh_search_fields
 from registry.services.history import ChangeReason
 from schools_feed.grounds import LegalBasis, legal_basis_on
 from schools_feed.models import (
@@ -408,7 +408,7 @@ class DemoBuilder:
             nhs_number=self.people.nhs_number() if self.rng.random() < 0.6 else "",
             created_at=timezone.now(),
         )
-        child.search_name = child_search_name(child)
+        child_refresh_search_fields(child)
         batch.add(Child, child)
         line_1, town = self.people.street_address()
         batch.add(

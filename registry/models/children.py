@@ -53,6 +53,8 @@ class Child(models.Model):
     consistent_child_identifier_source = models.CharField(max_length=100, blank=True)
     # Lower-case, accent-free names (legal, preferred and former), kept for partial search.
     search_name = models.CharField(max_length=500, editable=False, db_index=True)
+    # "surname|forename", normalised: finds a child by name when a return's date of birth is wrong.
+    name_key = models.CharField(max_length=120, editable=False, db_index=True, default="")
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
     )
@@ -232,6 +234,7 @@ class FlagType(models.TextChoices):
     EXPLOITATION_RISK = "exploitation", "At risk of sexual or criminal exploitation"
     TRAFFICKING_RISK = "trafficking", "At risk of trafficking"
     RADICALISATION_RISK = "radicalisation", "At risk of radicalisation"
+    AT_RISK_OF_CME = "at_risk_cme", "At risk of missing education (ten-day absence)"
 
 
 # Flags that call for child protection procedures ahead of CME procedures (domain.md §2.5).

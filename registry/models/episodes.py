@@ -100,6 +100,7 @@ CME_CLOSED_STATUSES = frozenset(CMEStatus) - CME_OPEN_STATUSES
 
 class CMESource(models.TextChoices):
     SCHOOL_DELETION = "school_deletion", "School deletion return"
+    SCHOOL_REFERRAL = "school_referral", "School CME referral"
     NON_ARRIVAL = "non_arrival", "Did not arrive at a school"
     OTHER_LA = "other_la", "Another local authority"
     HEALTH = "health", "Health"

@@ -68,6 +68,23 @@ def child_search_name(child: Child) -> str:
     return normalise_search_text(compact)[:500]
 
 
+def _first_word(name: str) -> str:
+    words = normalise_search_text((name or "").replace("'", "").replace("’", "")).split()
+    return words[0] if words else ""
+
+
+def child_name_key(surname: str, forenames: str) -> str:
+    """The exact-name blocking key matching looks children up by when a date of birth is wrong
+    (ADR 0005): first word of the surname and of the forenames, normalised."""
+    return f"{_first_word(surname)}|{_first_word(forenames)}"[:120]
+
+
+def child_refresh_search_fields(child: Child) -> None:
+    """Keep the derived search columns in step with the names (call before every save)."""
+    child.search_name = child_search_name(child)
+    child.name_key = child_name_key(child.legal_surname, child.legal_forenames)
+
+
 def _validate_identifiers(child: Child) -> None:
     errors: dict[str, list[str]] = {}
     child.upn = identifiers.normalise_upn(child.upn) if child.upn else ""
@@ -91,7 +108,7 @@ def child_create(*, by: User | None, reason: str = ChangeReason.MANUAL_EDIT, **i
     if child.consistent_child_identifier == "":
         child.consistent_child_identifier = None
     _validate_identifiers(child)
-    child.search_name = child_search_name(child)
+    child_refresh_search_fields(child)
     save_with_history(child, by=by, reason=reason)
     return child
 
@@ -111,7 +128,7 @@ def child_identity_correct(*, child: Child, by: User, why: str, **changes) -> Ch
     if child.consistent_child_identifier == "":
         child.consistent_child_identifier = None
     _validate_identifiers(child)
-    child.search_name = child_search_name(child)
+    child_refresh_search_fields(child)
     save_with_history(child, by=by, reason=ChangeReason.MANUAL_EDIT, detail=why)
     return child
 
@@ -213,9 +230,9 @@ CHILD_LINKED_MODELS = (
 
 
 def _linked_models():
-    from schools_feed.models import Notification
+    from schools_feed.models import DestinationCheck, Notification, NotificationEvent
 
-    return (*CHILD_LINKED_MODELS, Notification)
+    return (*CHILD_LINKED_MODELS, Notification, NotificationEvent, DestinationCheck)
 
 
 @dataclass(frozen=True)
