@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "simple_history",
     "import_export",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "axes",
     "crispy_forms",
     "crispy_forms_gds",
@@ -183,11 +186,41 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "600"))
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "route-home-education-after-grace": {
+        "task": "schools_feed.tasks.notifications_route_due_task",
+        "schedule": 60 * 60,
+    },
+    "expire-destination-checks": {
+        "task": "schools_feed.tasks.destination_checks_expire_task",
+        "schedule": 6 * 60 * 60,
+    },
+}
 
 # The local authority this deployment serves (its 3-digit DfE LA code).
 LOCAL_AUTHORITY_CODE = os.environ.get("LOCAL_AUTHORITY_CODE", "")
 LOCAL_AUTHORITY_NAME = os.environ.get("LOCAL_AUTHORITY_NAME", "")
+# The LA codes whose schools are "ours" in the GIAS import (a shared service may serve several).
+LOCAL_LA_CODES = env_list("LOCAL_LA_CODES", LOCAL_AUTHORITY_CODE)
+
+# The schools feed (issue 3). Sizes are in bytes; days are calendar days.
+FEED_MAX_UPLOAD_BYTES = int(os.environ.get("FEED_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
+FEED_MAX_CTF_BYTES = int(os.environ.get("FEED_MAX_CTF_BYTES", str(20 * 1024 * 1024)))
+# Files with more rows than this are processed by a Celery worker with a progress bar.
+FEED_BACKGROUND_ROWS = int(os.environ.get("FEED_BACKGROUND_ROWS", "2000"))
+# A deletion date this many days ahead is accepted (a deletion planned for the coming days).
+FEED_FUTURE_DELETION_MARGIN_DAYS = int(os.environ.get("FEED_FUTURE_DELETION_MARGIN_DAYS", "7"))
+# Days after a home-education deletion before the EHE episode opens (the parent may change
+# their mind and the school may re-admit).
+FEED_EHE_GRACE_DAYS = int(os.environ.get("FEED_EHE_GRACE_DAYS", "0"))
+# Days after a destination school's expected start date before a missing new pupil return opens
+# a CME enquiry "destination unconfirmed".
+FEED_DESTINATION_CHECK_DAYS = int(os.environ.get("FEED_DESTINATION_CHECK_DAYS", "10"))
+# Matching thresholds (ADR 0005): link automatically at or above the upper, review between.
+MATCH_AUTO_LINK_THRESHOLD = float(os.environ.get("MATCH_AUTO_LINK_THRESHOLD", "0.92"))
+MATCH_REVIEW_THRESHOLD = float(os.environ.get("MATCH_REVIEW_THRESHOLD", "0.55"))
+# s.434A consent cases (Children's Wellbeing and Schools Act 2026) once the section commences.
+FEATURE_S434A_CONSENT = env_bool("FEATURE_S434A_CONSENT", False)
 
 LOGGING = {
     "version": 1,
@@ -195,4 +228,53 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# The schools feed API for MIS suppliers (schools_feed/api.py). Token authentication only: no
+# session authentication, so the API never depends on cookies or CSRF. One token per API client,
+# a school user linked to one school (manage.py create_api_client).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    # Per user (per address for the public schema). Counted in the cache: per process until a
+    # shared cache is configured.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_THROTTLE_RATE", "600/minute")},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "EHE and CME register: schools feed API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "How a school's management information system (MIS) sends the returns schools make to "
+        "the local authority: deletion returns, new pupil returns, CME referrals, ten-day "
+        "absence returns and exclusions.\n\n"
+        "**Credentials.** The local authority issues one API client per school and supplier; "
+        "each has a token, shown once. Send it as `Authorization: Token <key>`. A client is "
+        "scoped to its school: it can send returns only for that school and read only that "
+        "school's notifications. A client that may send for several schools (a trust's data "
+        "manager) names the school in `school_urn`.\n\n"
+        "**Idempotency.** Send an `Idempotency-Key` header (up to 100 characters, unique per "
+        "call, for example a UUID) and retry freely: a retry with the same key returns the "
+        "first result (200) and stores nothing new. The same pupil and event sent again "
+        "without a key is reported as a duplicate (200, `duplicate: true`), never stored "
+        "twice.\n\n"
+        "**Validation** is the same as for file uploads and the web form: the request body "
+        "uses the canonical field names of the return templates, dates as YYYY-MM-DD or "
+        "DD/MM/YYYY. A return with errors is rejected whole (400, `errors` by field); "
+        "warnings do not stop it and are returned with the receipt."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationKindEnum": "schools_feed.models.NotificationKind",
+        "NotificationStatusEnum": "schools_feed.models.NotificationStatus",
+        "NotificationEventTypeEnum": "schools_feed.models.NotificationEventType",
+    },
 }

@@ -1,0 +1,296 @@
+"""Layers 1 and 2 as pure functions: reading files and turning raw rows into typed values."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from registry import identifiers
+from schools_feed.intake import files
+from schools_feed.intake.fields import canonical_field
+from schools_feed.intake.messages import FileMessages, RowMessages
+from schools_feed.intake.rows import RowContext, parse_date, parse_ground, parse_row
+from schools_feed.models import NotificationKind
+
+TODAY = date(2026, 11, 23)
+CONTEXT = RowContext(received_on=TODAY, future_margin_days=7)
+
+
+def deletion(**overrides) -> dict:
+    row = {
+        "legal_surname": "Smith",
+        "legal_forenames": "Tom",
+        "date_of_birth": "14/03/2015",
+        "sex": "M",
+        "address_line_1": "1 High Street",
+        "postcode": "cb7 9qt",
+        "parent_1_name": "Jane Smith",
+        "parent_1_phone": "07700 900123",
+        "ground": "a",
+        "deletion_date": "20/11/2026",
+        "destination_urn": "999102",
+    }
+    row.update(overrides)
+    return {key: value for key, value in row.items() if value is not None}
+
+
+def parse(raw, kind=NotificationKind.DELETION, context=CONTEXT):
+    return parse_row(raw, row=2, kind=kind, context=context)
+
+
+def messages(parsed, level=None):
+    return [p.message for p in parsed.problems if level is None or p.level == level]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Date of Birth", "DOB", "date_of_birth", "  D.O.B ", "Birth date"],
+)
+def test_date_of_birth_headings_from_school_systems_are_one_column(heading):
+    assert canonical_field(heading) == "date_of_birth"
+
+
+def test_utf8_with_byte_order_mark_and_semicolons_are_read():
+    data = "\ufeffSurname;Forename;DOB\nZoë;Ann;01/02/2015\n".encode()
+    table = files.read_csv(data)
+    assert table.headers == ["Surname", "Forename", "DOB"]
+    assert table.rows == [(2, ["Zoë", "Ann", "01/02/2015"])]
+
+
+def test_windows_1252_and_tabs_are_read():
+    data = "Surname\tForename\nO\u2019Brien\tSiân\n".encode("cp1252")
+    table = files.read_csv(data)
+    assert table.rows[0][1] == ["O\u2019Brien", "Siân"]
+
+
+def test_an_xlsx_guidance_sheet_is_skipped_and_dates_become_iso_text():
+    import tablib
+
+    guidance = tablib.Dataset(headers=["Column", "What to enter"], title="Guidance")
+    returns = tablib.Dataset(headers=["Surname", "DOB"], title="Returns")
+    returns.append(["Smith", date(2015, 3, 14)])
+    data = tablib.Databook([guidance, returns]).export("xlsx")
+    table = files.read_table("returns.xlsx", data)
+    assert table.headers == ["Surname", "DOB"]
+    assert table.rows == [(2, ["Smith", "2015-03-14"])]
+
+
+def test_a_damaged_workbook_is_a_file_problem():
+    with pytest.raises(files.FileProblem) as problem:
+        files.read_table("x.xlsx", files.XLSX_MAGIC + b"not really a zip")
+    assert problem.value.message == FileMessages.XLSX_BROKEN
+
+
+def test_formats_are_detected_by_content_before_name():
+    assert files.detect_format("renamed.csv", b"<?xml version='1.0'?><CTfile/>") == "ctf"
+    assert files.detect_format("a.csv", files.XLSX_MAGIC + b"...") == "xlsx"
+    assert files.detect_format("a.txt", b"Surname,Forename\n") == "csv"
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+44", "-2", "@SUM(A1)", "\tx"])
+def test_written_cells_never_start_a_formula(value):
+    assert files.spreadsheet_safe(value) == "'" + value
+
+
+def test_the_csv_the_register_writes_is_formula_safe():
+    written = files.write_csv(["=Heading"], [["=HYPERLINK(1)", "plain"]]).decode("utf-8-sig")
+    assert written.splitlines() == ["'=Heading", "'=HYPERLINK(1),plain"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("27/03/2016", date(2016, 3, 27)),
+        ("2016-03-27", date(2016, 3, 27)),
+        ("42456", date(2016, 3, 27)),  # an Excel serial number
+        ("31/02/2016", None),
+        ("soon", None),
+    ],
+)
+def test_dates_are_read_in_the_forms_schools_send(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("f", ("", "f")),
+        ("F", ("", "f")),
+        ("9(1)(f)", ("9", "f")),
+        ("Ground I", ("", "i")),
+        ("reg 8(1)(d)", ("8", "d")),
+        ("zz", None),
+    ],
+)
+def test_grounds_are_read_as_letter_and_regulation(text, expected):
+    assert parse_ground(text) == expected
+
+
+def test_a_complete_deletion_return_has_no_errors_and_normalises_values():
+    parsed = parse(deletion())
+    assert not parsed.has_errors, parsed.problems
+    assert parsed.values["postcode"] == "CB7 9QT"
+    assert parsed.values["parents"][0]["phone"] == "07700900123"
+    assert (parsed.values["legal_basis"], parsed.values["ground"]) == ("2024", "a")
+
+
+def test_upn_check_letter_is_checked():
+    parsed = parse(deletion(upn="Z801200001001"))
+    assert identifiers.UPN_CHECK_LETTER in messages(parsed, "error")
+
+
+def test_unknown_upn_placeholders_are_not_errors():
+    parsed = parse(deletion(upn="UN2"))
+    assert not parsed.has_errors
+    assert parsed.values["upn"] == ""
+
+
+def test_uln_check_digit_is_checked():
+    parsed = parse(deletion(uln="1000000063"))
+    assert parsed.has_errors
+    assert any("ULN" in m for m in messages(parsed, "error"))
+
+
+@pytest.mark.parametrize("missing", ["legal_surname", "legal_forenames", "date_of_birth"])
+def test_identity_is_required(missing):
+    parsed = parse(deletion(**{missing: None}))
+    assert any(p.field == missing and p.level == "error" for p in parsed.problems)
+
+
+def test_a_date_of_birth_that_is_not_a_date_names_the_field():
+    parsed = parse(deletion(date_of_birth="31/02/2015"))
+    assert RowMessages.DATE_INVALID.format(field="Date of birth") in messages(parsed)
+
+
+def test_an_implausible_age_is_an_error_but_sixth_form_is_a_warning():
+    too_old = parse(deletion(date_of_birth="01/01/1990"))
+    assert any("check the date of birth" in m for m in messages(too_old, "error"))
+    sixth_form = parse(deletion(date_of_birth="01/12/2009"))
+    assert RowMessages.AGE_NURSERY_OR_SIXTH_FORM.format(on="20/11/2026") in messages(
+        sixth_form, "warning"
+    )
+    assert not sixth_form.has_errors
+
+
+def test_a_deletion_too_far_in_the_future_is_rejected():
+    parsed = parse(deletion(deletion_date=(TODAY + timedelta(days=8)).strftime("%d/%m/%Y")))
+    assert RowMessages.DELETION_DATE_IN_FUTURE.format(days=7) in messages(parsed, "error")
+
+
+def test_a_deletion_within_the_margin_is_accepted():
+    parsed = parse(deletion(deletion_date=(TODAY + timedelta(days=7)).strftime("%d/%m/%Y")))
+    assert not parsed.has_errors
+
+
+def test_a_deletion_before_birth_is_rejected():
+    parsed = parse(deletion(date_of_birth="14/03/2015", deletion_date="01/01/2015"))
+    assert RowMessages.DELETION_BEFORE_BIRTH in messages(parsed, "error")
+
+
+def test_a_return_received_after_the_deletion_is_flagged_late():
+    parsed = parse(deletion(deletion_date="02/11/2026"))
+    assert parsed.values["is_late"] is True
+    assert RowMessages.RETURN_LATE.format(received="23/11/2026", deleted="02/11/2026") in messages(
+        parsed, "warning"
+    )
+
+
+def test_home_education_needs_the_date_of_the_parents_written_notice():
+    parsed = parse(deletion(ground="f", destination_urn=None))
+    assert RowMessages.HOME_EDUCATION_NOTICE_REQUIRED.format(ground="9(1)(f)") in messages(parsed)
+
+
+def test_home_education_deleted_before_the_written_notice_is_flagged():
+    parsed = parse(
+        deletion(
+            ground="f",
+            destination_urn=None,
+            parent_notice_date="22/11/2026",
+            deletion_date="20/11/2026",
+        )
+    )
+    assert RowMessages.HOME_EDUCATION_BEFORE_NOTICE.format(
+        deleted="20/11/2026", notice="22/11/2026"
+    ) in messages(parsed, "warning")
+
+
+def test_registered_at_another_school_needs_the_destination():
+    parsed = parse(deletion(destination_urn=None))
+    assert RowMessages.DESTINATION_REQUIRED.format(ground="9(1)(a)") in messages(parsed, "error")
+
+
+def test_moved_away_without_a_new_address_is_a_warning_that_refers_to_cme():
+    parsed = parse(deletion(ground="g", destination_urn=None))
+    assert RowMessages.NEW_ADDRESS_MISSING.format(ground="9(1)(g)") in messages(parsed, "warning")
+    assert not parsed.has_errors
+
+
+def test_the_ground_code_set_follows_the_deletion_date():
+    before = parse(
+        deletion(
+            ground="d",
+            deletion_date="01/07/2024",
+            destination_urn=None,
+            parent_notice_date="01/07/2024",
+        )
+    )
+    assert (before.values["legal_basis"], before.values["ground"]) == ("2006", "d")
+    wrong_set = parse(deletion(ground="9(1)(f)", deletion_date="01/07/2024"))
+    assert any("is not a ground of the 2006 Regulations" in m for m in messages(wrong_set, "error"))
+    fifteenth = parse(deletion(ground="o", deletion_date="01/07/2024"))
+    assert fifteenth.has_errors
+
+
+def test_a_parent_without_an_emergency_phone_is_an_error():
+    parsed = parse(deletion(parent_1_phone=None))
+    assert RowMessages.PARENT_PHONE_REQUIRED.format(parent="Jane Smith") in messages(parsed)
+
+
+def test_postcode_and_phone_format_problems_are_warnings_only():
+    parsed = parse(deletion(postcode="ZZ99 3WZ", parent_1_phone="12345"))
+    assert RowMessages.POSTCODE_FORMAT.format(postcode="ZZ99 3WZ") in messages(parsed, "warning")
+    assert RowMessages.PHONE_FORMAT.format(phone="12345") in messages(parsed, "warning")
+
+
+def test_a_new_pupil_return_after_five_days_is_late():
+    raw = {**deletion(ground=None, deletion_date=None), "starting_date": "10/11/2026"}
+    parsed = parse(raw, kind=NotificationKind.NEW_PUPIL)
+    assert parsed.values["is_late"]
+    assert RowMessages.NEW_PUPIL_RETURN_LATE.format(due="15/11/2026") in messages(parsed)
+
+
+def test_a_ten_day_absence_return_needs_ten_days():
+    raw = {
+        "legal_surname": "Smith",
+        "legal_forenames": "Tom",
+        "date_of_birth": "14/03/2015",
+        "absence_start_date": "01/11/2026",
+        "consecutive_days_absent": "6",
+    }
+    parsed = parse(raw, kind=NotificationKind.TEN_DAY_ABSENCE)
+    assert RowMessages.DAYS_ABSENT_TOO_FEW in messages(parsed)
+
+
+def test_an_exclusion_type_is_read_from_words():
+    raw = {
+        "legal_surname": "Smith",
+        "legal_forenames": "Tom",
+        "date_of_birth": "14/03/2015",
+        "exclusion_type": "Fixed term",
+        "exclusion_start_date": "01/11/2026",
+        "exclusion_days": "2.5",
+    }
+    parsed = parse(raw, kind=NotificationKind.EXCLUSION)
+    assert parsed.values["exclusion_type"] == "suspension"
+    assert parsed.values["exclusion_days"] == 2.5
+    bad = parse({**raw, "exclusion_type": "detention"}, kind=NotificationKind.EXCLUSION)
+    assert RowMessages.EXCLUSION_TYPE_INVALID in messages(bad)
+
+
+def test_a_return_type_column_overrides_the_files_kind():
+    raw = {
+        **deletion(ground=None, deletion_date=None),
+        "return_type": "New pupil",
+        "starting_date": "20/11/2026",
+    }
+    assert parse(raw).kind == NotificationKind.NEW_PUPIL
+    assert RowMessages.RETURN_TYPE_INVALID in messages(parse({**raw, "return_type": "holiday"}))
