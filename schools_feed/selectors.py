@@ -1,11 +1,16 @@
 """Reads for the schools feed, with the access gates for schools and notifications."""
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
-from registry.models import Role, User
+from registry.models import Address, Child, Role, User
 from registry.school_age import academic_year_start
+from registry.selectors import child_queryset_for_user
+from registry.services.children import child_name_key, normalise_search_text
+from schools_feed import matching
 from schools_feed.grounds import CME_RISK_GROUNDS, HOME_EDUCATION_GROUNDS
 from schools_feed.models import (
     Notification,
@@ -89,3 +94,163 @@ def deletions_by_school(*, user: User, on):
         .filter(deletions__gt=0)
         .order_by("-to_home_education", "-deletions")[:50]
     )
+
+
+def _initials(*names: str) -> set[str]:
+    return {word[0] for name in names for word in normalise_search_text(name).split()[:2]}
+
+
+def _key_initials(name_key: str) -> set[str]:
+    """The surname and forename initials inside a stored ``Child.name_key`` ("smith|tom")."""
+    bar = name_key.find("|")
+    return {name_key[:1], name_key[bar + 1 : bar + 2]} - {"", "|"}
+
+
+class CandidateIndex:
+    """The children a return could be, found by blocking (ADR 0005): the same UPN; the same date
+    of birth (or day and month swapped) sharing an initial; or the same normalised names whatever
+    the date of birth. Blocks already loaded are kept for the rest of the file, so a large file
+    reads each part of the register once and cost grows about linearly with the file. Register
+    children are indexed from their stored ``name_key``, so loading needs no text processing."""
+
+    def __init__(self):
+        self._by_block: dict[tuple, list] = defaultdict(list)
+        self._by_upn: dict[str, list] = defaultdict(list)
+        self._loaded_dates: set[date] = set()
+        self._loaded_upns: set[str] = set()
+        self._loaded_names: set[str] = set()
+        self._indexed: set = set()
+
+    def add(self, record: matching.MatchRecord, name_key: str = "") -> None:
+        self._indexed.add(record.key)
+        name_key = name_key or child_name_key(record.surname, record.forenames)
+        for initial in _key_initials(name_key):
+            self._by_block[(record.date_of_birth, initial)].append(record)
+        self._by_block[name_key].append(record)
+        if record.upn:
+            self._by_upn[record.upn].append(record)
+
+    def holders_of_upn(self, upn: str) -> list[matching.MatchRecord]:
+        return self._by_upn.get(upn, []) if upn else []
+
+    def candidates(self, record: matching.MatchRecord) -> list[matching.MatchRecord]:
+        found = {}
+        for block in self._lookups_for(record):
+            for candidate in self._by_block.get(block, ()):
+                found[candidate.key] = candidate
+        for candidate in self.holders_of_upn(record.upn):
+            found[candidate.key] = candidate
+        return list(found.values())
+
+    def load_for(self, records: list[matching.MatchRecord]) -> None:
+        dates = {d for r in records for d in matching.date_of_birth_block(r.date_of_birth)}
+        dates -= self._loaded_dates
+        upns = {r.upn for r in records if r.upn} - self._loaded_upns
+        names = {key for r in records for key in self._name_keys(r)} - self._loaded_names
+        self._loaded_dates |= dates
+        self._loaded_upns |= upns
+        self._loaded_names |= names
+        if not (dates or upns or names):
+            return
+        query = Q(date_of_birth__in=dates) | Q(upn__in=upns) | Q(name_key__in=names)
+        for record, name_key in _child_match_records(query):
+            if record.key not in self._indexed:  # found again by another block
+                self.add(record, name_key)
+
+    @staticmethod
+    def _name_keys(record) -> set[str]:
+        surnames = normalise_search_text(record.surname).split() or [""]
+        return {child_name_key(s, record.forenames) for s in surnames} | {
+            child_name_key(record.forenames, record.surname)
+        }
+
+    def _lookups_for(self, record) -> set:
+        initials = _initials(record.surname, record.forenames, *record.other_surnames)
+        lookups = {
+            (d, i) for d in matching.date_of_birth_block(record.date_of_birth) for i in initials
+        }
+        return lookups | self._name_keys(record)
+
+
+def _child_match_records(query: Q):
+    current_postcode = Address.objects.filter(child=OuterRef("pk"), valid_to__isnull=True).order_by(
+        "-valid_from"
+    )
+    children = (
+        Child.objects.active()
+        .filter(query)
+        .annotate(postcode=Subquery(current_postcode.values("postcode")[:1]))
+        .values_list(
+            "pk",
+            "upn",
+            "legal_forenames",
+            "legal_surname",
+            "former_surnames",
+            "preferred_surname",
+            "preferred_forename",
+            "date_of_birth",
+            "sex",
+            "postcode",
+            "name_key",
+        )
+    )
+    for (
+        pk,
+        upn,
+        forenames,
+        surname,
+        former,
+        preferred_surname,
+        preferred,
+        dob,
+        sex,
+        postcode,
+        name_key,
+    ) in children.iterator(chunk_size=5000):
+        others = (preferred_surname,) if preferred_surname else ()
+        if former:
+            others += tuple(n.strip() for n in former.split(",") if n.strip())
+        record = matching.MatchRecord(
+            key=pk,
+            upn=upn,
+            forenames=forenames,
+            surname=surname,
+            other_surnames=others,
+            preferred_forename=preferred,
+            date_of_birth=dob,
+            sex=sex,
+            postcode=postcode or "",
+        )
+        yield record, name_key
+
+
+@dataclass
+class ReviewCandidate:
+    child: Child
+    score: float
+    evidence: list[str]
+    postcode: str
+
+
+def review_candidates(*, notification: Notification, user: User) -> list[ReviewCandidate]:
+    """The children the matcher proposed, best first, that this officer may see."""
+    proposed = {item["child"]: item for item in notification.match_candidates}
+    current = Address.objects.filter(child=OuterRef("pk"), valid_to__isnull=True).order_by(
+        "-valid_from"
+    )
+    children = {
+        str(child.pk): child
+        for child in child_queryset_for_user(user=user)
+        .filter(pk__in=list(proposed))
+        .annotate(current_postcode=Subquery(current.values("postcode")[:1]))
+    }
+    return [
+        ReviewCandidate(
+            child=children[key],
+            score=item["score"],
+            evidence=item["evidence"],
+            postcode=children[key].current_postcode or "",
+        )
+        for key, item in proposed.items()
+        if key in children
+    ]

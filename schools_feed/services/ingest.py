@@ -1,0 +1,293 @@
+"""Layer 5, the write: checked rows become notifications, each matched to a child (or a new one),
+then routed. Batch-shaped so a 100,000-row file and a single web form take the same path; every
+tracked row is written with history (``registry.bulk``: COPY on PostgreSQL), never behind its back.
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from registry.bulk import bulk_insert, bulk_insert_with_history
+from registry.models import Address, Carer, Child, InformationSource, Relationship, User
+from registry.services.children import child_refresh_search_fields
+from schools_feed import matching
+from schools_feed.intake.validation import CheckedRow
+from schools_feed.models import (
+    Notification,
+    NotificationEvent,
+    NotificationEventType,
+    NotificationStatus,
+    Submission,
+)
+from schools_feed.selectors import CandidateIndex
+from schools_feed.services.routing import plan_apply, routing_plan
+
+BATCH_SIZE = 1000
+NOTIFICATION_FIELDS = {
+    f.name for f in Notification._meta.concrete_fields if not f.is_relation and not f.primary_key
+}
+
+
+@dataclass
+class IngestCounts:
+    imported: int = 0
+    linked: int = 0
+    review: int = 0
+    new_children: int = 0
+    routed: int = 0
+
+    def add(self, other: "IngestCounts") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def notification_from_row(row: CheckedRow, *, submission: Submission) -> Notification:
+    values = {k: v for k, v in row.parsed.values.items() if k in NOTIFICATION_FIELDS}
+    values["warnings"] = [p.message for p in row.parsed.problems if p.level == "warning"]
+    if values.get("exclusion_days") is not None:
+        values["exclusion_days"] = Decimal(str(values["exclusion_days"]))
+    return Notification(
+        submission=submission,
+        school=row.school,
+        kind=row.parsed.kind,
+        natural_key=row.natural_key,
+        row_number=row.parsed.row,
+        raw=row.parsed.raw,
+        received_at=submission.received_at,
+        destination_school=row.destination_school,
+        **values,
+    )
+
+
+def match_record(notification: Notification) -> matching.MatchRecord:
+    return matching.MatchRecord(
+        key=None,
+        upn=notification.upn,
+        forenames=notification.legal_forenames,
+        surname=notification.legal_surname,
+        other_surnames=tuple(filter(None, (notification.preferred_surname,))),
+        preferred_forename=notification.preferred_forename,
+        date_of_birth=notification.date_of_birth,
+        sex=notification.sex,
+        postcode=notification.postcode,
+    )
+
+
+@dataclass
+class IngestBatch:
+    by: User | None
+    reason: str
+    notifications: list[Notification]
+    new_children: list[Child] = field(default_factory=list)
+    addresses: list[Address] = field(default_factory=list)
+    carers: list[Carer] = field(default_factory=list)
+    events: list[NotificationEvent] = field(default_factory=list)
+
+    def event(self, notification, event_type, detail=""):
+        self.events.append(
+            NotificationEvent(
+                notification=notification,
+                child_id=notification.child_id,
+                event_type=event_type,
+                detail=detail,
+                by=self.by,
+            )
+        )
+
+
+def notifications_ingest(
+    *,
+    rows: list[CheckedRow],
+    submission: Submission,
+    by: User | None,
+    reason: str,
+    progress=None,
+) -> IngestCounts:
+    """Write, match and route importable rows, in transactions of ``BATCH_SIZE``. One candidate
+    index serves the whole file; ``progress(rows_done)`` is called after each batch commits."""
+    counts = IngestCounts()
+    index = CandidateIndex()
+    importable = [row for row in rows if row.importable]
+    for start in range(0, len(importable), BATCH_SIZE):
+        chunk = importable[start : start + BATCH_SIZE]
+        with transaction.atomic():
+            counts.add(
+                _ingest_batch(chunk, submission=submission, by=by, reason=reason, index=index)
+            )
+        if progress:
+            progress(start + len(chunk))
+    return counts
+
+
+def _ingest_batch(rows, *, submission, by, reason, index: CandidateIndex) -> IngestCounts:
+    batch = IngestBatch(by=by, reason=reason, notifications=[])
+    # A re-sent row that raced another upload is skipped here, not failed: the key is unique.
+    existing = set(
+        Notification.objects.filter(natural_key__in=[r.natural_key for r in rows]).values_list(
+            "natural_key", flat=True
+        )
+    )
+    batch.notifications = [
+        notification_from_row(row, submission=submission)
+        for row in rows
+        if row.natural_key not in existing
+    ]
+    counts = IngestCounts(imported=len(batch.notifications))
+    _match(batch, counts, index)
+    matched = [n for n in batch.notifications if n.status == NotificationStatus.MATCHED]
+    plan = routing_plan(notifications=matched, by=by, reason=reason)
+    _write(batch)
+    plan_apply(plan, save_notifications=False)
+    counts.routed = sum(1 for n in matched if n.status == NotificationStatus.ROUTED)
+    return counts
+
+
+def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> None:
+    records = [match_record(n) for n in batch.notifications]
+    index.load_for(records)
+    auto_link, review = settings.MATCH_AUTO_LINK_THRESHOLD, settings.MATCH_REVIEW_THRESHOLD
+    for notification, record in zip(batch.notifications, records, strict=True):
+        ranked, decision = _upn_first(record, index, auto_link, review)
+        if decision is None:
+            ranked = matching.best_candidates(record, index.candidates(record))
+            decision = matching.decide(ranked, auto_link=auto_link, review=review)
+        notification.match_candidates = [
+            {"child": str(c.key), "score": round(s.score, 3), "evidence": list(s.evidence)}
+            for c, s in ranked
+        ]
+        if decision.outcome == "link":
+            _link(batch, notification, decision, counts)
+        elif decision.outcome == "review":
+            notification.status = NotificationStatus.REVIEW
+            notification.match_score = Decimal(f"{decision.score:.3f}")
+            batch.event(notification, NotificationEventType.QUEUED_FOR_REVIEW)
+            counts.review += 1
+        else:
+            child = child_from_notification(batch, notification)
+            # Later rows of the same file can be this child (a deletion and a referral, say).
+            index.add(dataclasses.replace(record, key=child.pk))
+            counts.new_children += 1
+
+
+def _upn_first(record, index: CandidateIndex, auto_link: float, review: float):
+    """UPN first: the one child holding the return's UPN, when it links on its own evidence,
+    needs no comparison with anyone else. Otherwise (no holder, several, or too weak) the full
+    blocked comparison decides."""
+    holders = index.holders_of_upn(record.upn)
+    if len(holders) != 1:
+        return [], None
+    ranked = matching.best_candidates(record, holders)
+    decision = matching.decide(ranked, auto_link=auto_link, review=review)
+    return (ranked, decision) if decision.outcome == "link" else ([], None)
+
+
+def _link(batch: IngestBatch, notification, decision, counts: IngestCounts) -> None:
+    notification.child_id = decision.candidate.key
+    notification.status = NotificationStatus.MATCHED
+    notification.match_score = Decimal(f"{decision.score:.3f}")
+    notification.match_explanation = "; ".join(decision.evidence)
+    batch.event(
+        notification, NotificationEventType.LINKED_AUTOMATICALLY, notification.match_explanation
+    )
+    counts.linked += 1
+
+
+def child_from_notification(batch: IngestBatch, notification: Notification) -> Child:
+    """A child the register did not know: identity, address and the parents from the return."""
+    child = Child(
+        legal_forenames=notification.legal_forenames,
+        middle_names=notification.middle_names,
+        legal_surname=notification.legal_surname,
+        preferred_forename=notification.preferred_forename,
+        preferred_surname=notification.preferred_surname,
+        date_of_birth=notification.date_of_birth,
+        sex=notification.sex or "U",
+        upn=notification.upn,
+        uln=notification.uln,
+        created_at=timezone.now(),
+    )
+    child_refresh_search_fields(child)
+    batch.new_children.append(child)
+    notification.child_id = child.pk
+    notification.status = NotificationStatus.MATCHED
+    notification.match_explanation = "No child on the register matched: a new record was created"
+    batch.event(notification, NotificationEventType.NEW_CHILD_CREATED)
+    _child_details(batch, child, notification)
+    return child
+
+
+def _child_details(batch: IngestBatch, child: Child, notification: Notification) -> None:
+    source = InformationSource.SCHOOL_RETURN
+    on = notification.event_date or timezone.localdate()
+    if notification.address:
+        line_1, _, line_2 = notification.address.partition(", ")
+        batch.addresses.append(
+            Address(
+                child=child,
+                line_1=line_1[:200],
+                line_2=line_2[:200],
+                town=notification.town,
+                postcode=notification.postcode,
+                valid_from=min(on, timezone.localdate()),
+                source=source,
+            )
+        )
+    for parent in notification.parents:
+        batch.carers.append(
+            Carer(
+                child=child,
+                full_name=parent["name"][:200],
+                relationship=_relationship(parent.get("relationship", "")),
+                emergency_phone=parent.get("phone", "")[:30],
+                address=parent.get("address", "")[:300],
+                lives_with_child=True,
+            )
+        )
+
+
+RELATIONSHIP_WORDS = {
+    "mother": Relationship.MOTHER,
+    "mum": Relationship.MOTHER,
+    "pam": Relationship.MOTHER,
+    "father": Relationship.FATHER,
+    "dad": Relationship.FATHER,
+    "paf": Relationship.FATHER,
+    "step": Relationship.STEP_PARENT,
+    "grand": Relationship.GRANDPARENT,
+    "foster": Relationship.FOSTER_CARER,
+    "carer": Relationship.KINSHIP_CARER,
+}
+
+
+def _relationship(text: str) -> str:
+    lowered = text.lower()
+    for word, relationship in RELATIONSHIP_WORDS.items():
+        if word in lowered:
+            return relationship
+    return Relationship.OTHER
+
+
+def _write(batch: IngestBatch) -> None:
+    history = {"user": batch.by, "reason": batch.reason}
+    bulk_insert_with_history(batch.new_children, Child, **history)
+    bulk_insert_with_history(batch.addresses, Address, **history)
+    bulk_insert_with_history(batch.carers, Carer, **history)
+    for notification in batch.notifications:
+        batch.events.insert(0, _received_event(notification, batch.by))
+    bulk_insert_with_history(batch.notifications, Notification, **history)
+    bulk_insert(batch.events, NotificationEvent)
+
+
+def _received_event(notification, by) -> NotificationEvent:
+    return NotificationEvent(
+        notification=notification,
+        child_id=notification.child_id,
+        event_type=NotificationEventType.RECEIVED,
+        detail=notification.submission.get_channel_display(),
+        by=by,
+        at=notification.received_at,
+    )

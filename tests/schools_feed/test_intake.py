@@ -1,0 +1,315 @@
+"""Submissions end to end: preview, confirm, duplicates, the CTF samples and the commands."""
+
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from registry.models import Child, CMEEpisode, EHEEpisode
+from schools_feed.intake.files import FileProblem, write_csv
+from schools_feed.intake.messages import FileMessages, RowMessages
+from schools_feed.models import Notification, NotificationKind, Submission, SubmissionStatus
+from schools_feed.services import intake
+from tests.factories import SchoolFactory
+
+DATA = Path(__file__).parent / "data"
+HEADERS = [
+    "UPN",
+    "Surname",
+    "Forename",
+    "DOB",
+    "Sex",
+    "Address",
+    "Postcode",
+    "Parent 1 full name",
+    "Parent 1 emergency phone",
+    "Ground",
+    "Leaving date",
+    "Parent notice date",
+    "Destination URN",
+]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def recent(days=3) -> str:
+    return (timezone.localdate() - timedelta(days=days)).strftime("%d/%m/%Y")
+
+
+def row(surname="Smith", forename="Tom", ground="f", upn="", destination="", dob="14/03/2015"):
+    notice = recent(5) if ground == "f" else ""
+    return [
+        upn,
+        surname,
+        forename,
+        dob,
+        "M",
+        "1 High St",
+        "CB7 9QT",
+        f"Jane {surname}",
+        "07700900123",
+        ground,
+        recent(),
+        notice,
+        destination,
+    ]
+
+
+def csv_file(*rows) -> bytes:
+    return write_csv(HEADERS, rows)
+
+
+@pytest.fixture
+def school(db):
+    return SchoolFactory(urn="999101", laestab="8732999", la_code="873", name="Fenbridge Primary")
+
+
+def preview(school, data, name="returns.csv", **kwargs):
+    return intake.submission_preview(school=school, by=None, file_name=name, data=data, **kwargs)
+
+
+def test_a_preview_checks_every_row_and_writes_no_notification(school):
+    submission, checked = preview(school, csv_file(row(), row("Jones", ground="zz")))
+    assert submission.status == SubmissionStatus.PREVIEW
+    assert (submission.rows_read, submission.errors) == (2, 1)
+    assert {
+        "row": 3,
+        "column": "Ground for deletion",
+        "field": "ground",
+        "level": "error",
+    }.items() <= (next(p for p in submission.problems if p["level"] == "error").items())
+    assert Notification.objects.count() == 0
+    assert Child.objects.count() == 0
+
+
+def test_a_file_with_errors_is_not_imported_unless_the_sender_chooses_the_valid_rows(school):
+    submission, _ = preview(school, csv_file(row(), row("Jones", ground="zz")))
+    with pytest.raises(ValidationError) as error:
+        intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
+    assert intake.SubmissionErrors.HAS_ERRORS in error.value.messages
+    assert Notification.objects.count() == 0
+    submission = intake.submission_confirm(submission=submission, by=None, accept_valid_rows=True)
+    assert (submission.status, submission.imported) == (SubmissionStatus.IMPORTED, 1)
+    assert Notification.objects.get().legal_surname == "Smith"
+
+
+def test_the_rejected_rows_download_holds_each_bad_row_with_its_message(school):
+    submission, _ = preview(school, csv_file(row(), row("Jones", ground="zz")))
+    content = intake.submission_rejected_rows_csv(submission=submission).decode("utf-8-sig")
+    assert "Jones" in content
+    assert "Smith" not in content
+    assert "Ground for deletion: Ground zz is not a ground" in content
+
+
+def test_the_same_file_sent_again_changes_nothing(school):
+    data = csv_file(row())
+    submission, _ = preview(school, data)
+    intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
+    with pytest.raises(FileProblem) as problem:
+        preview(school, data)
+    assert problem.value.message.startswith(FileMessages.ALREADY_RECEIVED.split("{")[0])
+    assert Notification.objects.count() == 1
+
+
+def test_the_same_notification_in_a_new_file_is_a_duplicate_not_a_second_record(school):
+    first, _ = preview(school, csv_file(row()))
+    intake.submission_confirm(submission=first, by=None, accept_valid_rows=False)
+    second, checked = preview(school, csv_file(row(), row("Jones", "Priya", dob="02/07/2013")))
+    assert second.duplicates == 1
+    assert any(p["message"].startswith("Already received on") for p in second.problems)
+    intake.submission_confirm(submission=second, by=None, accept_valid_rows=False)
+    assert Notification.objects.count() == 2
+    assert Child.objects.count() == 2
+
+
+def test_a_duplicate_inside_one_file_is_imported_once(school):
+    submission, _ = preview(school, csv_file(row(), row()))
+    assert submission.duplicates == 1
+    assert RowMessages.DUPLICATE_IN_FILE.format(row=2) in [
+        p["message"] for p in submission.problems
+    ]
+    intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
+    assert Notification.objects.count() == 1
+
+
+def test_a_file_without_identity_columns_is_rejected_whole(school):
+    with pytest.raises(FileProblem) as problem:
+        preview(school, write_csv(["Name", "Leaving date"], [["Tom Smith", recent()]]))
+    assert problem.value.message == FileMessages.MISSING_COLUMNS.format(
+        columns="legal_surname, legal_forenames, date_of_birth"
+    )
+    assert Submission.objects.count() == 0
+
+
+def test_an_unknown_school_urn_in_the_file_is_a_row_error(school):
+    data = write_csv(["School URN", *HEADERS], [["123456", *row()]])
+    submission, _ = preview(None, data)
+    assert RowMessages.SCHOOL_UNKNOWN.format(identifier="URN", value="123456") in [
+        p["message"] for p in submission.problems
+    ]
+
+
+def test_a_school_user_cannot_send_for_another_school(school, user_with_role):
+    other = SchoolFactory()
+    user = user_with_role("school_user")
+    user.schools.add(school)
+    data = write_csv(["School URN", *HEADERS], [[other.urn, *row()]])
+    submission, _ = intake.submission_preview(school=school, by=user, file_name="a.csv", data=data)
+    assert RowMessages.SCHOOL_NOT_YOURS.format(value=other.urn) in [
+        p["message"] for p in submission.problems
+    ]
+
+
+def test_a_deletion_before_the_school_opened_is_rejected(school):
+    school.open_date = timezone.localdate()
+    school.save()
+    submission, _ = preview(school, csv_file(row()))
+    assert any(
+        p["message"].startswith("Date of deletion must be after the school opened")
+        for p in submission.problems
+    )
+
+
+def test_an_unknown_destination_school_is_kept_as_sent_with_a_warning(school):
+    submission, _ = preview(school, csv_file(row(ground="a", destination="888888")))
+    assert RowMessages.DESTINATION_UNKNOWN.format(identifier="URN", value="888888") in [
+        p["message"] for p in submission.problems
+    ]
+    intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
+    assert Notification.objects.get().destination_reference == "888888"
+
+
+def test_the_leaver_ctf_sample_imports_as_two_deletion_returns(school):
+    destination = SchoolFactory(urn="999102", laestab="8732456", la_code="873")
+    submission, _ = preview(school, (DATA / "sample_ctf.xml").read_bytes(), name="8732999_CTF.xml")
+    assert submission.channel == "ctf"
+    intake.submission_confirm(submission=submission, by=None, accept_valid_rows=True)
+    notifications = Notification.objects.order_by("legal_forenames")
+    assert [n.legal_forenames for n in notifications] == ["Amelia", "Oliver"]
+    assert {n.kind for n in notifications} == {NotificationKind.DELETION}
+    assert {n.destination_school for n in notifications} == {destination}
+    assert notifications[0].upn == "U873299919012"
+
+
+def test_the_lost_pupil_ctf_sample_opens_a_cme_episode(school):
+    submission, _ = preview(school, (DATA / "sample_ctf_lost_pupil.xml").read_bytes(), name="l.xml")
+    intake.submission_confirm(submission=submission, by=None, accept_valid_rows=True)
+    notification = Notification.objects.get()
+    assert notification.destination_school is None
+    assert CMEEpisode.objects.filter(child=notification.child, end_date__isnull=True).exists()
+
+
+def test_a_ctf_for_another_school_is_refused_whole(db):
+    stranger = SchoolFactory(urn="100001", laestab="2011234")
+    with pytest.raises(FileProblem):
+        preview(stranger, (DATA / "sample_ctf.xml").read_bytes(), name="x.xml")
+    assert Submission.objects.count() == 0
+
+
+def test_a_large_file_is_queued_for_a_worker_after_commit(
+    school, settings, django_capture_on_commit_callbacks
+):
+    settings.FEED_BACKGROUND_ROWS = 1
+    submission, _ = preview(school, csv_file(row(), row("Jones")))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        submission = intake.submission_confirm(
+            submission=submission, by=None, accept_valid_rows=False
+        )
+    assert submission.status == SubmissionStatus.QUEUED
+    assert len(callbacks) == 1
+    submission.refresh_from_db()
+    assert (submission.status, submission.imported, submission.progress_percent) == (
+        SubmissionStatus.IMPORTED,
+        2,
+        100,
+    )
+
+
+def test_processing_a_finished_submission_again_changes_nothing(school):
+    submission, _ = preview(school, csv_file(row()))
+    submission = intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
+    again = intake.submission_process(submission_id=submission.pk)
+    assert again.status == SubmissionStatus.IMPORTED
+    assert Notification.objects.count() == 1
+
+
+def test_one_notification_with_errors_saves_nothing_and_names_the_fields(school):
+    with pytest.raises(ValidationError) as error:
+        intake.notification_submit(
+            school=school,
+            by=None,
+            channel="web_form",
+            return_type=NotificationKind.DELETION,
+            values={
+                "legal_surname": "Smith",
+                "legal_forenames": "Tom",
+                "date_of_birth": "2015-03-14",
+            },
+        )
+    assert RowMessages.GROUND_REQUIRED in error.value.message_dict["ground"]
+    assert Submission.objects.count() == 0
+
+
+def test_import_notifications_prints_one_summary_line(school, tmp_path):
+    path = tmp_path / "returns.csv"
+    path.write_bytes(csv_file(row(), row("Jones", ground="zz")))
+    out, err = StringIO(), StringIO()
+    call_command("import_notifications", str(path), "--school", school.urn, stdout=out, stderr=err)
+    assert out.getvalue().strip() == "rows read 2, imported 1, duplicates 0, errors 1"
+    assert "row 3, Ground for deletion" in err.getvalue()
+    assert EHEEpisode.objects.count() == 1
+
+
+def test_import_notifications_dry_run_changes_nothing(school, tmp_path):
+    path = tmp_path / "returns.csv"
+    path.write_bytes(csv_file(row()))
+    out = StringIO()
+    call_command("import_notifications", str(path), "--school", school.urn, "--dry-run", stdout=out)
+    assert out.getvalue().strip() == "Dry run: rows read 1, imported 0, duplicates 0, errors 0"
+    assert Submission.objects.count() == Notification.objects.count() == 0
+
+
+def test_import_notifications_reads_the_school_from_a_ctf_header(school, tmp_path):
+    path = tmp_path / "lost.xml"
+    path.write_bytes((DATA / "sample_ctf_lost_pupil.xml").read_bytes())
+    out = StringIO()
+    call_command("import_notifications", str(path), stdout=out)
+    assert out.getvalue().strip() == "rows read 1, imported 1, duplicates 0, errors 0"
+
+
+def test_export_notifications_writes_status_child_and_score_safely(school, tmp_path):
+    submission, _ = preview(school, csv_file(row(surname="=HYPERLINK(1)")))
+    intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
+    path = tmp_path / "out.csv"
+    call_command("export_notifications", str(path), stdout=StringIO())
+    content = path.read_bytes().decode("utf-8-sig")
+    header, line = content.splitlines()[:2]
+    assert {"status", "child", "match_score"} <= set(header.split(","))
+    notification = Notification.objects.get()
+    assert str(notification.child_id) in line
+    assert ",routed," in line
+    assert "=HYPERLINK" not in content.replace("'=HYPERLINK", "")
+
+
+def test_a_joiner_ctf_becomes_new_pupil_returns_with_the_starting_day_given(school):
+    destination = SchoolFactory(urn="999102", laestab="8732456", la_code="873")
+    started = timezone.localdate() - timedelta(days=1)
+    data = (DATA / "sample_ctf.xml").read_bytes()
+    without, _ = preview(destination, data, name="in.xml")
+    assert RowMessages.REQUIRED.format(field="starting day") in [
+        p["message"] for p in without.problems
+    ]
+    intake.submission_cancel(submission=without)
+    submission, _ = preview(destination, data, name="in.xml", starting_date=started)
+    assert submission.errors == 0
+    intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
+    assert set(Notification.objects.values_list("kind", "starting_date")) == {
+        (NotificationKind.NEW_PUPIL, started)
+    }

@@ -1,0 +1,359 @@
+"""Routing and the closed loop: what each matched return does to the child's casework."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from registry.models import (
+    Action,
+    ChildFlag,
+    CMEEpisode,
+    CMEStatus,
+    EHEEpisode,
+    EHEStatus,
+    EpisodeStatusChange,
+    FlagType,
+)
+from schools_feed.models import (
+    Channel,
+    DestinationCheck,
+    DestinationCheckStatus,
+    Notification,
+    NotificationEventType,
+    NotificationKind,
+    NotificationStatus,
+)
+from schools_feed.services import intake, reconciliation
+from tests.factories import (
+    ChildFactory,
+    ChildFlagFactory,
+    CMEEpisodeFactory,
+    EHEEpisodeFactory,
+    SchoolFactory,
+)
+
+TODAY = timezone.localdate()
+
+
+def day(offset: int) -> str:
+    return (TODAY + timedelta(days=offset)).isoformat()
+
+
+@pytest.fixture
+def school(db):
+    return SchoolFactory(urn="999101", laestab="8732999", is_local=True)
+
+
+@pytest.fixture
+def destination(db):
+    return SchoolFactory(urn="999102", laestab="8732456", is_local=True)
+
+
+def pupil(**values) -> dict:
+    base = {
+        "upn": "H801200001001",
+        "legal_surname": "Hartley",
+        "legal_forenames": "Amelia",
+        "date_of_birth": "2015-03-14",
+        "sex": "F",
+        "address_line_1": "14 Willow Crescent",
+        "postcode": "CB7 9QT",
+        "parent_1_name": "Claire Hartley",
+        "parent_1_phone": "07700900231",
+    }
+    return {**base, **values}
+
+
+def send(school, kind, **values) -> Notification:
+    submission, checked = intake.notification_submit(
+        school=school, by=None, channel=Channel.WEB_FORM, return_type=kind, values=pupil(**values)
+    )
+    return submission.notifications.get()
+
+
+def events(notification) -> list[str]:
+    return list(notification.events.values_list("event_type", flat=True))
+
+
+def test_deletion_to_home_education_opens_an_ehe_episode_when_the_child_is_new(school):
+    notification = send(
+        school,
+        NotificationKind.DELETION,
+        ground="f",
+        deletion_date=day(-2),
+        parent_notice_date=day(-4),
+    )
+    assert notification.status == NotificationStatus.ROUTED
+    episode = EHEEpisode.objects.get(child=notification.child)
+    assert (episode.status, episode.start_date, episode.previous_school) == (
+        EHEStatus.NOTIFIED,
+        TODAY - timedelta(days=2),
+        school,
+    )
+    assert episode.opening_notification == notification
+    assert EpisodeStatusChange.objects.filter(ehe_episode=episode).count() == 1
+    assert Action.objects.filter(ehe_episode=episode).exists()
+    assert NotificationEventType.NEW_CHILD_CREATED in events(notification)
+    assert NotificationEventType.EHE_EPISODE_OPENED in events(notification)
+    assert episode.history.first().history_change_reason == "school_feed"
+
+
+def test_home_education_for_a_child_already_home_educated_updates_the_open_episode(school):
+    child = ChildFactory(
+        upn="H801200001001",
+        legal_forenames="Amelia",
+        legal_surname="Hartley",
+        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
+    )
+    EHEEpisodeFactory(child=child)
+    notification = send(
+        school,
+        NotificationKind.DELETION,
+        ground="f",
+        deletion_date=day(-2),
+        parent_notice_date=day(-4),
+    )
+    assert notification.child == child
+    assert EHEEpisode.objects.filter(child=child).count() == 1
+    assert NotificationEventType.EHE_EPISODE_UPDATED in events(notification)
+
+
+def test_the_grace_period_holds_home_education_until_beat_routes_it(school, settings):
+    settings.FEED_EHE_GRACE_DAYS = 5
+    notification = send(
+        school,
+        NotificationKind.DELETION,
+        ground="f",
+        deletion_date=day(-2),
+        parent_notice_date=day(-4),
+    )
+    assert notification.status == NotificationStatus.MATCHED
+    assert notification.route_after == TODAY + timedelta(days=3)
+    assert not EHEEpisode.objects.exists()
+    assert reconciliation.notifications_route_due() == 0
+    settings.FEED_EHE_GRACE_DAYS = 1
+    Notification.objects.filter(pk=notification.pk).update(route_after=TODAY)
+    assert reconciliation.notifications_route_due() == 1
+    assert EHEEpisode.objects.filter(child=notification.child).exists()
+
+
+def test_a_child_on_a_child_protection_plan_raises_the_consent_advisory(school, settings):
+    child = ChildFactory(
+        upn="H801200001001",
+        legal_forenames="Amelia",
+        legal_surname="Hartley",
+        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
+    )
+    ChildFlagFactory(child=child, flag_type=FlagType.CHILD_PROTECTION_PLAN)
+    settings.FEATURE_S434A_CONSENT = False
+    notification = send(
+        school,
+        NotificationKind.DELETION,
+        ground="f",
+        deletion_date=day(-2),
+        parent_notice_date=day(-4),
+    )
+    assert NotificationEventType.CONSENT_ADVISORY in events(notification)
+    assert Action.objects.filter(child=child, description__startswith="Advisory").exists()
+
+
+def test_with_s434a_commenced_a_consent_case_is_raised(school, settings):
+    settings.FEATURE_S434A_CONSENT = True
+    child = ChildFactory(
+        upn="H801200001001",
+        legal_forenames="Amelia",
+        legal_surname="Hartley",
+        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
+    )
+    ChildFlagFactory(child=child, flag_type=FlagType.SECTION_47_ENQUIRY)
+    notification = send(
+        school,
+        NotificationKind.DELETION,
+        ground="f",
+        deletion_date=day(-2),
+        parent_notice_date=day(-4),
+    )
+    assert NotificationEventType.CONSENT_CASE in events(notification)
+
+
+@pytest.mark.parametrize(
+    ("values", "opens_cme"),
+    [
+        ({"ground": "i"}, True),
+        ({"ground": "h"}, True),
+        ({"ground": "g"}, True),
+        ({"ground": "g", "new_address": "3 New Road, Leeds"}, False),
+        ({"ground": "n"}, True),
+        ({"ground": "n", "destination_urn": "777777"}, False),
+        ({"ground": "k"}, False),
+    ],
+)
+def test_deletions_that_may_mean_missing_education_open_a_cme_episode(school, values, opens_cme):
+    notification = send(school, NotificationKind.DELETION, deletion_date=day(-1), **values)
+    assert CMEEpisode.objects.filter(child=notification.child).exists() is opens_cme
+    if opens_cme:
+        episode = CMEEpisode.objects.get(child=notification.child)
+        assert episode.status == CMEStatus.ENQUIRIES_OPEN
+        assert Action.objects.filter(cme_episode=episode).count() == 3
+
+
+def test_a_safeguarding_flag_raises_an_immediate_alert_with_the_cme_episode(school):
+    child = ChildFactory(
+        upn="H801200001001",
+        legal_forenames="Amelia",
+        legal_surname="Hartley",
+        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
+    )
+    ChildFlagFactory(child=child, flag_type=FlagType.CHILD_IN_NEED)
+    notification = send(school, NotificationKind.DELETION, ground="i", deletion_date=day(-1))
+    assert NotificationEventType.SAFEGUARDING_ALERT in events(notification)
+    assert Action.objects.get(child=child, description__startswith="Safeguarding").due_date == TODAY
+
+
+def test_a_named_local_destination_waits_for_its_new_pupil_return(school, destination):
+    deletion = send(
+        school,
+        NotificationKind.DELETION,
+        ground="a",
+        deletion_date=day(-1),
+        destination_urn=destination.urn,
+        destination_start_date=day(2),
+    )
+    check = DestinationCheck.objects.get(deletion=deletion)
+    assert (check.status, check.destination_school) == (DestinationCheckStatus.PENDING, destination)
+    new_pupil = send(destination, NotificationKind.NEW_PUPIL, starting_date=day(0))
+    check.refresh_from_db()
+    assert check.status == DestinationCheckStatus.CONFIRMED
+    assert check.new_pupil_return == new_pupil
+    assert NotificationEventType.DESTINATION_CONFIRMED in events(new_pupil)
+
+
+def test_no_new_pupil_return_in_time_opens_a_destination_unconfirmed_cme_enquiry(
+    school, destination, settings
+):
+    settings.FEED_DESTINATION_CHECK_DAYS = 10
+    deletion = send(
+        school,
+        NotificationKind.DELETION,
+        ground="a",
+        deletion_date=day(-1),
+        destination_urn=destination.urn,
+        destination_start_date=day(-12),
+    )
+    assert reconciliation.destination_checks_expire() == 1
+    assert reconciliation.destination_checks_expire() == 0  # idempotent
+    check = DestinationCheck.objects.get(deletion=deletion)
+    assert check.status == DestinationCheckStatus.UNCONFIRMED
+    assert CMEEpisode.objects.filter(child=deletion.child, end_date__isnull=True).count() == 1
+    assert NotificationEventType.DESTINATION_UNCONFIRMED in events(deletion)
+
+
+def test_a_destination_outside_the_la_is_recorded_without_a_check(school):
+    elsewhere = SchoolFactory(urn="555555", is_local=False)
+    deletion = send(
+        school,
+        NotificationKind.DELETION,
+        ground="a",
+        deletion_date=day(-1),
+        destination_urn=elsewhere.urn,
+    )
+    assert not DestinationCheck.objects.exists()
+    assert NotificationEventType.NO_ACTION in events(deletion)
+
+
+def test_a_new_pupil_return_closes_open_cme_as_located_in_school(school):
+    child = ChildFactory(
+        upn="H801200001001",
+        legal_forenames="Amelia",
+        legal_surname="Hartley",
+        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
+    )
+    episode = CMEEpisodeFactory(child=child, start_date=TODAY - timedelta(days=30))
+    send(school, NotificationKind.NEW_PUPIL, starting_date=day(-1))
+    episode.refresh_from_db()
+    assert (episode.status, episode.located_school, episode.end_date) == (
+        CMEStatus.LOCATED_IN_SCHOOL,
+        school,
+        TODAY - timedelta(days=1),
+    )
+
+
+def test_a_new_pupil_return_ends_home_education_as_returned_to_school(school):
+    child = ChildFactory(
+        upn="H801200001001",
+        legal_forenames="Amelia",
+        legal_surname="Hartley",
+        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
+    )
+    episode = EHEEpisodeFactory(child=child, start_date=TODAY - timedelta(days=60))
+    send(school, NotificationKind.NEW_PUPIL, starting_date=day(-1))
+    episode.refresh_from_db()
+    assert episode.status == EHEStatus.RETURNED_TO_SCHOOL
+    assert episode.status_changes.filter(to_status=EHEStatus.RETURNED_TO_SCHOOL).exists()
+
+
+def test_a_permanent_exclusion_sets_the_flag_and_the_sixth_day_action(school):
+    notification = send(school, NotificationKind.DELETION, ground="o", deletion_date=day(-1))
+    assert ChildFlag.objects.filter(
+        child=notification.child, flag_type=FlagType.PERMANENTLY_EXCLUDED
+    ).exists()
+    action = Action.objects.get(child=notification.child)
+    assert "sixth school day" in action.description
+    assert NotificationEventType.SIXTH_DAY_ACTION in events(notification)
+
+
+def test_a_ten_day_absence_return_flags_the_child_at_risk_once(school):
+    first = send(
+        school,
+        NotificationKind.TEN_DAY_ABSENCE,
+        absence_start_date=day(-14),
+        consecutive_days_absent="10",
+    )
+    second = send(
+        school,
+        NotificationKind.TEN_DAY_ABSENCE,
+        absence_start_date=day(-7),
+        consecutive_days_absent="12",
+    )
+    assert first.child == second.child
+    assert ChildFlag.objects.filter(flag_type=FlagType.AT_RISK_OF_CME).count() == 1
+    assert NotificationEventType.AT_RISK_FLAGGED in events(first)
+
+
+def test_a_cme_referral_for_a_pupil_who_never_arrived_opens_cme(school):
+    notification = send(
+        school,
+        NotificationKind.CME_REFERRAL,
+        referrer_name="Ann Head",
+        safeguarding_concerns="Sibling on a CP plan",
+    )
+    episode = CMEEpisode.objects.get(child=notification.child)
+    assert episode.source == "non_arrival"
+    assert episode.safeguarding_concerns == "Sibling on a CP plan"
+
+
+def test_a_suspension_is_recorded_without_a_case(school):
+    notification = send(
+        school,
+        NotificationKind.EXCLUSION,
+        exclusion_type="suspension",
+        exclusion_start_date=day(-3),
+        exclusion_days="2",
+    )
+    assert events(notification)[-1] == NotificationEventType.EXCLUSION_RECORDED
+    assert not Action.objects.exists()
+
+
+def test_routing_events_appear_on_the_childs_timeline(school, ehe_officer, client):
+    notification = send(
+        school,
+        NotificationKind.DELETION,
+        ground="f",
+        deletion_date=day(-2),
+        parent_notice_date=day(-4),
+    )
+    client.force_login(ehe_officer)
+    page = client.get(f"/children/{notification.child_id}/")
+    assert page.status_code == 200
+    assert "EHE episode opened" in page.content.decode()

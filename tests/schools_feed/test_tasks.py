@@ -1,0 +1,85 @@
+"""The feed's Celery tasks: a large file imported by a real worker through Redis (ADR 0001), and
+the periodic jobs' idempotence in the default eager run."""
+
+import pytest
+from django.utils import timezone
+
+from schools_feed import tasks
+from schools_feed.intake.files import write_csv
+from schools_feed.models import Notification, Submission, SubmissionStatus
+from schools_feed.services import intake
+from tests.factories import SchoolFactory
+from tests.worker import celery_worker, require_broker, wait_until
+
+HEADERS = [
+    "Surname",
+    "Forename",
+    "DOB",
+    "Sex",
+    "Address",
+    "Postcode",
+    "Parent 1 full name",
+    "Parent 1 emergency phone",
+    "Ground",
+    "Date of deletion",
+]
+
+
+def deletions(count: int) -> bytes:
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    rows = [
+        [
+            f"Worker{n}",
+            "Sam",
+            "14/03/2015",
+            "F",
+            f"{n} Mill Lane",
+            "CB7 9QT",
+            f"Pat Worker{n}",
+            "07700900123",
+            "k",
+            today,
+        ]
+        for n in range(count)
+    ]
+    return write_csv(HEADERS, rows)
+
+
+@pytest.mark.django_db
+def test_the_import_task_is_idempotent(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    submission, _ = intake.submission_preview(
+        school=SchoolFactory(), by=None, file_name="a.csv", data=deletions(30)
+    )
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.QUEUED)
+    assert tasks.submission_process_task.apply(args=[str(submission.pk)]).get() == "imported"
+    assert tasks.submission_process_task.apply(args=[str(submission.pk)]).get() == "imported"
+    assert Notification.objects.count() == 30
+
+
+@pytest.mark.django_db
+def test_the_periodic_jobs_do_nothing_when_nothing_is_due():
+    assert tasks.notifications_route_due_task.apply().get() == 0
+    assert tasks.destination_checks_expire_task.apply().get() == 0
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_a_large_file_is_imported_by_a_real_worker_through_redis(settings, tmp_path, monkeypatch):
+    require_broker()
+    settings.MEDIA_ROOT = tmp_path
+    settings.FEED_BACKGROUND_ROWS = 10
+    submission, _ = intake.submission_preview(
+        school=SchoolFactory(), by=None, file_name="b.csv", data=deletions(30)
+    )
+    with celery_worker(MEDIA_ROOT=str(tmp_path)) as queue:
+        task = tasks.submission_process_task
+        monkeypatch.setattr(task, "delay", lambda *args: task.apply_async(args=args, queue=queue))
+        queued = intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
+        assert queued.status == SubmissionStatus.QUEUED
+        finished = wait_until(
+            lambda: Submission.objects.get(pk=submission.pk).status == SubmissionStatus.IMPORTED,
+            timeout=120,
+        )
+    assert finished, "the worker did not import the file within 120 seconds"
+    assert Notification.objects.filter(submission=submission).count() == 30
