@@ -11,4 +11,45 @@ urlpatterns = [
         views.notification_detail,
         name="notification-detail",
     ),
+    path("notifications/review/", views.review_queue, name="review-queue"),
+    path(
+        "notifications/<uuid:notification_id>/review/",
+        views.review_notification,
+        name="review-notification",
+    ),
+    path(
+        "notifications/<uuid:notification_id>/undo-link/",
+        views.notification_link_undo,
+        name="notification-undo-link",
+    ),
+    path("send/", views.send_returns, name="send"),
+    path("send/upload/", views.upload, name="upload"),
+    path("send/<str:kind>/", views.notification_form, name="notification-form"),
+    path(
+        "templates/<str:kind>.<str:file_format>",
+        views.template_download,
+        name="template-download",
+    ),
+    path("submissions/", views.submission_list, name="submission-list"),
+    path("submissions/<uuid:submission_id>/", views.submission_detail, name="submission-detail"),
+    path(
+        "submissions/<uuid:submission_id>/progress/",
+        views.submission_progress,
+        name="submission-progress",
+    ),
+    path(
+        "submissions/<uuid:submission_id>/confirm/",
+        views.submission_confirm,
+        name="submission-confirm",
+    ),
+    path(
+        "submissions/<uuid:submission_id>/cancel/",
+        views.submission_cancel,
+        name="submission-cancel",
+    ),
+    path(
+        "submissions/<uuid:submission_id>/rejected-rows.csv",
+        views.submission_rejected_rows,
+        name="submission-rejected-rows",
+    ),
 ]

@@ -157,3 +157,58 @@ def test_each_roles_home_page_has_no_serious_accessibility_violations(
     _sign_in(browser_page, live_server, user.username)
 
     assert _serious_violations(browser_page, f"{live_server.url}{reverse('registry:home')}") == []
+
+
+def test_school_portal_pages_have_no_serious_accessibility_violations(
+    browser_page, live_server, case_file, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    user = UserFactory(username="a11y-school", role=Role.SCHOOL_USER)
+    user.schools.add(case_file["school"])
+    page = browser_page
+    _sign_in(page, live_server, user.username)
+    urls = [
+        reverse("schools_feed:send"),
+        reverse("schools_feed:upload"),
+        reverse("schools_feed:notification-form", args=["deletion"]),
+        reverse("schools_feed:submission-list"),
+    ]
+    violations = [v for url in urls for v in _serious_violations(page, f"{live_server.url}{url}")]
+
+    # The preview of a file with errors: the table of problems by row and column.
+    upload = tmp_path / "returns.csv"
+    upload.write_text(
+        "Surname,Forename,DOB,Ground,Leaving date\nSmith,Tom,31/02/2015,zz,01/01/2020\n"
+    )
+    page.goto(f"{live_server.url}{reverse('schools_feed:upload')}")
+    page.set_input_files("input[type=file]", str(upload))
+    page.click("form[method=post] button[type=submit]")
+    page.wait_for_load_state()
+    assert "Check your file before you send it" in page.content()
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    violations += [v["id"] for v in results.response["violations"] if v["impact"] in SERIOUS]
+
+    assert violations == []
+
+
+def test_the_review_queue_pages_have_no_serious_accessibility_violations(
+    browser_page, live_server, case_file
+):
+    officer = UserFactory(username="a11y-reviewer", role=Role.EHE_OFFICER)
+    child = case_file["child"]
+    waiting = NotificationFactory(
+        submission=SubmissionFactory(school=case_file["school"]),
+        status="review",
+        ground="k",
+        match_candidates=[{"child": str(child.pk), "score": 0.7, "evidence": ["Surname similar"]}],
+    )
+    _sign_in(browser_page, live_server, officer.username)
+    urls = [
+        reverse("schools_feed:review-queue"),
+        reverse("schools_feed:review-notification", args=[waiting.pk]),
+        reverse("schools_feed:notification-detail", args=[waiting.pk]),
+    ]
+    violations = [
+        v for url in urls for v in _serious_violations(browser_page, f"{live_server.url}{url}")
+    ]
+    assert violations == []

@@ -48,7 +48,18 @@ def world(db):
     }
     users[S].schools.add(own_school)
     action = ActionFactory(child=ehe.child, owner=users[E])
-    return {"ehe": ehe, "cme": cme, "own": own, "other": other, "users": users, "action": action}
+    waiting = NotificationFactory(
+        submission=SubmissionFactory(school=other_school), status="review", ground="k"
+    )
+    return {
+        "ehe": ehe,
+        "cme": cme,
+        "own": own,
+        "other": other,
+        "users": users,
+        "action": action,
+        "waiting": waiting,
+    }
 
 
 def _url(world, name):
@@ -82,6 +93,21 @@ def _url(world, name):
         return reverse("schools_feed:notification-detail", args=[world["other"].pk])
     if name == "admin":
         return reverse("admin:index")
+    feed_pages = {
+        "submission (own school)": ("schools_feed:submission-detail", world["own"].submission_id),
+        "submission (other school)": (
+            "schools_feed:submission-detail",
+            world["other"].submission_id,
+        ),
+        "schools_feed:review-notification": (name, world["waiting"].pk),
+        "schools_feed:notification-undo-link": (name, world["other"].pk),
+        "schools_feed:notification-form": (name, "deletion"),
+    }
+    if name in feed_pages:
+        url_name, arg = feed_pages[name]
+        return reverse(url_name, args=[arg])
+    if name == "schools_feed:template-download":
+        return reverse(name, args=["deletion", "csv"])
     return reverse(name)
 
 
@@ -115,6 +141,16 @@ MATRIX = {
     "schools_feed:notification-list": _expect({S, E, C, I, A}),
     "notification (own school)": _expect({S, E, C, I, A}),
     "notification (other school)": _expect({E, C, I, A}),
+    "schools_feed:send": _expect({S, A}),
+    "schools_feed:upload": _expect({S, A}),
+    "schools_feed:notification-form": _expect({S, A}),
+    "schools_feed:template-download": _expect({S, A}),
+    "schools_feed:submission-list": _expect({S, E, C, I, A}),
+    "submission (own school)": _expect({S, E, C, I, A}),
+    "submission (other school)": _expect({E, C, I, A}),
+    "schools_feed:review-queue": _expect({E, C, A}),
+    "schools_feed:review-notification": _expect({E, C, A}),
+    "schools_feed:notification-undo-link": _expect({E, C, A}),
     "admin": _expect({A}, otherwise=ADMIN_SIGN_IN),
 }
 CASES = [(page, role, status) for page, row in MATRIX.items() for role, status in row.items()]

@@ -1,0 +1,251 @@
+"""Forms for the school portal and the review queue. They validate input only; services decide."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from registry.forms import date_field
+from schools_feed.grounds import GROUNDS_2006, GROUNDS_2024
+from schools_feed.intake.fields import FIELD_BY_NAME
+from schools_feed.models import ExclusionType, NotificationKind, School
+
+FILE_KIND_CHOICES = [
+    ("", "The file says (a Return type column, or a common transfer file)"),
+    *NotificationKind.choices,
+]
+
+
+class SchoolChoiceMixin:
+    """A school user with one school sends for it; with several (a trust), or as an LA
+    administrator, they choose."""
+
+    def add_school_field(self, schools):
+        self.schools = schools
+        if len(schools) != 1:
+            self.fields["school"] = forms.ModelChoiceField(
+                queryset=School.objects.filter(pk__in=[s.pk for s in schools]).order_by("name"),
+                label="School",
+                required=False,
+                help_text="Leave blank for a file with School URN or LAESTAB columns",
+            )
+
+    def chosen_school(self):
+        if len(self.schools) == 1:
+            return self.schools[0]
+        return self.cleaned_data.get("school")
+
+
+class UploadForm(SchoolChoiceMixin, forms.Form):
+    file = forms.FileField(
+        label="Upload a file",
+        help_text="CSV, Excel (.xlsx) or a common transfer file (.xml)",
+    )
+    return_type = forms.ChoiceField(
+        label="What does the file hold?",
+        choices=FILE_KIND_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_school_field(schools)
+        self.fields["starting_date"] = date_field(
+            "Starting day, for a common transfer file of pupils joining your school",
+            required=False,
+            hint="A CTF from the previous school does not say when the pupils start with you",
+        )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.FEED_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file must be smaller than 50 MB")
+        return upload
+
+
+class ConfirmForm(forms.Form):
+    accept_valid_rows = forms.BooleanField(
+        label="Import the valid rows and leave out the rows with errors", required=False
+    )
+
+
+def _ground_choices():
+    choices = [("", "Choose the ground")]
+    choices += [(f"9(1)({k})", f"9(1)({k}) {v}") for k, v in GROUNDS_2024.items()]
+    choices += [
+        (f"8(1)({k})", f"8(1)({k}) {v} (before 19 August 2024)") for k, v in GROUNDS_2006.items()
+    ]
+    return choices
+
+
+# The fields the one-notification form asks for, by return type.
+IDENTITY = (
+    "upn",
+    "legal_forenames",
+    "middle_names",
+    "legal_surname",
+    "preferred_forename",
+    "date_of_birth",
+    "sex",
+    "nc_year",
+)
+FAMILY = (
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "parent_1_name",
+    "parent_1_relationship",
+    "parent_1_phone",
+    "parent_2_name",
+    "parent_2_relationship",
+    "parent_2_phone",
+)
+NEEDS = ("sen_provision", "fsm")
+FORM_FIELDS = {
+    NotificationKind.DELETION: (
+        *IDENTITY,
+        *FAMILY,
+        *NEEDS,
+        "ground",
+        "deletion_date",
+        "parent_notice_date",
+        "new_address",
+        "new_postcode",
+        "destination_urn",
+        "destination_start_date",
+        "notes",
+    ),
+    NotificationKind.NEW_PUPIL: (
+        *IDENTITY,
+        *FAMILY,
+        *NEEDS,
+        "starting_date",
+        "previous_school",
+        "notes",
+    ),
+    NotificationKind.CME_REFERRAL: (
+        *IDENTITY,
+        *FAMILY,
+        "last_attended_date",
+        "enquiries_made",
+        "safeguarding_concerns",
+        "referrer_name",
+        "referrer_role",
+        "notes",
+    ),
+    NotificationKind.TEN_DAY_ABSENCE: (
+        *IDENTITY,
+        "address_line_1",
+        "postcode",
+        "absence_start_date",
+        "consecutive_days_absent",
+        "notes",
+    ),
+    NotificationKind.EXCLUSION: (
+        *IDENTITY,
+        "exclusion_type",
+        "exclusion_start_date",
+        "exclusion_days",
+        "exclusion_reason",
+        "notes",
+    ),
+}
+DATE_FIELDS = {
+    "date_of_birth",
+    "deletion_date",
+    "parent_notice_date",
+    "destination_start_date",
+    "starting_date",
+    "last_attended_date",
+    "absence_start_date",
+    "exclusion_start_date",
+}
+LONG_TEXT = {"notes", "enquiries_made", "safeguarding_concerns", "new_address"}
+CHOICES = {
+    "sex": [("", "Choose"), ("F", "Female"), ("M", "Male")],
+    "sen_provision": [("", "Not known"), ("N", "No SEN"), ("K", "SEN support"), ("E", "EHC plan")],
+    "fsm": [("", "Not known"), ("Y", "Yes"), ("N", "No")],
+    "exclusion_type": [("", "Choose"), *ExclusionType.choices],
+}
+
+
+def _form_field(name: str) -> forms.Field:
+    spec = FIELD_BY_NAME[name]
+    if name in DATE_FIELDS:
+        return date_field(spec.label, required=False)
+    if name == "ground":
+        return forms.ChoiceField(label=spec.label, choices=_ground_choices(), required=False)
+    if name in CHOICES:
+        return forms.ChoiceField(label=spec.label, choices=CHOICES[name], required=False)
+    widget = forms.Textarea(attrs={"rows": 3}) if name in LONG_TEXT else None
+    return forms.CharField(label=spec.label, help_text=spec.help, required=False, widget=widget)
+
+
+class NotificationForm(SchoolChoiceMixin, forms.Form):
+    """The one-child form. Every field is optional here: the intake's own rules say what is
+    required for this return and ground, so the form and a file give the same messages."""
+
+    def __init__(self, *args, kind: str, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_school_field(schools)
+        for name in FORM_FIELDS[kind]:
+            self.fields[name] = _form_field(name)
+
+    def raw_values(self) -> dict[str, str]:
+        values = {}
+        for name, value in self.cleaned_data.items():
+            if name == "school" or value in (None, ""):
+                continue
+            values[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        return values
+
+
+class ReviewForm(forms.Form):
+    """Which child this return is about: a candidate, another child by UPN, or a new child."""
+
+    NEW = "new"
+    OTHER = "other"
+    decision = forms.ChoiceField(widget=forms.RadioSelect, label="Which child is this?")
+    other_upn = forms.CharField(label="UPN of another child on the register", required=False)
+    why = forms.CharField(
+        label="Your reasons (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [
+            *(
+                (str(c.child.pk), f"{c.child.full_name}, born {c.child.date_of_birth:%d %B %Y}")
+                for c in candidates
+            ),
+            (self.OTHER, "Another child on the register"),
+            (self.NEW, "None of these: add a new child to the register"),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.OTHER and not cleaned.get("other_upn"):
+            self.add_error("other_upn", "Enter the UPN of the child")
+        return cleaned
+
+    def chosen_child(self, children):
+        """The chosen child from the ``children`` the officer may see; None for a new child."""
+        decision = self.cleaned_data["decision"]
+        if decision == self.NEW:
+            return None
+        if decision == self.OTHER:
+            child = (
+                children.active().filter(upn=self.cleaned_data["other_upn"].strip().upper()).first()
+            )
+        else:
+            child = children.filter(pk=decision).first()
+        if child is None:
+            raise ValidationError("No child on the register has that UPN")
+        return child
+
+
+class UndoLinkForm(forms.Form):
+    why = forms.CharField(
+        label="Why is this the wrong child?", widget=forms.Textarea(attrs={"rows": 3})
+    )
