@@ -15,5 +15,6 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("school/", include("schools_feed.urls")),
+    path("api/", include("schools_feed.api_urls")),
     path("", include("registry.urls")),
 ]
