@@ -9,8 +9,9 @@ How it works:
 1. **Blocking** (done by the caller, with these helpers): children with the same UPN, children whose
    date of birth is in ``date_of_birth_block(dob)``, and children whose stored
    ``name_block_key(surname, forename)`` is in ``name_block_keys(incoming)``.
-2. **Comparison**: each field (UPN, forename, surname, date of birth, sex, postcode) is compared
-   into a small set of *levels* ("exact", "known short form", "day and month swapped", ...).
+2. **Comparison**: each field (UPN, forename, surname, middle names, date of birth, sex,
+   postcode) is compared into a few *levels* ("exact", "known short form", "day and month
+   swapped", ...). ``prepare`` normalises a record once; name pairs are compared once, cached.
 3. **Scoring**: Fellegi–Sunter with a third class. Every level has a probability under three
    hypotheses: the records are the *same child* (m), a *sibling* in the same household (s), or an
    *unrelated* child (u). The score is the posterior probability of "same child", which is the
@@ -18,7 +19,11 @@ How it works:
    surname, date of birth and postcode) from linking: plain two-class Fellegi–Sunter assumes the
    fields are independent, which is false inside a household.
 4. **Decision**: ``decide`` links only when the top score is high *and* clearly above the
-   runner-up; otherwise it sends the return to review, or says the child is new.
+   runner-up, with no UPN conflict; otherwise it sends the return to review, or says the child
+   is new.
+
+Typical use, per return: ``decide(best_candidates(incoming, candidates), auto_link=...,
+review=...)`` with the thresholds from settings.
 """
 
 import math
@@ -56,6 +61,7 @@ SURNAME_OTHER = "Surname matches a former or preferred surname ({incoming} / {ca
 SURNAME_PART = "Surname shares part of a double-barrelled surname ({incoming} / {candidate})"
 SURNAME_SIMILAR = "Surname similar ({incoming} / {candidate}, {similarity:.2f})"
 SURNAME_DIFFERS = "Surname differs ({incoming} / {candidate})"
+DECISION_NAME_DIFFERS = "A name differs outright and the UPN does not confirm it: a person decides"
 SURNAME_NOT_COMPARED = "Surname not compared (missing on one side)"
 NAMES_SWAPPED = "Forename and surname swapped"
 MIDDLE_NAMES_AGREE = "Middle names agree"
@@ -200,6 +206,9 @@ class MatchScore:
     evidence: tuple[str, ...]
     upn_identical: bool = False
     upn_conflict: bool = False  # both have valid permanent UPNs, and they differ
+    # A forename or surname that disagrees outright (not a typo, short form or former name):
+    # a changed name may be the same child, but only a person should decide that.
+    name_differs: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -861,6 +870,7 @@ def _match_score(a: PreparedRecord, b: PreparedRecord, index: int) -> MatchScore
         evidence=_evidence(a, b, levels),
         upn_identical=levels[0] == UPN_SAME,
         upn_conflict=levels[0] == UPN_BOTH_VALID_DIFFER,
+        name_differs=levels[1] == FORENAME_DIFFER or levels[2] == SURNAME_DIFFER,
     )
 
 
@@ -934,6 +944,8 @@ def _reason_not_to_link(
     """Why a top score above the auto-link threshold must still be seen by a person, if it must."""
     if top.upn_conflict:
         return DECISION_UPNS_DIFFER
+    if top.name_differs and not top.upn_identical:
+        return DECISION_NAME_DIFFERS
     if holder not in (None, 0):
         return DECISION_UPN_ELSEWHERE
     if top.score - runner_up < margin:

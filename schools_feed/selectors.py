@@ -159,10 +159,9 @@ class CandidateIndex:
 
     @staticmethod
     def _name_keys(record) -> set[str]:
-        surnames = normalise_search_text(record.surname).split() or [""]
-        return {child_name_key(s, record.forenames) for s in surnames} | {
-            child_name_key(record.forenames, record.surname)
-        }
+        """Each surname part with the forename, its preferred, short and full forms, and the two
+        names swapped (``matching.name_block_keys``, the same rule as ``Child.name_key``)."""
+        return matching.name_block_keys(record)
 
     def _lookups_for(self, record) -> set:
         initials = _initials(record.surname, record.forenames, *record.other_surnames)

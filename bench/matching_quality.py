@@ -1,0 +1,652 @@
+"""Benchmark: how well, and how fast, schools_feed.matching matches school returns. Pure Python.
+
+Builds a synthetic register of children in households (common surnames, twins, double-barrelled
+surnames, middle and preferred names), then incoming returns: some about children on the register,
+carrying the errors schools make, and some about children who are not (fresh children and
+look-alikes: siblings, twins, namesakes). Blocking is done as the caller does it (UPN, date of
+birth block, name block keys) with dict indexes, then ``best_candidates`` and ``decide``.
+
+    DEBUG=true .venv/bin/python bench/matching_quality.py [--children 50000] [--incoming 20000]
+        [--seed 1] [--auto-link 0.92] [--review 0.55] [--stress 20000] [--sweep]
+        [--error-scale 1] [--existing-share 0.7] [--show 5]
+
+``--stress N`` also times N returns against 150 candidates each and projects 100,000 of them;
+``--sweep`` re-decides the same ranked candidates at other thresholds; ``--error-scale 3``
+triples every error rate to see how gracefully quality degrades.
+
+Targets (ADR 0005): precision of automatic links >= 99.5%; recall of links + review queue for
+children already on the register >= 98%; 100,000 returns x 150 candidates well under 30 s.
+"""
+
+import argparse
+import os
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import replace
+from datetime import date, timedelta
+from itertools import product
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from faker.providers.person.en_GB import Provider as EnGbNames  # noqa: E402
+
+from registry.identifiers import upn_check_letter  # noqa: E402
+from schools_feed.matching import (  # noqa: E402
+    LINK,
+    NEW,
+    REVIEW,
+    MatchRecord,
+    PreparedRecord,
+    best_candidates,
+    date_of_birth_block,
+    decide,
+    name_block_key,
+    name_block_keys,
+    prepare,
+    score,
+)
+
+TODAY = date(2026, 11, 23)
+LA_CODE = "938"
+
+# Popular names of children born 2010-2022 in England and Wales (ONS baby-name tables), most
+# popular first. The full forms of common short forms are here so returns can use short forms.
+BOYS = (
+    "Oliver Jack Harry George Noah Charlie Jacob Alfie Freddie Oscar Leo Archie Theo Thomas James "
+    "Joshua Henry William Max Lucas Ethan Arthur Mason Isaac Harrison Teddy Finley Daniel Riley "
+    "Edward Joseph Alexander Adam Reggie Samuel Sebastian Elijah Harley Toby Arlo Dylan Jude "
+    "Benjamin Rory Tommy Jake Louie Carter Jenson Hugo Bobby Frankie Ollie Zachary David Albie "
+    "Lewis Luca Ronnie Jackson Matthew Alex Harvey Reuben Jayden Caleb Hunter Theodore Nathan "
+    "Blake Luke Elliot Muhammad Mohammed Ryan Tyler Kai Liam Callum Kian Frederick Christopher "
+    "Charles Stanley Albert Aiden Michael Connor Kyle Jamie Owen Rhys Ibrahim Yusuf Aarav"
+).split()
+GIRLS = (
+    "Olivia Amelia Isla Ava Mia Isabella Sophia Grace Lily Freya Emily Ivy Ella Rosie Evie "
+    "Florence Poppy Charlotte Willow Isabelle Sophie Daisy Sienna Evelyn Phoebe Alice Ruby Elsie "
+    "Millie Harper Matilda Scarlett Jessica Chloe Emma Erin Holly Layla Ellie Maisie Lucy Esme Eva "
+    "Imogen Lola Maya Eliza Hannah Megan Molly Katie Amber Georgia Lacey Zara Bella Violet Aria "
+    "Harriet Emilia Darcy Summer Lottie Robyn Niamh Aoife Elizabeth Rebecca Abigail Eleanor "
+    "Katherine Victoria Alexandra Penelope Madison Annabelle Gabriella Amelie Mollie Leah Nancy "
+    "Beatrice Thea Orla Hallie Iris Aisha Fatima Maryam Zainab"
+).split()
+ACCENTED = ["Zoë", "Chloé", "Siân", "Seán", "Oisín", "José", "Renée", "Anaïs"]
+# British short forms, written independently of the nicknames package so the bench measures it.
+SHORT_FORMS = {
+    "Thomas": ["Tom", "Tommy"],
+    "Alexander": ["Alex", "Xander"],
+    "Samuel": ["Sam", "Sammy"],
+    "Joshua": ["Josh"],
+    "Benjamin": ["Ben", "Benji"],
+    "Daniel": ["Dan", "Danny"],
+    "William": ["Will", "Billy"],
+    "James": ["Jamie", "Jim"],
+    "Edward": ["Ed", "Eddie", "Ted"],
+    "Joseph": ["Joe", "Joey"],
+    "Matthew": ["Matt"],
+    "Nathan": ["Nate"],
+    "Theodore": ["Theo", "Teddy"],
+    "Zachary": ["Zach", "Zac"],
+    "Oliver": ["Ollie", "Olly"],
+    "Frederick": ["Freddie", "Fred"],
+    "Henry": ["Harry", "Hal"],
+    "Charles": ["Charlie"],
+    "Christopher": ["Chris"],
+    "Jacob": ["Jake"],
+    "Michael": ["Mike", "Mikey"],
+    "Isabella": ["Bella", "Izzy", "Issy"],
+    "Charlotte": ["Lottie", "Charlie"],
+    "Elizabeth": ["Lizzie", "Beth", "Libby"],
+    "Jessica": ["Jess", "Jessie"],
+    "Katherine": ["Kate", "Katie"],
+    "Florence": ["Flo", "Florrie"],
+    "Harriet": ["Hattie"],
+    "Matilda": ["Tilly", "Tilda"],
+    "Sophia": ["Sophie"],
+    "Rebecca": ["Becky", "Becca"],
+    "Abigail": ["Abbie", "Abby"],
+    "Eleanor": ["Ellie", "Nell"],
+    "Amelia": ["Millie", "Milly"],
+    "Olivia": ["Liv", "Livvy"],
+    "Victoria": ["Tori", "Vicky"],
+    "Alexandra": ["Alex", "Lexi"],
+    "Evelyn": ["Evie"],
+    "Imogen": ["Immy"],
+    "Gabriella": ["Gabby"],
+    "Penelope": ["Penny"],
+    "Madison": ["Maddie"],
+    "Annabelle": ["Annie", "Bella"],
+}
+OUTWARD_CODES = (
+    [f"BN{n}" for n in range(1, 46)]
+    + [f"RH{n}" for n in range(10, 21)]
+    + [f"PO{n}" for n in range(18, 23)]
+    + [f"GU{n}" for n in range(27, 32)]
+)
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+
+# How often a school's return about a child on the register carries each error. No public
+# figures exist for these; they are estimates, and --error-scale shows what happens beyond them.
+EXISTING_ERRORS = (
+    ("upn_missing", 0.25),
+    ("upn_mistyped", 0.02),
+    ("short_form", 0.08),
+    ("forename_typo", 0.03),
+    ("middle_name_used", 0.01),
+    ("surname_typo", 0.02),
+    ("hyphen_shortened", 0.40),  # of double-barrelled surnames only
+    ("surname_changed", 0.01),
+    ("names_swapped", 0.01),
+    ("dob_day_month", 0.02),
+    ("dob_one_digit", 0.02),
+    ("moved", 0.12),
+    ("sex_blank", 0.05),
+)
+LOOK_ALIKES = (("fresh", 0.55), ("sibling", 0.15), ("twin", 0.10), ("namesake", 0.20))
+
+
+class World:
+    """Random choices with the shared generator and weighted name tables."""
+
+    def __init__(self, seed: int, error_scale: float = 1.0):
+        self.rng = random.Random(seed)
+        self.error_scale = error_scale
+        surnames = EnGbNames.last_names
+        self.surnames, self.surname_weights = list(surnames), list(surnames.values())
+        self.boys, self.girls = (
+            BOYS + list(EnGbNames.first_names_male),
+            GIRLS + list(EnGbNames.first_names_female),
+        )
+        # Zipf-like popularity: the top names are common, the adult Faker names form a long tail.
+        self.boy_weights = [1 / (rank + 5) for rank in range(len(self.boys))]
+        self.girl_weights = [1 / (rank + 5) for rank in range(len(self.girls))]
+        self.upn_serials: Counter[str] = Counter()
+
+    def forename(self, sex: str) -> str:
+        if self.rng.random() < 0.02:
+            return self.rng.choice(ACCENTED)
+        names, weights = (
+            (self.girls, self.girl_weights) if sex == "F" else (self.boys, self.boy_weights)
+        )
+        return self.rng.choices(names, weights)[0]
+
+    def surname(self) -> str:
+        first, second = self.rng.choices(self.surnames, self.surname_weights, k=2)
+        return f"{first}-{second}" if self.rng.random() < 0.05 and first != second else first
+
+    def postcode(self, outward: str | None = None) -> str:
+        inward = f"{self.rng.randrange(10)}{self.rng.choice(INWARD_LETTERS)}"
+        inward += self.rng.choice(INWARD_LETTERS)
+        return f"{outward or self.rng.choice(OUTWARD_CODES)} {inward}"
+
+    def date_of_birth(self) -> date:
+        return TODAY - timedelta(days=self.rng.randrange(4 * 365, 16 * 365))
+
+    def upn(self, dob: date, school: int | None = None) -> str:
+        """Serials run per school and year of allocation, so twins at one school are neighbours."""
+        estab = f"{school if school is not None else self.rng.randrange(2000, 2300):04d}"
+        prefix = f"{LA_CODE}{estab}{(dob.year + 5) % 100:02d}"
+        self.upn_serials[prefix] += 1
+        body = f"{prefix}{self.upn_serials[prefix] % 1000:03d}"
+        return upn_check_letter(body) + body
+
+
+def distinct_forename(world: World, sex: str, taken: set[str]) -> str:
+    """A name not used in the family, and not a short or full form of one used (no Tom + Thomas)."""
+    related = set(taken)
+    for full, shorts in SHORT_FORMS.items():
+        if full in taken or taken & set(shorts):
+            related.update([full, *shorts])
+    while True:
+        name = world.forename(sex)
+        if name not in related:
+            return name
+
+
+def make_child(world, key, *, surname, postcode, dob, taken, school=None, sex=None):
+    sex = sex or world.rng.choice("MF")
+    forename = distinct_forename(world, sex, taken)
+    taken.add(forename)
+    forenames = forename
+    if world.rng.random() < 0.5:
+        forenames += " " + world.forename(sex)
+    preferred = ""
+    if forename in SHORT_FORMS and world.rng.random() < 0.15:
+        preferred = world.rng.choice(SHORT_FORMS[forename])
+    other = (world.surname(),) if world.rng.random() < 0.03 else ()
+    upn = world.upn(dob, school) if world.rng.random() < 0.9 else ""
+    return MatchRecord(
+        key=key,
+        upn=upn,
+        forenames=forenames,
+        surname=surname,
+        other_surnames=other,
+        preferred_forename=preferred,
+        date_of_birth=dob,
+        sex=sex,
+        postcode=postcode,
+    )
+
+
+def make_register(world: World, size: int) -> tuple[list[MatchRecord], list[dict]]:
+    """Children in households: shared surname and postcode, siblings a year or more apart, twins."""
+    children, households = [], []
+    while len(children) < size:
+        surname, postcode = world.surname(), world.postcode()
+        school = world.rng.randrange(2000, 2300)
+        household = {"surname": surname, "postcode": postcode, "taken": set(), "members": []}
+        size_of_family = world.rng.choices([1, 2, 3, 4], [45, 35, 15, 5])[0]
+        dob = world.date_of_birth()
+        for index in range(size_of_family):
+            if index and world.rng.random() >= 0.06:  # 6% of younger siblings are twins
+                dob = dob - timedelta(days=world.rng.randrange(380, 1500))
+            own_surname = surname if world.rng.random() < 0.92 else world.surname()
+            child = make_child(
+                world,
+                len(children),
+                surname=own_surname,
+                postcode=postcode,
+                dob=dob,
+                taken=household["taken"],
+                school=school,
+            )
+            household["members"].append(child)
+            children.append(child)
+        households.append(household)
+    return children[:size], households
+
+
+# --- Errors schools make ------------------------------------------------------------------------
+
+
+def typo(rng: random.Random, name: str) -> str:
+    """One slip after the first letter: a wrong, missing, doubled or swapped letter."""
+    if len(name) < 4:
+        return name
+    position = rng.randrange(1, len(name) - 1)
+    kind = rng.choice(["substitute", "delete", "double", "transpose"])
+    if kind == "substitute":
+        letter = rng.choice("aeiourstnl".replace(name[position].lower(), ""))
+        return name[:position] + letter + name[position + 1 :]
+    if kind == "delete":
+        return name[:position] + name[position + 1 :]
+    if kind == "double":
+        return name[: position + 1] + name[position:]
+    return name[:position] + name[position + 1] + name[position] + name[position + 2 :]
+
+
+def one_digit_wrong(rng: random.Random, dob: date) -> date:
+    digits = dob.strftime("%Y%m%d")
+    while True:
+        position = rng.choice([3, 5, 6, 7])  # last year digit, month units, day digits
+        digit = rng.choice([d for d in "0123456789" if d != digits[position]])
+        changed = digits[:position] + digit + digits[position + 1 :]
+        try:
+            return date(int(changed[:4]), int(changed[4:6]), int(changed[6:]))
+        except ValueError:
+            continue
+
+
+def mistype_upn(rng: random.Random, upn: str) -> str:
+    position = rng.randrange(5, 13)
+    digit = rng.choice([d for d in "0123456789" if d != upn[position]])
+    return upn[:position] + digit + upn[position + 1 :]
+
+
+def with_errors(world: World, child: MatchRecord) -> tuple[MatchRecord, list[str]]:
+    """The return a school sends about ``child``, and the names of the errors it carries."""
+    rng, errors, record = world.rng, [], replace(child, key=None, preferred_forename="")
+    chance = {error: min(1.0, rate * world.error_scale) for error, rate in EXISTING_ERRORS}
+
+    def happens(error: str) -> bool:
+        if rng.random() < chance[error]:
+            errors.append(error)
+            return True
+        return False
+
+    if not child.upn:
+        # Not known to the register, but the school has one.
+        record = replace(record, upn=world.upn(child.date_of_birth) if rng.random() < 0.6 else "")
+    elif happens("upn_missing"):
+        record = replace(record, upn="")
+    elif happens("upn_mistyped"):
+        record = replace(record, upn=mistype_upn(rng, child.upn))
+    forename, _, middle = child.forenames.partition(" ")
+    if child.preferred_forename:
+        forename = child.preferred_forename  # schools often record the name the child uses
+    if forename in SHORT_FORMS and happens("short_form"):
+        forename = rng.choice(SHORT_FORMS[forename])
+    elif happens("forename_typo"):
+        forename = typo(rng, forename)
+    elif middle and happens("middle_name_used"):
+        forename, middle = middle, ""
+    surname = child.surname
+    if "-" in surname and happens("hyphen_shortened"):
+        surname = rng.choice(surname.split("-"))
+    elif happens("surname_typo"):
+        surname = typo(rng, surname)
+    elif happens("surname_changed"):
+        surname = world.surname()
+    if happens("names_swapped"):
+        forename, surname = surname, forename
+    record = replace(record, forenames=f"{forename} {middle}".strip(), surname=surname)
+    dob = child.date_of_birth
+    swapped = dob.replace(day=dob.month, month=dob.day) if dob.day <= 12 else None
+    if swapped and swapped != dob and happens("dob_day_month"):
+        record = replace(record, date_of_birth=swapped)
+    elif happens("dob_one_digit"):
+        record = replace(record, date_of_birth=one_digit_wrong(rng, dob))
+    if happens("moved"):
+        same_area = rng.random() < 0.3
+        record = replace(
+            record, postcode=world.postcode(child.postcode[:-4] if same_area else None)
+        )
+    if happens("sex_blank"):
+        record = replace(record, sex="")
+    return record, errors
+
+
+# --- Children who are not on the register -------------------------------------------------------
+
+
+def look_alike(world: World, children, households) -> tuple[MatchRecord, str]:
+    kind = world.rng.choices([k for k, _ in LOOK_ALIKES], [w for _, w in LOOK_ALIKES])[0]
+    household = world.rng.choice(households)
+    taken = household["taken"]
+    if kind == "fresh":
+        surname, postcode, dob, taken = (
+            world.surname(),
+            world.postcode(),
+            world.date_of_birth(),
+            set(),
+        )
+    elif kind == "sibling":
+        surname, postcode = household["surname"], household["postcode"]
+        eldest = min(child.date_of_birth for child in household["members"])
+        dob = eldest - timedelta(days=world.rng.randrange(400, 1500))
+    elif kind == "twin":
+        surname, postcode = household["surname"], household["postcode"]
+        twin = world.rng.choice(household["members"])
+        dob = twin.date_of_birth
+        if twin.upn and world.rng.random() < 0.03:
+            # The school keyed the twin's UPN: the one mix-up the UPN cannot catch.
+            record = make_child(
+                world, None, surname=surname, postcode=postcode, dob=dob, taken=set(taken)
+            )
+            return replace(finish_new(world, record), upn=twin.upn), "twin_with_twins_upn"
+    else:  # namesake: same forename and surname as a register child, born on another date
+        child = world.rng.choice(children)
+        surname, postcode, taken = child.surname, world.postcode(), set()
+        dob = child.date_of_birth + timedelta(
+            days=world.rng.randrange(40, 2000) * world.rng.choice([-1, 1])
+        )
+        record = replace(
+            make_child(world, None, surname=surname, postcode=postcode, dob=dob, taken=taken),
+            forenames=child.forenames.split(" ")[0],
+            sex=child.sex,
+        )
+        return finish_new(world, record), kind
+    record = make_child(world, None, surname=surname, postcode=postcode, dob=dob, taken=set(taken))
+    return finish_new(world, record), kind
+
+
+def finish_new(world: World, record: MatchRecord) -> MatchRecord:
+    upn = (record.upn or world.upn(record.date_of_birth)) if world.rng.random() < 0.75 else ""
+    return replace(record, upn=upn, preferred_forename="")
+
+
+# --- Blocking as the caller does it -------------------------------------------------------------
+
+
+class Indexes:
+    """The caller's lookups, as dicts. Children are held prepared (``prepare``), as a caller
+    matching a large batch keeps one prepared record per child rather than rebuilding it."""
+
+    def __init__(self, children: list[MatchRecord]):
+        self.by_upn, self.by_dob, self.by_name = (
+            defaultdict(list),
+            defaultdict(list),
+            defaultdict(list),
+        )
+        for child in children:
+            prepared = prepare(child)
+            if child.upn:
+                self.by_upn[child.upn].append(prepared)
+            self.by_dob[child.date_of_birth].append(prepared)
+            self.by_name[name_block_key(child.surname, child.forenames)].append(prepared)
+
+    def candidates(self, incoming: MatchRecord) -> list[PreparedRecord]:
+        found = {c.record.key: c for c in self.by_upn.get(incoming.upn.strip().upper(), ())}
+        for dob in date_of_birth_block(incoming.date_of_birth):
+            found.update((c.record.key, c) for c in self.by_dob.get(dob, ()))
+        for key in name_block_keys(incoming):
+            found.update((c.record.key, c) for c in self.by_name.get(key, ()))
+        return list(found.values())
+
+
+# --- Running and reporting ----------------------------------------------------------------------
+
+
+def run(args) -> None:
+    world = World(args.seed, args.error_scale)
+    started = time.perf_counter()
+    children, households = make_register(world, args.children)
+    returns = []
+    for _ in range(args.incoming):
+        if world.rng.random() < args.existing_share:
+            child = world.rng.choice(children)
+            record, errors = with_errors(world, child)
+            returns.append((record, child.key, errors))
+        else:
+            record, kind = look_alike(world, children, households)
+            returns.append((record, None, [kind]))
+    print(
+        f"generated {len(children):,} children and {len(returns):,} returns in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    started = time.perf_counter()
+    indexes = Indexes(children)
+    print(f"prepared and indexed the register in {time.perf_counter() - started:.1f} s")
+
+    started, pairs, results = time.perf_counter(), 0, []
+    for record, true_key, labels in returns:
+        candidates = indexes.candidates(record)
+        pairs += len(candidates)
+        ranked = best_candidates(record, candidates)
+        decision = decide(ranked, auto_link=args.auto_link, review=args.review)
+        results.append((record, true_key, labels, candidates, ranked, decision))
+    elapsed = time.perf_counter() - started
+    report(results, args, elapsed, pairs)
+    if args.stress:
+        stress(world, children, indexes, args)
+
+
+def report(results, args, elapsed, pairs) -> None:
+    existing = [r for r in results if r[1] is not None]
+    new = [r for r in results if r[1] is None]
+    links = [r for r in results if r[5].outcome == LINK]
+    right_links = [r for r in links if r[5].candidate.key == r[1]]
+    found = [r for r in existing if found_it(r)]
+    blocked = [r for r in existing if any(c.record.key == r[1] for c in r[3])]
+    reviews = [r for r in results if r[5].outcome == REVIEW]
+    false_new = [r for r in existing if r[5].outcome == NEW]
+    print(f"thresholds: auto-link {args.auto_link}, review {args.review}")
+    print(
+        f"returns: {len(results):,} ({len(existing):,} about children on the register, "
+        f"{len(new):,} not)"
+    )
+    print(f"blocking recall (true child among candidates): {share(blocked, existing)}")
+    print(
+        f"precision of automatic links:  {share(right_links, links)}  "
+        f"({len(links) - len(right_links)} wrong of {len(links):,})"
+    )
+    print(f"recall (links + review), existing children: {share(found, existing)}")
+    print(
+        f"automatic link rate, existing children: "
+        f"{share([r for r in existing if r[5].outcome == LINK and r in right_links], existing)}"
+    )
+    print(f"review-queue rate (all returns): {share(reviews, results)}")
+    print(f"false-new rate (existing children called new): {share(false_new, existing)}")
+    print(f"new children linked to someone: {share([r for r in new if r[5].outcome == LINK], new)}")
+    print(
+        f"throughput: {len(results) / elapsed:,.0f} returns/s, {pairs / elapsed:,.0f} pairs/s, "
+        f"{pairs / len(results):.1f} candidates per return"
+    )
+    breakdown(existing, new)
+    show_mistakes(results, args.show)
+    if args.sweep:
+        sweep(results)
+
+
+def sweep(results) -> None:
+    """The same ranked candidates decided with other thresholds: the trade-off behind the ADR."""
+    existing = sum(1 for r in results if r[1] is not None)
+    print("\nthreshold sweep (auto-link, review): precision / recall / review rate / false-new")
+    for auto_link, review in product((0.90, 0.92, 0.95, 0.98), (0.05, 0.10, 0.30, 0.55)):
+        links = right = found = reviews = false_new = 0
+        for _, true_key, _, _, ranked, _ in results:
+            decision = decide(ranked, auto_link=auto_link, review=review)
+            links += decision.outcome == LINK
+            right += decision.outcome == LINK and decision.candidate.key == true_key
+            reviews += decision.outcome == REVIEW
+            if true_key is not None:
+                found += (decision.outcome == LINK and decision.candidate.key == true_key) or (
+                    decision.outcome == REVIEW and any(c.key == true_key for c, _ in ranked)
+                )
+                false_new += decision.outcome == NEW
+        print(
+            f"  {auto_link:.2f} {review:.2f}: {100 * right / links:6.2f}% / "
+            f"{100 * found / existing:6.2f}% / {100 * reviews / len(results):5.2f}% / "
+            f"{100 * false_new / existing:5.2f}%"
+        )
+
+
+def found_it(result) -> bool:
+    record, true_key, labels, candidates, ranked, decision = result
+    if decision.outcome == LINK:
+        return decision.candidate.key == true_key
+    return decision.outcome == REVIEW and any(child.key == true_key for child, _ in ranked)
+
+
+def share(part, whole) -> str:
+    return f"{100 * len(part) / len(whole):6.2f}%" if whole else "   n/a"
+
+
+def breakdown(existing, new) -> None:
+    print("\nexisting children by error (link right / review / new / link wrong):")
+    by_error = defaultdict(list)
+    for result in existing:
+        for label in result[2] or ["none"]:
+            by_error[label].append(result)
+    for label, group in sorted(by_error.items()):
+        print(f"  {label:<18} n={len(group):>5}  " + outcome_counts(group))
+    print("children not on the register by kind (link / review / new):")
+    by_kind = defaultdict(list)
+    for result in new:
+        by_kind[result[2][0]].append(result)
+    for label, group in sorted(by_kind.items()):
+        counts = Counter(r[5].outcome for r in group)
+        print(
+            f"  {label:<18} n={len(group):>5}  link {counts[LINK]:>4}  review {counts[REVIEW]:>4}"
+            f"  new {counts[NEW]:>5}"
+        )
+
+
+def outcome_counts(group) -> str:
+    right = sum(1 for r in group if r[5].outcome == LINK and r[5].candidate.key == r[1])
+    wrong = sum(1 for r in group if r[5].outcome == LINK and r[5].candidate.key != r[1])
+    counts = Counter(r[5].outcome for r in group)
+    return f"{right:>5} / {counts[REVIEW]:>4} / {counts[NEW]:>4} / {wrong:>3}"
+
+
+def show_mistakes(results, limit: int) -> None:
+    wrong = [r for r in results if r[5].outcome == LINK and r[5].candidate.key != r[1]]
+    false_new = [r for r in results if r[1] is not None and r[5].outcome == NEW]
+    for title, group in (
+        ("wrong automatic links", wrong),
+        ("children on the register called new", false_new),
+    ):
+        if group and limit:
+            print(f"\n{title} (first {min(limit, len(group))}):")
+        for result in group[:limit]:
+            show_mistake(result)
+
+
+def show_mistake(result) -> None:
+    record, true_key, labels, candidates, _, decision = result
+    print(f"  {labels} {describe(record)}")
+    if decision.candidate is not None:
+        print(
+            f"      top: {describe(decision.candidate)} {decision.score:.3f}: "
+            + "; ".join(decision.evidence)
+        )
+    true_child = next((c.record for c in candidates if c.record.key == true_key), None)
+    if true_key is None or true_child is decision.candidate:
+        return
+    if true_child is None:
+        print("      true child: not among the candidates")
+    else:
+        scored = score(record, true_child)
+        print(
+            f"      true child: {describe(true_child)} {scored.score:.3f}: "
+            + "; ".join(scored.evidence)
+        )
+
+
+def describe(record: MatchRecord) -> str:
+    return (
+        f"{record.forenames} {record.surname} {record.date_of_birth} {record.sex or '-'} "
+        f"{record.upn or '-'} {record.postcode}"
+    )
+
+
+def stress(world: World, children, indexes: Indexes, args) -> None:
+    """Each return against 150 candidates: its real block topped up with random children.
+    Only matching is timed (best_candidates and decide), caches cold at the start as in a
+    fresh worker; building the pools is not."""
+    elapsed = cpu = 0.0
+    for _ in range(args.stress):
+        record = with_errors(world, world.rng.choice(children))[0]
+        pool = {c.record.key: c for c in indexes.candidates(record)}
+        while len(pool) < 150:
+            child = world.rng.choice(children)
+            pool[child.key] = prepare(child)
+        pool = list(pool.values())[:150]
+        started, started_cpu = time.perf_counter(), time.process_time()
+        decide(best_candidates(record, pool), auto_link=args.auto_link, review=args.review)
+        elapsed += time.perf_counter() - started
+        cpu += time.process_time() - started_cpu
+    print(
+        f"\nstress: {args.stress:,} returns x 150 candidates in {elapsed:.2f} s "
+        f"({cpu:.2f} s CPU; {150 * args.stress / elapsed:,.0f} pairs/s); "
+        f"projected 100,000 x 150: {elapsed / args.stress * 100_000:.1f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--children", type=int, default=50_000)
+    parser.add_argument("--incoming", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--existing-share", type=float, default=0.7)
+    parser.add_argument(
+        "--error-scale", type=float, default=1.0, help="multiply every error rate (robustness)"
+    )
+    parser.add_argument(
+        "--auto-link", type=float, default=float(os.environ.get("MATCH_AUTO_LINK_THRESHOLD", 0.92))
+    )
+    parser.add_argument(
+        "--review", type=float, default=float(os.environ.get("MATCH_REVIEW_THRESHOLD", 0.55))
+    )
+    parser.add_argument("--sweep", action="store_true", help="try other thresholds too")
+    parser.add_argument("--show", type=int, default=5, help="mistakes of each kind to print")
+    parser.add_argument(
+        "--stress", type=int, default=20_000, help="returns in the 150-candidate run (0: none)"
+    )
+    run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()
