@@ -116,7 +116,7 @@ def upload(request):
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
         try:
-            submission, _ = intake.submission_preview(
+            submission = intake.submission_preview(
                 school=form.chosen_school(),
                 by=request.user,
                 file_name=upload_file.name,

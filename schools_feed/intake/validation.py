@@ -90,13 +90,18 @@ class CheckedRow:
 
 
 def check_rows(
-    rows: list[ParsedRow], *, default_school: School | None, allowed_school_ids: set | None
+    rows: list[ParsedRow],
+    *,
+    default_school: School | None,
+    allowed_school_ids: set | None,
+    seen: dict[str, int] | None = None,
 ) -> list[CheckedRow]:
     """Schools, school-dated rules and duplicates, for every row. ``allowed_school_ids`` is None
-    for an administrator, else the schools the sender may send for."""
+    for an administrator, else the schools the sender may send for. ``seen`` carries the natural
+    keys of earlier parts of the same file, when a large file is checked part by part."""
     directory = SchoolDirectory.for_rows(rows, default_school)
     checked = [_check_schools(row, directory, default_school, allowed_school_ids) for row in rows]
-    _mark_duplicates(checked)
+    _mark_duplicates(checked, {} if seen is None else seen)
     return checked
 
 
@@ -155,8 +160,8 @@ def _check_school_dates(checked: CheckedRow) -> None:
         )
 
 
-def _mark_duplicates(checked: list[CheckedRow]) -> None:
-    first_row_by_key: dict[str, int] = {}
+def _mark_duplicates(checked: list[CheckedRow], first_row_by_key: dict[str, int]) -> None:
+    new_keys = []
     for row in checked:
         key = row.natural_key
         if not key:
@@ -168,8 +173,9 @@ def _mark_duplicates(checked: list[CheckedRow]) -> None:
             )
         else:
             first_row_by_key[key] = row.parsed.row
+            new_keys.append(key)
     earlier = dict(
-        Notification.objects.filter(natural_key__in=list(first_row_by_key)).values_list(
+        Notification.objects.filter(natural_key__in=new_keys).values_list(
             "natural_key", "received_at"
         )
     )

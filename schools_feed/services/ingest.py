@@ -105,12 +105,12 @@ def notifications_ingest(
     submission: Submission,
     by: User | None,
     reason: str,
-    progress=None,
+    index: CandidateIndex | None = None,
 ) -> IngestCounts:
-    """Write, match and route importable rows, in transactions of ``BATCH_SIZE``. One candidate
-    index serves the whole file; ``progress(rows_done)`` is called after each batch commits."""
+    """Write, match and route importable rows, in transactions of ``BATCH_SIZE``. Pass the same
+    ``index`` for every part of one file, so the register is read once."""
     counts = IngestCounts()
-    index = CandidateIndex()
+    index = index or CandidateIndex()
     importable = [row for row in rows if row.importable]
     for start in range(0, len(importable), BATCH_SIZE):
         chunk = importable[start : start + BATCH_SIZE]
@@ -118,8 +118,6 @@ def notifications_ingest(
             counts.add(
                 _ingest_batch(chunk, submission=submission, by=by, reason=reason, index=index)
             )
-        if progress:
-            progress(start + len(chunk))
     return counts
 
 

@@ -34,9 +34,12 @@ from schools_feed.models import (
     Submission,
     SubmissionStatus,
 )
-from schools_feed.services.ingest import BATCH_SIZE, notifications_ingest
+from schools_feed.selectors import CandidateIndex
+from schools_feed.services.ingest import notifications_ingest
 
 STORED_PROBLEMS = 2000
+# A large file is checked and written this many rows at a time.
+PART_ROWS = 5000
 IDENTITY_COLUMNS = ("legal_surname", "legal_forenames", "date_of_birth")
 # A file without a Return type column is read as the kind its columns show.
 KIND_BY_COLUMN = (
@@ -121,13 +124,21 @@ def _ctf_rows(data: bytes, school: School | None, starting_date: date | None) ->
 
 
 def rows_check(
-    *, rows, return_type: str, school: School | None, user: User | None, received_on
+    *,
+    rows,
+    return_type: str,
+    school: School | None,
+    user: User | None,
+    received_on,
+    seen: dict | None = None,
 ) -> list[CheckedRow]:
     context = RowContext(
         received_on=received_on, future_margin_days=settings.FEED_FUTURE_DELETION_MARGIN_DAYS
     )
     parsed = [parse_row(raw, row=number, kind=return_type, context=context) for number, raw in rows]
-    return check_rows(parsed, default_school=school, allowed_school_ids=_allowed_schools(user))
+    return check_rows(
+        parsed, default_school=school, allowed_school_ids=_allowed_schools(user), seen=seen
+    )
 
 
 def _allowed_schools(user: User | None) -> set | None:
@@ -150,7 +161,7 @@ def submission_preview(
     data: bytes,
     return_type: str = "",
     starting_date: date | None = None,
-) -> tuple[Submission, list[CheckedRow]]:
+) -> Submission:
     """Check a file and keep it, waiting for the sender to confirm. Raises FileProblem when the
     file cannot be read at all; nothing is kept then."""
     sha256 = hashlib.sha256(data).hexdigest()
@@ -167,13 +178,6 @@ def submission_preview(
         starting_date=starting_date,
     )
     received_at = timezone.now()
-    checked = rows_check(
-        rows=found.rows,
-        return_type=found.return_type,
-        school=school,
-        user=by,
-        received_on=timezone.localdate(received_at),
-    )
     submission = Submission(
         school=school,
         channel=found.channel,
@@ -183,11 +187,23 @@ def submission_preview(
         file_name=file_name[:255],
         file_sha256=sha256,
         starting_date=starting_date,
+        rows_read=len(found.rows),
+        problems=[],
     )
-    submission_count(submission, checked)
+    seen = {}
+    for start in range(0, len(found.rows), PART_ROWS):
+        checked = rows_check(
+            rows=found.rows[start : start + PART_ROWS],
+            return_type=found.return_type,
+            school=school,
+            user=by,
+            received_on=timezone.localdate(received_at),
+            seen=seen,
+        )
+        _add_counts(submission, checked)
     submission.file.save(f"{sha256}.dat", ContentFile(data), save=False)
     submission.save()
-    return submission, checked
+    return submission
 
 
 def submission_count(submission: Submission, checked: list[CheckedRow]) -> None:
@@ -249,51 +265,73 @@ def submission_cancel(*, submission: Submission) -> None:
 
 def submission_process(*, submission_id) -> Submission:
     """Import a confirmed file. Idempotent: only a queued submission is taken, and rows already
-    written (by an earlier, interrupted run) are skipped by their natural keys."""
+    written (by an earlier, interrupted run) are skipped by their natural keys. A large file is
+    checked and written part by part, so memory stays flat whatever its length."""
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission_id)
         if submission.status not in (SubmissionStatus.QUEUED, SubmissionStatus.PROCESSING):
             return submission
         submission.status = SubmissionStatus.PROCESSING
         submission.save(update_fields=["status"])
+    found = _stored_file_rows(submission)
+    submission.rows_read = len(found.rows)
+    totals = Submission(problems=[])
+    imported, seen, index = 0, {}, CandidateIndex()
+    for start in range(0, len(found.rows), PART_ROWS):
+        checked = rows_check(
+            rows=found.rows[start : start + PART_ROWS],
+            return_type=found.return_type,
+            school=submission.school,
+            user=submission.submitted_by,
+            received_on=timezone.localdate(submission.received_at),
+            seen=seen,
+        )
+        _add_counts(totals, checked)
+        importable = [row for row in checked if row.importable]
+        imported += notifications_ingest(
+            rows=importable,
+            submission=submission,
+            by=submission.submitted_by,
+            reason=REASON_BY_CHANNEL[submission.channel],
+            index=index,
+        ).imported
+        # The progress bar reads this from another request while the worker runs.
+        done = min(len(found.rows), start + PART_ROWS)
+        Submission.objects.filter(pk=submission.pk).update(rows_processed=done)
+    return _finish(submission, totals, imported)
+
+
+def _stored_file_rows(submission: Submission) -> FileRows:
     submission.file.open("rb")
     try:
         data = submission.file.read()
     finally:
         submission.file.close()
-    found = file_rows(
+    return file_rows(
         file_name=submission.file_name,
         data=data,
         school=submission.school,
         return_type=submission.return_type,
         starting_date=submission.starting_date,
     )
-    checked = rows_check(
-        rows=found.rows,
-        return_type=found.return_type,
-        school=submission.school,
-        user=submission.submitted_by,
-        received_on=timezone.localdate(submission.received_at),
-    )
-    submission_count(submission, checked)
-    return _ingest_and_finish(submission, checked)
 
 
-def _ingest_and_finish(submission: Submission, checked: list[CheckedRow]) -> Submission:
-    def progress(done: int) -> None:
-        # The progress bar reads this from another request while the worker runs.
-        Submission.objects.filter(pk=submission.pk).update(rows_processed=done)
+def _add_counts(totals: Submission, checked: list[CheckedRow]) -> None:
+    part = Submission()
+    submission_count(part, checked)
+    for name in ("errors", "duplicates", "warnings"):
+        setattr(totals, name, getattr(totals, name) + getattr(part, name))
+    room = STORED_PROBLEMS - len(totals.problems)
+    totals.problems += part.problems[: max(room, 0)]
 
-    importable = [row for row in checked if row.importable]
-    counts = notifications_ingest(
-        rows=importable,
-        submission=submission,
-        by=submission.submitted_by,
-        reason=REASON_BY_CHANNEL[submission.channel],
-        progress=progress if len(importable) > BATCH_SIZE else None,
-    )
-    submission.imported = counts.imported
-    submission.duplicates += len(importable) - counts.imported
+
+def _finish(submission: Submission, totals: Submission, imported: int) -> Submission:
+    submission.errors, submission.warnings = totals.errors, totals.warnings
+    submission.problems = totals.problems
+    importable = submission.rows_read - totals.errors - totals.duplicates
+    submission.imported = imported
+    # Rows that raced another upload were skipped by the ingest: they are duplicates too.
+    submission.duplicates = totals.duplicates + (importable - imported)
     submission.rows_processed = submission.rows_read
     submission.status = SubmissionStatus.IMPORTED
     submission.completed_at = timezone.now()
@@ -354,25 +392,18 @@ def notification_submit(
             idempotency_key=idempotency_key[:100],
             rows_read=1,
         )
-        submission_count(submission, [checked])
-        _ingest_and_finish(submission, [checked])
+        totals = Submission(problems=[])
+        _add_counts(totals, [checked])
+        counts = notifications_ingest(
+            rows=[checked], submission=submission, by=by, reason=REASON_BY_CHANNEL[channel]
+        )
+        _finish(submission, totals, counts.imported)
     return submission, checked
 
 
 def submission_rejected_rows_csv(*, submission: Submission) -> bytes:
     """Every row not imported, as the sender wrote it, with its messages: fix and send again."""
-    submission.file.open("rb")
-    try:
-        data = submission.file.read()
-    finally:
-        submission.file.close()
-    found = file_rows(
-        file_name=submission.file_name,
-        data=data,
-        school=submission.school,
-        return_type=submission.return_type,
-        starting_date=submission.starting_date,
-    )
+    found = _stored_file_rows(submission)
     by_row = {}
     for problem in submission.problems:
         by_row.setdefault(problem["row"], []).append(f"{problem['column']}: {problem['message']}")

@@ -76,7 +76,7 @@ def preview(school, data, name="returns.csv", **kwargs):
 
 
 def test_a_preview_checks_every_row_and_writes_no_notification(school):
-    submission, checked = preview(school, csv_file(row(), row("Jones", ground="zz")))
+    submission = preview(school, csv_file(row(), row("Jones", ground="zz")))
     assert submission.status == SubmissionStatus.PREVIEW
     assert (submission.rows_read, submission.errors) == (2, 1)
     assert {
@@ -90,7 +90,7 @@ def test_a_preview_checks_every_row_and_writes_no_notification(school):
 
 
 def test_a_file_with_errors_is_not_imported_unless_the_sender_chooses_the_valid_rows(school):
-    submission, _ = preview(school, csv_file(row(), row("Jones", ground="zz")))
+    submission = preview(school, csv_file(row(), row("Jones", ground="zz")))
     with pytest.raises(ValidationError) as error:
         intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
     assert intake.SubmissionErrors.HAS_ERRORS in error.value.messages
@@ -101,7 +101,7 @@ def test_a_file_with_errors_is_not_imported_unless_the_sender_chooses_the_valid_
 
 
 def test_the_rejected_rows_download_holds_each_bad_row_with_its_message(school):
-    submission, _ = preview(school, csv_file(row(), row("Jones", ground="zz")))
+    submission = preview(school, csv_file(row(), row("Jones", ground="zz")))
     content = intake.submission_rejected_rows_csv(submission=submission).decode("utf-8-sig")
     assert "Jones" in content
     assert "Smith" not in content
@@ -110,7 +110,7 @@ def test_the_rejected_rows_download_holds_each_bad_row_with_its_message(school):
 
 def test_the_same_file_sent_again_changes_nothing(school):
     data = csv_file(row())
-    submission, _ = preview(school, data)
+    submission = preview(school, data)
     intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
     with pytest.raises(FileProblem) as problem:
         preview(school, data)
@@ -119,9 +119,9 @@ def test_the_same_file_sent_again_changes_nothing(school):
 
 
 def test_the_same_notification_in_a_new_file_is_a_duplicate_not_a_second_record(school):
-    first, _ = preview(school, csv_file(row()))
+    first = preview(school, csv_file(row()))
     intake.submission_confirm(submission=first, by=None, accept_valid_rows=False)
-    second, checked = preview(school, csv_file(row(), row("Jones", "Priya", dob="02/07/2013")))
+    second = preview(school, csv_file(row(), row("Jones", "Priya", dob="02/07/2013")))
     assert second.duplicates == 1
     assert any(p["message"].startswith("Already received on") for p in second.problems)
     intake.submission_confirm(submission=second, by=None, accept_valid_rows=False)
@@ -130,7 +130,7 @@ def test_the_same_notification_in_a_new_file_is_a_duplicate_not_a_second_record(
 
 
 def test_a_duplicate_inside_one_file_is_imported_once(school):
-    submission, _ = preview(school, csv_file(row(), row()))
+    submission = preview(school, csv_file(row(), row()))
     assert submission.duplicates == 1
     assert RowMessages.DUPLICATE_IN_FILE.format(row=2) in [
         p["message"] for p in submission.problems
@@ -150,7 +150,7 @@ def test_a_file_without_identity_columns_is_rejected_whole(school):
 
 def test_an_unknown_school_urn_in_the_file_is_a_row_error(school):
     data = write_csv(["School URN", *HEADERS], [["123456", *row()]])
-    submission, _ = preview(None, data)
+    submission = preview(None, data)
     assert RowMessages.SCHOOL_UNKNOWN.format(identifier="URN", value="123456") in [
         p["message"] for p in submission.problems
     ]
@@ -161,7 +161,7 @@ def test_a_school_user_cannot_send_for_another_school(school, user_with_role):
     user = user_with_role("school_user")
     user.schools.add(school)
     data = write_csv(["School URN", *HEADERS], [[other.urn, *row()]])
-    submission, _ = intake.submission_preview(school=school, by=user, file_name="a.csv", data=data)
+    submission = intake.submission_preview(school=school, by=user, file_name="a.csv", data=data)
     assert RowMessages.SCHOOL_NOT_YOURS.format(value=other.urn) in [
         p["message"] for p in submission.problems
     ]
@@ -170,7 +170,7 @@ def test_a_school_user_cannot_send_for_another_school(school, user_with_role):
 def test_a_deletion_before_the_school_opened_is_rejected(school):
     school.open_date = timezone.localdate()
     school.save()
-    submission, _ = preview(school, csv_file(row()))
+    submission = preview(school, csv_file(row()))
     assert any(
         p["message"].startswith("Date of deletion must be after the school opened")
         for p in submission.problems
@@ -178,7 +178,7 @@ def test_a_deletion_before_the_school_opened_is_rejected(school):
 
 
 def test_an_unknown_destination_school_is_kept_as_sent_with_a_warning(school):
-    submission, _ = preview(school, csv_file(row(ground="a", destination="888888")))
+    submission = preview(school, csv_file(row(ground="a", destination="888888")))
     assert RowMessages.DESTINATION_UNKNOWN.format(identifier="URN", value="888888") in [
         p["message"] for p in submission.problems
     ]
@@ -188,7 +188,7 @@ def test_an_unknown_destination_school_is_kept_as_sent_with_a_warning(school):
 
 def test_the_leaver_ctf_sample_imports_as_two_deletion_returns(school):
     destination = SchoolFactory(urn="999102", laestab="8732456", la_code="873")
-    submission, _ = preview(school, (DATA / "sample_ctf.xml").read_bytes(), name="8732999_CTF.xml")
+    submission = preview(school, (DATA / "sample_ctf.xml").read_bytes(), name="8732999_CTF.xml")
     assert submission.channel == "ctf"
     intake.submission_confirm(submission=submission, by=None, accept_valid_rows=True)
     notifications = Notification.objects.order_by("legal_forenames")
@@ -199,7 +199,7 @@ def test_the_leaver_ctf_sample_imports_as_two_deletion_returns(school):
 
 
 def test_the_lost_pupil_ctf_sample_opens_a_cme_episode(school):
-    submission, _ = preview(school, (DATA / "sample_ctf_lost_pupil.xml").read_bytes(), name="l.xml")
+    submission = preview(school, (DATA / "sample_ctf_lost_pupil.xml").read_bytes(), name="l.xml")
     intake.submission_confirm(submission=submission, by=None, accept_valid_rows=True)
     notification = Notification.objects.get()
     assert notification.destination_school is None
@@ -217,7 +217,7 @@ def test_a_large_file_is_queued_for_a_worker_after_commit(
     school, settings, django_capture_on_commit_callbacks
 ):
     settings.FEED_BACKGROUND_ROWS = 1
-    submission, _ = preview(school, csv_file(row(), row("Jones")))
+    submission = preview(school, csv_file(row(), row("Jones")))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         submission = intake.submission_confirm(
             submission=submission, by=None, accept_valid_rows=False
@@ -233,7 +233,7 @@ def test_a_large_file_is_queued_for_a_worker_after_commit(
 
 
 def test_processing_a_finished_submission_again_changes_nothing(school):
-    submission, _ = preview(school, csv_file(row()))
+    submission = preview(school, csv_file(row()))
     submission = intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
     again = intake.submission_process(submission_id=submission.pk)
     assert again.status == SubmissionStatus.IMPORTED
@@ -285,7 +285,7 @@ def test_import_notifications_reads_the_school_from_a_ctf_header(school, tmp_pat
 
 
 def test_export_notifications_writes_status_child_and_score_safely(school, tmp_path):
-    submission, _ = preview(school, csv_file(row(surname="=HYPERLINK(1)")))
+    submission = preview(school, csv_file(row(surname="=HYPERLINK(1)")))
     intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
     path = tmp_path / "out.csv"
     call_command("export_notifications", str(path), stdout=StringIO())
@@ -302,14 +302,24 @@ def test_a_joiner_ctf_becomes_new_pupil_returns_with_the_starting_day_given(scho
     destination = SchoolFactory(urn="999102", laestab="8732456", la_code="873")
     started = timezone.localdate() - timedelta(days=1)
     data = (DATA / "sample_ctf.xml").read_bytes()
-    without, _ = preview(destination, data, name="in.xml")
+    without = preview(destination, data, name="in.xml")
     assert RowMessages.REQUIRED.format(field="starting day") in [
         p["message"] for p in without.problems
     ]
     intake.submission_cancel(submission=without)
-    submission, _ = preview(destination, data, name="in.xml", starting_date=started)
+    submission = preview(destination, data, name="in.xml", starting_date=started)
     assert submission.errors == 0
     intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
     assert set(Notification.objects.values_list("kind", "starting_date")) == {
         (NotificationKind.NEW_PUPIL, started)
     }
+
+
+def test_a_large_file_checked_part_by_part_still_finds_duplicates_across_parts(school, monkeypatch):
+    monkeypatch.setattr(intake, "PART_ROWS", 2)
+    rows = [row(), row("Jones", "Priya"), row("Brown", "Ann"), row()]
+    submission = preview(school, csv_file(*rows))
+    assert (submission.rows_read, submission.duplicates) == (4, 1)
+    submission = intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
+    assert (submission.imported, submission.duplicates, submission.rows_processed) == (3, 1, 4)
+    assert Notification.objects.count() == 3

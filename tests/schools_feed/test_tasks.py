@@ -48,7 +48,7 @@ def deletions(count: int) -> bytes:
 @pytest.mark.django_db
 def test_the_import_task_is_idempotent(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    submission, _ = intake.submission_preview(
+    submission = intake.submission_preview(
         school=SchoolFactory(), by=None, file_name="a.csv", data=deletions(30)
     )
     Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.QUEUED)
@@ -69,7 +69,7 @@ def test_a_large_file_is_imported_by_a_real_worker_through_redis(settings, tmp_p
     require_broker()
     settings.MEDIA_ROOT = tmp_path
     settings.FEED_BACKGROUND_ROWS = 10
-    submission, _ = intake.submission_preview(
+    submission = intake.submission_preview(
         school=SchoolFactory(), by=None, file_name="b.csv", data=deletions(30)
     )
     with celery_worker(MEDIA_ROOT=str(tmp_path)) as queue:

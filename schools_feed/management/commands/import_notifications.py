@@ -49,7 +49,7 @@ class Command(BaseCommand):
                 submission = Submission()
                 intake.submission_count(submission, checked)
             else:
-                submission, _ = intake.submission_preview(
+                submission = intake.submission_preview(
                     school=sending,
                     by=None,
                     file_name=Path(path).name,
