@@ -364,6 +364,17 @@ class NotificationEvent(models.Model):
     def __str__(self) -> str:
         return self.get_event_type_display()
 
+    @classmethod
+    def about(cls, notification, event_type: str, detail: str = "", *, by=None):
+        """An unsaved event for a notification and the child it is linked to now."""
+        return cls(
+            notification=notification,
+            child_id=notification.child_id,
+            event_type=event_type,
+            detail=detail,
+            by=by,
+        )
+
 
 class DestinationCheckStatus(models.TextChoices):
     PENDING = "pending", "Waiting for the new pupil return"

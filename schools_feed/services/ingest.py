@@ -88,15 +88,7 @@ class IngestBatch:
     events: list[NotificationEvent] = field(default_factory=list)
 
     def event(self, notification, event_type, detail=""):
-        self.events.append(
-            NotificationEvent(
-                notification=notification,
-                child_id=notification.child_id,
-                event_type=event_type,
-                detail=detail,
-                by=self.by,
-            )
-        )
+        self.events.append(NotificationEvent.about(notification, event_type, detail, by=self.by))
 
 
 def notifications_ingest(
@@ -281,11 +273,11 @@ def _write(batch: IngestBatch) -> None:
 
 
 def _received_event(notification, by) -> NotificationEvent:
-    return NotificationEvent(
-        notification=notification,
-        child_id=notification.child_id,
-        event_type=NotificationEventType.RECEIVED,
-        detail=notification.submission.get_channel_display(),
+    event = NotificationEvent.about(
+        notification,
+        NotificationEventType.RECEIVED,
+        notification.submission.get_channel_display(),
         by=by,
-        at=notification.received_at,
     )
+    event.at = notification.received_at
+    return event

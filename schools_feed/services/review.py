@@ -41,13 +41,7 @@ def _locked(notification: Notification) -> Notification:
 
 
 def _event(notification, event_type, by, detail=""):
-    NotificationEvent.objects.create(
-        notification=notification,
-        child_id=notification.child_id,
-        event_type=event_type,
-        detail=detail,
-        by=by,
-    )
+    NotificationEvent.about(notification, event_type, detail, by=by).save()
 
 
 @transaction.atomic

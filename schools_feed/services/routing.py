@@ -104,15 +104,7 @@ class Plan:
     routed: list = field(default_factory=list)
 
     def event(self, notification, event_type, detail=""):
-        self.events.append(
-            NotificationEvent(
-                notification=notification,
-                child_id=notification.child_id,
-                event_type=event_type,
-                detail=detail,
-                by=self.by,
-            )
-        )
+        self.events.append(NotificationEvent.about(notification, event_type, detail, by=self.by))
 
     def action(self, notification, description, due, role, **episode):
         self.actions.append(

@@ -72,6 +72,16 @@ def send(school, kind, **values) -> Notification:
     return submission.notifications.get()
 
 
+def amelia_on_the_register():
+    """The child ``pupil()`` describes, already known to the register."""
+    return ChildFactory(
+        upn="H801200001001",
+        legal_forenames="Amelia",
+        legal_surname="Hartley",
+        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
+    )
+
+
 def events(notification) -> list[str]:
     return list(notification.events.values_list("event_type", flat=True))
 
@@ -100,12 +110,7 @@ def test_deletion_to_home_education_opens_an_ehe_episode_when_the_child_is_new(s
 
 
 def test_home_education_for_a_child_already_home_educated_updates_the_open_episode(school):
-    child = ChildFactory(
-        upn="H801200001001",
-        legal_forenames="Amelia",
-        legal_surname="Hartley",
-        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
-    )
+    child = amelia_on_the_register()
     EHEEpisodeFactory(child=child)
     notification = send(
         school,
@@ -139,12 +144,7 @@ def test_the_grace_period_holds_home_education_until_beat_routes_it(school, sett
 
 
 def test_a_child_on_a_child_protection_plan_raises_the_consent_advisory(school, settings):
-    child = ChildFactory(
-        upn="H801200001001",
-        legal_forenames="Amelia",
-        legal_surname="Hartley",
-        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
-    )
+    child = amelia_on_the_register()
     ChildFlagFactory(child=child, flag_type=FlagType.CHILD_PROTECTION_PLAN)
     settings.FEATURE_S434A_CONSENT = False
     notification = send(
@@ -160,12 +160,7 @@ def test_a_child_on_a_child_protection_plan_raises_the_consent_advisory(school, 
 
 def test_with_s434a_commenced_a_consent_case_is_raised(school, settings):
     settings.FEATURE_S434A_CONSENT = True
-    child = ChildFactory(
-        upn="H801200001001",
-        legal_forenames="Amelia",
-        legal_surname="Hartley",
-        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
-    )
+    child = amelia_on_the_register()
     ChildFlagFactory(child=child, flag_type=FlagType.SECTION_47_ENQUIRY)
     notification = send(
         school,
@@ -199,12 +194,7 @@ def test_deletions_that_may_mean_missing_education_open_a_cme_episode(school, va
 
 
 def test_a_safeguarding_flag_raises_an_immediate_alert_with_the_cme_episode(school):
-    child = ChildFactory(
-        upn="H801200001001",
-        legal_forenames="Amelia",
-        legal_surname="Hartley",
-        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
-    )
+    child = amelia_on_the_register()
     ChildFlagFactory(child=child, flag_type=FlagType.CHILD_IN_NEED)
     notification = send(school, NotificationKind.DELETION, ground="i", deletion_date=day(-1))
     assert NotificationEventType.SAFEGUARDING_ALERT in events(notification)
@@ -263,12 +253,7 @@ def test_a_destination_outside_the_la_is_recorded_without_a_check(school):
 
 
 def test_a_new_pupil_return_closes_open_cme_as_located_in_school(school):
-    child = ChildFactory(
-        upn="H801200001001",
-        legal_forenames="Amelia",
-        legal_surname="Hartley",
-        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
-    )
+    child = amelia_on_the_register()
     episode = CMEEpisodeFactory(child=child, start_date=TODAY - timedelta(days=30))
     send(school, NotificationKind.NEW_PUPIL, starting_date=day(-1))
     episode.refresh_from_db()
@@ -280,12 +265,7 @@ def test_a_new_pupil_return_closes_open_cme_as_located_in_school(school):
 
 
 def test_a_new_pupil_return_ends_home_education_as_returned_to_school(school):
-    child = ChildFactory(
-        upn="H801200001001",
-        legal_forenames="Amelia",
-        legal_surname="Hartley",
-        date_of_birth=TODAY.replace(year=2015, month=3, day=14),
-    )
+    child = amelia_on_the_register()
     episode = EHEEpisodeFactory(child=child, start_date=TODAY - timedelta(days=60))
     send(school, NotificationKind.NEW_PUPIL, starting_date=day(-1))
     episode.refresh_from_db()
