@@ -429,7 +429,7 @@ _SHARED_DATES: dict[date, date] = {}  # at most one entry per calendar day: a fe
 _NO_NAMES: frozenset[str] = frozenset()
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=65536)
 def prepare(record: MatchRecord) -> PreparedRecord:
     """Cached by value, so a register child seen in many blocks is normalised once."""
     return PreparedRecord(record)
@@ -439,7 +439,7 @@ def prepare(record: MatchRecord) -> PreparedRecord:
 # the very same object seen again is found by id() first. Each entry holds the record itself,
 # so its id cannot be reused by another object while the entry exists.
 _PREPARED_BY_ID: dict[int, tuple[MatchRecord, PreparedRecord]] = {}
-_PREPARED_BY_ID_LIMIT = 262144
+_PREPARED_BY_ID_LIMIT = 65536
 
 
 def _as_prepared(record: MatchRecord | PreparedRecord) -> PreparedRecord:
@@ -566,7 +566,7 @@ class _NameLevelCache:
     ``max_entries`` (a few hundred MB at most).
     """
 
-    def __init__(self, compare: Callable[[str, str], int], max_entries: int = 1_000_000):
+    def __init__(self, compare: Callable[[str, str], int], max_entries: int = 300_000):
         self.compare, self.max_entries = compare, max_entries
         self.rows: dict[str, dict[str, int]] = {}
         self.entries = 0
