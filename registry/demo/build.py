@@ -179,6 +179,7 @@ class DemoBuilder:
         self.schools = self._schools()
         self._rolls()
         self._children_and_cases()
+        self._feed_examples()
         self._step("done")
         return {"counts": dict(self.counts), "users": self.sign_ins()}
 
@@ -190,6 +191,58 @@ class DemoBuilder:
 
     def _step(self, what: str) -> None:
         self.out(f"  {what} ({time.monotonic() - self.started:.1f}s)")
+
+    def _feed_examples(self) -> None:
+        """A few returns sent through the real schools feed, so the demo shows its results: a
+        doubtful match waiting in "Returns to match" and a deletion waiting for its destination
+        school's new pupil return."""
+        from schools_feed.models import Channel, NotificationKind
+        from schools_feed.services.intake import notification_submit
+
+        school_user = self.users["school.user"]
+        school = school_user.schools.order_by("urn").first()
+        destination = next(s for s in self.schools if s.pk != school.pk and s.is_local)
+        known = Child.objects.filter(upn="", addresses__isnull=False).order_by("pk").first()
+        deleted = self.today - timedelta(days=1)
+        family = {
+            "address_line_1": "4 Orchard Way",
+            "postcode": "BN12 4EX",
+            "parent_1_name": "Jo Demo",
+            "parent_1_phone": "07700900456",
+            "sex": "F",
+        }
+        returns = [
+            # The known child under a new surname and with no UPN: a person should decide.
+            {
+                **family,
+                "legal_surname": "Ashdown-Reay",
+                "postcode": known.addresses.values_list("postcode", flat=True).first() or "",
+                "legal_forenames": known.legal_forenames,
+                "sex": known.sex,
+                "date_of_birth": known.date_of_birth.isoformat(),
+                "ground": "k",
+                "deletion_date": deleted.isoformat(),
+            },
+            {
+                "legal_surname": "Okafor",
+                "legal_forenames": "Adaeze",
+                "date_of_birth": "2015-06-02",
+                "ground": "a",
+                "deletion_date": deleted.isoformat(),
+                "destination_urn": destination.urn,
+                "destination_start_date": self.today.isoformat(),
+                **family,
+            },
+        ]
+        for values in returns:
+            notification_submit(
+                school=school,
+                by=school_user,
+                channel=Channel.WEB_FORM,
+                values=values,
+                return_type=NotificationKind.DELETION,
+            )
+        self._step("2 returns through the schools feed")
 
     # -- users and schools ------------------------------------------------------------------
 
