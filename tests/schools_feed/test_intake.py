@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from registry.models import Child, CMEEpisode, EHEEpisode
+from schools_feed import tasks
 from schools_feed.intake.files import FileProblem, write_csv
 from schools_feed.intake.messages import FileMessages, RowMessages
 from schools_feed.models import Notification, NotificationKind, Submission, SubmissionStatus
@@ -212,9 +213,13 @@ def test_a_ctf_for_another_school_is_refused_whole(db):
 
 
 def test_a_large_file_is_queued_for_a_worker_after_commit(
-    school, settings, django_capture_on_commit_callbacks
+    school, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     settings.FEED_BACKGROUND_ROWS = 1
+    # The task runs here, in the test's process: the worker path through Redis is
+    # test_tasks.py's broker test.
+    task = tasks.submission_process_task
+    monkeypatch.setattr(task, "delay", lambda *args: task.apply(args=args))
     submission = preview(school, csv_file(row(), row("Jones")))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         submission = intake.submission_confirm(
