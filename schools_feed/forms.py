@@ -245,6 +245,14 @@ class ReviewForm(forms.Form):
         return child
 
 
+class QueryForm(forms.Form):
+    question = forms.CharField(
+        label="Question for the school",
+        help_text="The school sees this beside the return",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class UndoLinkForm(forms.Form):
     why = forms.CharField(
         label="Why is this the wrong child?", widget=forms.Textarea(attrs={"rows": 3})

@@ -18,6 +18,11 @@ urlpatterns = [
         name="review-notification",
     ),
     path(
+        "notifications/<uuid:notification_id>/query/",
+        views.notification_query,
+        name="notification-query",
+    ),
+    path(
         "notifications/<uuid:notification_id>/undo-link/",
         views.notification_link_undo,
         name="notification-undo-link",

@@ -21,6 +21,7 @@ from schools_feed.intake.files import FileProblem
 from schools_feed.models import (
     Channel,
     NotificationEvent,
+    NotificationEventType,
     NotificationKind,
     NotificationStatus,
     SubmissionStatus,
@@ -89,6 +90,7 @@ def notification_detail(request, notification_id):
             "events": notification.events.select_related("by"),
             "can_review": request.user.role in REVIEW_ROLES,
             "show_routing": request.user.role in LA_WIDE_ROLES,
+            "queries": notification.events.filter(event_type=NotificationEventType.QUERIED),
         },
     )
 
@@ -324,6 +326,27 @@ def _review_decision(request, notification, form):
             notification=notification, child=child, by=request.user, why=why
         )
         messages.success(request, f"Linked to {child.full_name}")
+
+
+@login_required
+def notification_query(request, notification_id):
+    _require(request, LA_WIDE_ROLES)
+    notification = get_object_or_404(
+        notification_queryset_for_user(user=request.user).select_related("school"),
+        pk=notification_id,
+    )
+    form = forms.QueryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        review.notification_query(
+            notification=notification, by=request.user, question=form.cleaned_data["question"]
+        )
+        messages.success(request, f"Question sent to {notification.school.name}")
+        return redirect("schools_feed:notification-detail", notification.pk)
+    return render(
+        request,
+        "schools_feed/query_notification.html",
+        {"notification": notification, "form": form},
+    )
 
 
 @login_required

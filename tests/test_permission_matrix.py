@@ -101,6 +101,7 @@ def _url(world, name):
         ),
         "schools_feed:review-notification": (name, world["waiting"].pk),
         "schools_feed:notification-undo-link": (name, world["other"].pk),
+        "schools_feed:notification-query": (name, world["other"].pk),
         "schools_feed:notification-form": (name, "deletion"),
     }
     if name in feed_pages:
@@ -151,6 +152,7 @@ MATRIX = {
     "schools_feed:review-queue": _expect({E, C, A}),
     "schools_feed:review-notification": _expect({E, C, A}),
     "schools_feed:notification-undo-link": _expect({E, C, A}),
+    "schools_feed:notification-query": _expect({E, C, I, A}),
     "admin": _expect({A}, otherwise=ADMIN_SIGN_IN),
 }
 CASES = [(page, role, status) for page, row in MATRIX.items() for role, status in row.items()]

@@ -30,6 +30,7 @@ class ReviewErrors:
     )
     MERGED_CHILD = "That record was merged into another: choose the record it was merged into"
     WHY_REQUIRED = "Enter why"
+    QUESTION_REQUIRED = "Enter the question for the school"
 
 
 def _locked(notification: Notification) -> Notification:
@@ -109,4 +110,17 @@ def notification_link_undo(*, notification: Notification, by: User, why: str) ->
     notification.match_score = None
     notification.match_explanation = ""
     save_with_history(notification, by=by, reason=ChangeReason.MATCH_REVIEW, detail=why)
+    return notification
+
+
+@transaction.atomic
+def notification_query(*, notification: Notification, by: User, question: str) -> Notification:
+    """Ask the school about a return (a missing notice date, a doubtful ground): the school
+    sees the question beside the return's status. Casework already opened carries on."""
+    if not question.strip():
+        raise ValidationError({"question": [ReviewErrors.QUESTION_REQUIRED]})
+    notification = _locked(notification)
+    notification.status = NotificationStatus.QUERIED
+    save_with_history(notification, by=by, reason=ChangeReason.MANUAL_EDIT, detail=question)
+    _event(notification, NotificationEventType.QUERIED, by, question.strip())
     return notification

@@ -243,3 +243,20 @@ def test_a_school_sees_its_notifications_status_but_not_the_las_routing(
     assert page.status_code == 200
     assert "Routed" in page.content.decode()
     assert "Safeguarding alert" not in page.content.decode()
+
+
+def test_an_officer_queries_a_return_and_the_school_sees_the_question(
+    db, client, cme_officer, school_user, school
+):
+    notification = NotificationFactory(school=school, submission=SubmissionFactory(school=school))
+    client.force_login(cme_officer)
+    url = reverse("schools_feed:notification-query", args=[notification.pk])
+    assert client.post(url, {"question": ""}).status_code == 200
+    client.post(url, {"question": "Please send the date of the parent's letter"})
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.QUERIED
+    client.force_login(school_user)
+    page = client.get(reverse("schools_feed:notification-detail", args=[notification.pk]))
+    assert "Please send the date of the parent&#x27;s letter" in page.content.decode()
+    assert "Queried by the LA" in page.content.decode()
+    assert client.post(url, {"question": "x"}).status_code == 404
