@@ -291,7 +291,7 @@ def test_best_candidates_are_sorted_best_first_and_limited():
     ]
     ranked = m.best_candidates(incoming(), [*others, THOMAS], limit=3)
     assert len(ranked) == 3
-    assert ranked[0][0] is THOMAS
+    assert ranked[0][0] == THOMAS
     scores = [result.score for _, result in ranked]
     assert scores == sorted(scores, reverse=True)
 
@@ -306,7 +306,7 @@ def test_best_candidates_keep_the_upn_holder_even_when_it_scores_low():
 
 def test_best_candidates_accept_prepared_records_and_any_iterable():
     ranked = m.best_candidates(incoming(), (child for child in [m.prepare(THOMAS)]))
-    assert ranked[0][0] is THOMAS
+    assert ranked[0][0] == THOMAS
 
 
 def test_best_candidates_of_nobody_is_empty_and_decided_new():
