@@ -3,10 +3,12 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 
 from registry.forms import date_field
 from schools_feed.grounds import GROUNDS_2006, GROUNDS_2024
 from schools_feed.intake.fields import FIELD_BY_NAME
+from schools_feed.intake.messages import FileMessages
 from schools_feed.models import ExclusionType, NotificationKind, School
 
 FILE_KIND_CHOICES = [
@@ -58,8 +60,9 @@ class UploadForm(SchoolChoiceMixin, forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.FEED_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file must be smaller than 50 MB")
+        limit = settings.FEED_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(FileMessages.TOO_LARGE.format(limit=filesizeformat(limit)))
         return upload
 
 
