@@ -27,7 +27,6 @@ review=...)`` with the thresholds from settings.
 """
 
 import math
-import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -39,9 +38,9 @@ from zlib import crc32
 from nicknames import NickNamer
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
-from unidecode import unidecode
 
 from registry.identifiers import CHECK_LETTERS, is_unknown_upn_placeholder, is_valid_upn
+from registry.names import first_name_word, name_key, normalise_name
 
 # --- Evidence messages (tests assert on these constants) ---------------------------------------
 
@@ -223,23 +222,8 @@ class MatchDecision:
 
 # --- Normalisation and blocking ----------------------------------------------------------------
 
-_APOSTROPHES = str.maketrans("", "", "'`")  # O'Brien -> obrien (Unidecode turns ’ into ')
-_NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]+")
-
-
-def normalise_name(text: str | None) -> str:
-    """ASCII, lower case, apostrophes removed, hyphens and other punctuation made spaces."""
-    ascii_lower = unidecode(text or "").lower().translate(_APOSTROPHES)
-    return _NOT_LETTER_OR_DIGIT.sub(" ", ascii_lower).strip()
-
-
-def _first_token(text: str | None) -> str:
-    return normalise_name(text).partition(" ")[0]
-
-
-def name_block_key(surname: str, forename: str) -> str:
-    """The key stored on each child: first word of the surname | first word of the forenames."""
-    return f"{_first_token(surname)}|{_first_token(forename)}"
+_first_token = first_name_word
+name_block_key = name_key  # the key stored on each child (registry.names)
 
 
 def name_block_keys(record: MatchRecord) -> set[str]:

@@ -7,9 +7,9 @@ from datetime import date
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from registry.models import Address, Child, Role, User
+from registry.names import name_key, normalise_name
 from registry.school_age import academic_year_start
 from registry.selectors import child_queryset_for_user
-from registry.services.children import child_name_key, normalise_search_text
 from schools_feed import matching
 from schools_feed.grounds import CME_RISK_GROUNDS, HOME_EDUCATION_GROUNDS
 from schools_feed.models import (
@@ -97,13 +97,13 @@ def deletions_by_school(*, user: User, on):
 
 
 def _initials(*names: str) -> set[str]:
-    return {word[0] for name in names for word in normalise_search_text(name).split()[:2]}
+    return {word[0] for name in names for word in normalise_name(name).split()[:2]}
 
 
-def _key_initials(name_key: str) -> set[str]:
+def _key_initials(key: str) -> set[str]:
     """The surname and forename initials inside a stored ``Child.name_key`` ("smith|tom")."""
-    bar = name_key.find("|")
-    return {name_key[:1], name_key[bar + 1 : bar + 2]} - {"", "|"}
+    bar = key.find("|")
+    return {key[:1], key[bar + 1 : bar + 2]} - {"", "|"}
 
 
 class CandidateIndex:
@@ -121,12 +121,12 @@ class CandidateIndex:
         self._loaded_names: set[str] = set()
         self._indexed: set = set()
 
-    def add(self, record: matching.MatchRecord, name_key: str = "") -> None:
+    def add(self, record: matching.MatchRecord, stored_key: str = "") -> None:
         self._indexed.add(record.key)
-        name_key = name_key or child_name_key(record.surname, record.forenames)
-        for initial in _key_initials(name_key):
+        key = stored_key or name_key(record.surname, record.forenames)
+        for initial in _key_initials(key):
             self._by_block[(record.date_of_birth, initial)].append(record)
-        self._by_block[name_key].append(record)
+        self._by_block[key].append(record)
         if record.upn:
             self._by_upn[record.upn].append(record)
 
@@ -153,9 +153,9 @@ class CandidateIndex:
         if not (dates or upns or names):
             return
         query = Q(date_of_birth__in=dates) | Q(upn__in=upns) | Q(name_key__in=names)
-        for record, name_key in _child_match_records(query):
+        for record, stored_key in _child_match_records(query):
             if record.key not in self._indexed:  # found again by another block
-                self.add(record, name_key)
+                self.add(record, stored_key)
 
     @staticmethod
     def _name_keys(record) -> set[str]:
@@ -204,7 +204,7 @@ def _child_match_records(query: Q):
         dob,
         sex,
         postcode,
-        name_key,
+        stored_key,
     ) in children.iterator(chunk_size=5000):
         others = (preferred_surname,) if preferred_surname else ()
         if former:
@@ -220,7 +220,7 @@ def _child_match_records(query: Q):
             sex=sex,
             postcode=postcode or "",
         )
-        yield record, name_key
+        yield record, stored_key
 
 
 @dataclass

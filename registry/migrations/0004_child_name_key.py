@@ -4,15 +4,15 @@ from django.db import migrations, models
 
 
 def fill_name_keys(apps, schema_editor):
-    """Existing children get the key matching looks them up by (ADR 0005). The rule is copied
-    here, not imported, so this migration keeps working when the service changes."""
+    """Existing children get the key matching looks them up by (ADR 0005). The rule of
+    registry.names is copied here, not imported, so this migration keeps working if it changes."""
+    import re
+
     from unidecode import unidecode
 
     def first_word(name):
-        text = unidecode((name or "").replace("'", "").replace("\u2019", "")).lower()
-        kept = "".join(c if c.isalnum() or c.isspace() or c == "-" else "" for c in text)
-        words = kept.replace("-", " ").split()
-        return words[0] if words else ""
+        text = unidecode(name or "").lower().translate(str.maketrans("", "", "'`"))
+        return re.sub(r"[^a-z0-9]+", " ", text).strip().partition(" ")[0]
 
     Child = apps.get_model("registry", "Child")
     batch = []

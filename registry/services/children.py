@@ -25,6 +25,7 @@ from registry.models import (
     EpisodeStatusChange,
     User,
 )
+from registry.names import name_key
 from registry.services.history import ChangeReason, save_with_history
 
 IDENTITY_FIELDS = (
@@ -68,21 +69,10 @@ def child_search_name(child: Child) -> str:
     return normalise_search_text(compact)[:500]
 
 
-def _first_word(name: str) -> str:
-    words = normalise_search_text((name or "").replace("'", "").replace("’", "")).split()
-    return words[0] if words else ""
-
-
-def child_name_key(surname: str, forenames: str) -> str:
-    """The exact-name blocking key matching looks children up by when a date of birth is wrong
-    (ADR 0005): first word of the surname and of the forenames, normalised."""
-    return f"{_first_word(surname)}|{_first_word(forenames)}"[:120]
-
-
 def child_refresh_search_fields(child: Child) -> None:
     """Keep the derived search columns in step with the names (call before every save)."""
     child.search_name = child_search_name(child)
-    child.name_key = child_name_key(child.legal_surname, child.legal_forenames)
+    child.name_key = name_key(child.legal_surname, child.legal_forenames)
 
 
 def _validate_identifiers(child: Child) -> None:
@@ -310,11 +300,12 @@ def child_merge_undo(*, merge: ChildMerge, by: User, why: str) -> ChildMerge:
 
 
 def child_search_name_refresh(*, child: Child) -> bool:
-    """Recompute the search name; saves (with history) only when it changed, so it is idempotent."""
-    expected = child_search_name(child)
-    if child.search_name == expected:
+    """Recompute the derived search columns (search name and matching's name key); saves (with
+    history) only when one changed, so it is idempotent."""
+    before = (child.search_name, child.name_key)
+    child_refresh_search_fields(child)
+    if (child.search_name, child.name_key) == before:
         return False
-    child.search_name = expected
     child._change_reason = ChangeReason.CSV_IMPORT
-    child.save(update_fields=["search_name"])
+    child.save(update_fields=["search_name", "name_key"])
     return True
