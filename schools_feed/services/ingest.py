@@ -261,15 +261,19 @@ def _relationship(text: str) -> str:
     return Relationship.OTHER
 
 
-def _write(batch: IngestBatch) -> None:
+def new_children_write(batch: IngestBatch) -> None:
+    """The children a batch added, with their addresses and parents, each with history."""
     history = {"user": batch.by, "reason": batch.reason}
     bulk_insert_with_history(batch.new_children, Child, **history)
     bulk_insert_with_history(batch.addresses, Address, **history)
     bulk_insert_with_history(batch.carers, Carer, **history)
-    for notification in batch.notifications:
-        batch.events.insert(0, _received_event(notification, batch.by))
-    bulk_insert_with_history(batch.notifications, Notification, **history)
-    bulk_insert(batch.events, NotificationEvent)
+
+
+def _write(batch: IngestBatch) -> None:
+    new_children_write(batch)
+    bulk_insert_with_history(batch.notifications, Notification, user=batch.by, reason=batch.reason)
+    received = [_received_event(notification, batch.by) for notification in batch.notifications]
+    bulk_insert([*received, *batch.events], NotificationEvent)
 
 
 def _received_event(notification, by) -> NotificationEvent:

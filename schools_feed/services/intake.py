@@ -200,20 +200,21 @@ def submission_preview(
             received_on=timezone.localdate(received_at),
             seen=seen,
         )
-        _add_counts(submission, checked)
+        submission_counts_add(submission, checked)
     submission.file.save(f"{sha256}.dat", ContentFile(data), save=False)
     submission.save()
     return submission
 
 
-def submission_count(submission: Submission, checked: list[CheckedRow]) -> None:
-    submission.rows_read = len(checked)
-    submission.errors = sum(1 for row in checked if row.parsed.has_errors)
-    submission.duplicates = sum(1 for row in checked if row.duplicate)
-    submission.warnings = sum(
+def submission_counts_add(totals: Submission, checked: list[CheckedRow]) -> None:
+    """Add a part of a file's checked rows to the counts and the kept problems (capped)."""
+    totals.errors += sum(1 for row in checked if row.parsed.has_errors)
+    totals.duplicates += sum(1 for row in checked if row.duplicate)
+    totals.warnings += sum(
         1 for row in checked if any(p.level == "warning" for p in row.parsed.problems)
     )
-    submission.problems = [p.as_dict() for p in problems_of(checked)[:STORED_PROBLEMS]]
+    room = max(STORED_PROBLEMS - len(totals.problems), 0)
+    totals.problems += [p.as_dict() for p in problems_of(checked)[:room]]
 
 
 class SubmissionErrors:
@@ -286,7 +287,7 @@ def submission_process(*, submission_id) -> Submission:
             received_on=timezone.localdate(submission.received_at),
             seen=seen,
         )
-        _add_counts(totals, checked)
+        submission_counts_add(totals, checked)
         importable = [row for row in checked if row.importable]
         imported += notifications_ingest(
             rows=importable,
@@ -314,15 +315,6 @@ def _stored_file_rows(submission: Submission) -> FileRows:
         return_type=submission.return_type,
         starting_date=submission.starting_date,
     )
-
-
-def _add_counts(totals: Submission, checked: list[CheckedRow]) -> None:
-    part = Submission()
-    submission_count(part, checked)
-    for name in ("errors", "duplicates", "warnings"):
-        setattr(totals, name, getattr(totals, name) + getattr(part, name))
-    room = STORED_PROBLEMS - len(totals.problems)
-    totals.problems += part.problems[: max(room, 0)]
 
 
 def _finish(submission: Submission, totals: Submission, imported: int) -> Submission:
@@ -393,7 +385,7 @@ def notification_submit(
             rows_read=1,
         )
         totals = Submission(problems=[])
-        _add_counts(totals, [checked])
+        submission_counts_add(totals, [checked])
         counts = notifications_ingest(
             rows=[checked], submission=submission, by=by, reason=REASON_BY_CHANNEL[channel]
         )

@@ -17,9 +17,6 @@ from django.utils import timezone
 from registry.bulk import bulk_insert, bulk_insert_with_history
 from registry.models import (
     EHE_CLOSED_STATUSES,
-    Address,
-    Carer,
-    Child,
     CMEEpisode,
     CMEReason,
     CMESource,
@@ -123,9 +120,7 @@ def register_migrate(*, file_name: str, data: bytes) -> MigrationResult:
         transaction.set_rollback(True)
         return result
     history = {"user": by, "reason": ChangeReason.MIGRATION}
-    bulk_insert_with_history(batch.new_children, Child, **history)
-    bulk_insert_with_history(batch.addresses, Address, **history)
-    bulk_insert_with_history(batch.carers, Carer, **history)
+    ingest.new_children_write(batch)
     for model in (EHEEpisode, CMEEpisode):
         bulk_insert_with_history([e for e in episodes if isinstance(e, model)], model, **history)
     bulk_insert(changes, EpisodeStatusChange)

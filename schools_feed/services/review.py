@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from registry.bulk import bulk_insert, bulk_insert_with_history
-from registry.models import Address, Carer, Child, User
+from registry.bulk import bulk_insert
+from registry.models import Child, User
 from registry.services.history import ChangeReason, save_with_history
 from schools_feed.models import (
     Notification,
@@ -74,10 +74,7 @@ def notification_match_new_child(*, notification: Notification, by: User, why: s
         by=by, reason=ChangeReason.MATCH_REVIEW, notifications=[notification]
     )
     child = ingest.child_from_notification(batch, notification)
-    history = {"user": by, "reason": ChangeReason.MATCH_REVIEW}
-    bulk_insert_with_history([child], Child, **history)
-    bulk_insert_with_history(batch.addresses, Address, **history)
-    bulk_insert_with_history(batch.carers, Carer, **history)
+    ingest.new_children_write(batch)
     notification.child = child
     save_with_history(notification, by=by, reason=ChangeReason.MATCH_REVIEW, detail=why)
     bulk_insert(batch.events, NotificationEvent)

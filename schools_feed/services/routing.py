@@ -332,7 +332,8 @@ def _flag(notification: Notification, flag_type: str, on: date) -> ChildFlag:
 def _route_new_pupil(plan: Plan, notification: Notification) -> None:
     state, started = plan.states[notification.child_id], notification.starting_date
     acted = False
-    if state.open_cme and state.open_cme.pk not in {e.pk for e in plan.cme_episodes}:
+    # An episode this batch opened (still unsaved) is not closed by a return in the same batch.
+    if state.open_cme and not state.open_cme._state.adding:
         _close(
             plan,
             notification,
@@ -344,11 +345,11 @@ def _route_new_pupil(plan: Plan, notification: Notification) -> None:
         plan.event(
             notification, NotificationEventType.CME_CLOSED_IN_SCHOOL, str(notification.school)
         )
-        acted = True
-    if state.open_ehe and state.open_ehe.pk not in {e.pk for e in plan.ehe_episodes}:
+        state.open_cme, acted = None, True
+    if state.open_ehe and not state.open_ehe._state.adding:
         _close(plan, notification, state.open_ehe, EHEStatus.RETURNED_TO_SCHOOL, started)
         plan.event(notification, NotificationEventType.EHE_ENDED_RETURNED, str(notification.school))
-        acted = True
+        state.open_ehe, acted = None, True
     for check in state.pending_checks:
         check.status = DestinationCheckStatus.CONFIRMED
         check.new_pupil_return = notification

@@ -46,8 +46,8 @@ class Command(BaseCommand):
                     user=None,
                     received_on=timezone.localdate(),
                 )
-                submission = Submission()
-                intake.submission_count(submission, checked)
+                submission = Submission(rows_read=len(checked), problems=[])
+                intake.submission_counts_add(submission, checked)
             else:
                 submission = intake.submission_preview(
                     school=sending,
