@@ -1,7 +1,6 @@
 """UPN, ULN and NHS number checks (formats.md §1). Pure functions returning message constants."""
 
 import re
-from functools import lru_cache
 
 UPN_MISSING = "UPN missing"
 UPN_WRONG_LENGTH = "UPN invalid (must be 13 characters)"
@@ -57,16 +56,7 @@ def upn_check_letter(body: str) -> str:
 
 
 def upn_errors(value: str, *, allowed_la_codes: frozenset[str] | None = None) -> list[str]:
-    return list(_upn_errors(normalise_upn(value), allowed_la_codes or DEFAULT_UPN_LA_CODES))
-
-
-@lru_cache(maxsize=2**20)
-def _upn_errors(upn: str, allowed_la_codes: frozenset[str]) -> tuple[str, ...]:
-    """Cached: matching checks each register child's UPN, and a file meets the same UPNs again."""
-    return tuple(_upn_problems(upn, allowed_la_codes))
-
-
-def _upn_problems(upn: str, allowed_la_codes: frozenset[str]) -> list[str]:
+    upn = normalise_upn(value)
     if not upn:
         return [UPN_MISSING]
     if len(upn) != 13:
@@ -78,7 +68,7 @@ def _upn_problems(upn: str, allowed_la_codes: frozenset[str]) -> list[str]:
     errors = []
     if upn[0] != upn_check_letter(upn[1:]):
         errors.append(UPN_CHECK_LETTER)
-    if upn[1:4] not in allowed_la_codes:
+    if upn[1:4] not in (allowed_la_codes or DEFAULT_UPN_LA_CODES):
         errors.append(UPN_LA_CODE)
     return errors
 
