@@ -16,53 +16,10 @@ from schools_feed.intake.messages import FileMessages, RowMessages
 from schools_feed.models import Notification, NotificationKind, Submission, SubmissionStatus
 from schools_feed.services import intake
 from tests.factories import SchoolFactory
+from tests.schools_feed.returns import HEADERS, csv_file, recent, row
 
 DATA = Path(__file__).parent / "data"
-HEADERS = [
-    "UPN",
-    "Surname",
-    "Forename",
-    "DOB",
-    "Sex",
-    "Address",
-    "Postcode",
-    "Parent 1 full name",
-    "Parent 1 emergency phone",
-    "Ground",
-    "Leaving date",
-    "Parent notice date",
-    "Destination URN",
-]
-
-
 pytestmark = pytest.mark.usefixtures("media_root")
-
-
-def recent(days=3) -> str:
-    return (timezone.localdate() - timedelta(days=days)).strftime("%d/%m/%Y")
-
-
-def row(surname="Smith", forename="Tom", ground="f", upn="", destination="", dob="14/03/2015"):
-    notice = recent(5) if ground == "f" else ""
-    return [
-        upn,
-        surname,
-        forename,
-        dob,
-        "M",
-        "1 High St",
-        "CB7 9QT",
-        f"Jane {surname}",
-        "07700900123",
-        ground,
-        recent(),
-        notice,
-        destination,
-    ]
-
-
-def csv_file(*rows) -> bytes:
-    return write_csv(HEADERS, rows)
 
 
 @pytest.fixture

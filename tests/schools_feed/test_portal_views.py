@@ -1,6 +1,5 @@
 """The school portal and the review queue in the browser (Django's test client)."""
 
-from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -9,42 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registry.models import Child, Role
-from schools_feed.intake.files import write_csv
 from schools_feed.intake.messages import RowMessages
 from schools_feed.models import Notification, NotificationStatus, Submission, SubmissionStatus
 from tests.factories import ChildFactory, NotificationFactory, SchoolFactory, SubmissionFactory
-
-RECENT = (timezone.localdate() - timedelta(days=2)).strftime("%d/%m/%Y")
-HEADERS = [
-    "Surname",
-    "Forename",
-    "DOB",
-    "Sex",
-    "Address",
-    "Postcode",
-    "Parent 1 full name",
-    "Parent 1 emergency phone",
-    "Ground",
-    "Leaving date",
-    "Parent notice date",
-]
-
-
-def deletion_row(surname="Smith", ground="f"):
-    return [
-        surname,
-        "Tom",
-        "14/03/2015",
-        "M",
-        "1 High St",
-        "CB7 9QT",
-        "Jane Smith",
-        "07700900123",
-        ground,
-        RECENT,
-        RECENT,
-    ]
-
+from tests.schools_feed.returns import csv_file, row
 
 pytestmark = pytest.mark.usefixtures("media_root")
 
@@ -62,7 +29,7 @@ def school_user(user_with_role, school):
 
 
 def upload(client, rows, name="returns.csv"):
-    data = write_csv(HEADERS, rows)
+    data = csv_file(*rows)
     return client.post(
         reverse("schools_feed:upload"),
         {"file": SimpleUploadedFile(name, data, content_type="text/csv"), "return_type": ""},
@@ -71,7 +38,7 @@ def upload(client, rows, name="returns.csv"):
 
 def test_a_school_user_uploads_previews_and_confirms_a_file(client, school_user):
     client.force_login(school_user)
-    response = upload(client, [deletion_row(), deletion_row("Jones", ground="zz")])
+    response = upload(client, [row(), row("Jones", ground="zz")])
     submission = Submission.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("schools_feed:submission-detail", args=[submission.pk])

@@ -72,6 +72,17 @@ def send(school, kind, **values) -> Notification:
     return submission.notifications.get()
 
 
+def send_home_education(school) -> Notification:
+    """A deletion to home education (ground f), two days ago, after the parent's letter."""
+    return send(
+        school,
+        NotificationKind.DELETION,
+        ground="f",
+        deletion_date=day(-2),
+        parent_notice_date=day(-4),
+    )
+
+
 def amelia_on_the_register():
     """The child ``pupil()`` describes, already known to the register."""
     return ChildFactory(
@@ -87,13 +98,7 @@ def events(notification) -> list[str]:
 
 
 def test_deletion_to_home_education_opens_an_ehe_episode_when_the_child_is_new(school):
-    notification = send(
-        school,
-        NotificationKind.DELETION,
-        ground="f",
-        deletion_date=day(-2),
-        parent_notice_date=day(-4),
-    )
+    notification = send_home_education(school)
     assert notification.status == NotificationStatus.ROUTED
     episode = EHEEpisode.objects.get(child=notification.child)
     assert (episode.status, episode.start_date, episode.previous_school) == (
@@ -112,13 +117,7 @@ def test_deletion_to_home_education_opens_an_ehe_episode_when_the_child_is_new(s
 def test_home_education_for_a_child_already_home_educated_updates_the_open_episode(school):
     child = amelia_on_the_register()
     EHEEpisodeFactory(child=child)
-    notification = send(
-        school,
-        NotificationKind.DELETION,
-        ground="f",
-        deletion_date=day(-2),
-        parent_notice_date=day(-4),
-    )
+    notification = send_home_education(school)
     assert notification.child == child
     assert EHEEpisode.objects.filter(child=child).count() == 1
     assert NotificationEventType.EHE_EPISODE_UPDATED in events(notification)
@@ -126,13 +125,7 @@ def test_home_education_for_a_child_already_home_educated_updates_the_open_episo
 
 def test_the_grace_period_holds_home_education_until_beat_routes_it(school, settings):
     settings.FEED_EHE_GRACE_DAYS = 5
-    notification = send(
-        school,
-        NotificationKind.DELETION,
-        ground="f",
-        deletion_date=day(-2),
-        parent_notice_date=day(-4),
-    )
+    notification = send_home_education(school)
     assert notification.status == NotificationStatus.MATCHED
     assert notification.route_after == TODAY + timedelta(days=3)
     assert not EHEEpisode.objects.exists()
@@ -147,13 +140,7 @@ def test_a_child_on_a_child_protection_plan_raises_the_consent_advisory(school, 
     child = amelia_on_the_register()
     ChildFlagFactory(child=child, flag_type=FlagType.CHILD_PROTECTION_PLAN)
     settings.FEATURE_S434A_CONSENT = False
-    notification = send(
-        school,
-        NotificationKind.DELETION,
-        ground="f",
-        deletion_date=day(-2),
-        parent_notice_date=day(-4),
-    )
+    notification = send_home_education(school)
     assert NotificationEventType.CONSENT_ADVISORY in events(notification)
     assert Action.objects.filter(child=child, description__startswith="Advisory").exists()
 
@@ -162,13 +149,7 @@ def test_with_s434a_commenced_a_consent_case_is_raised(school, settings):
     settings.FEATURE_S434A_CONSENT = True
     child = amelia_on_the_register()
     ChildFlagFactory(child=child, flag_type=FlagType.SECTION_47_ENQUIRY)
-    notification = send(
-        school,
-        NotificationKind.DELETION,
-        ground="f",
-        deletion_date=day(-2),
-        parent_notice_date=day(-4),
-    )
+    notification = send_home_education(school)
     assert NotificationEventType.CONSENT_CASE in events(notification)
 
 
@@ -326,13 +307,7 @@ def test_a_suspension_is_recorded_without_a_case(school):
 
 
 def test_routing_events_appear_on_the_childs_timeline(school, ehe_officer, client):
-    notification = send(
-        school,
-        NotificationKind.DELETION,
-        ground="f",
-        deletion_date=day(-2),
-        parent_notice_date=day(-4),
-    )
+    notification = send_home_education(school)
     client.force_login(ehe_officer)
     page = client.get(f"/children/{notification.child_id}/")
     assert page.status_code == 200

@@ -2,47 +2,17 @@
 the periodic jobs' idempotence in the default eager run."""
 
 import pytest
-from django.utils import timezone
 
 from schools_feed import tasks
-from schools_feed.intake.files import write_csv
 from schools_feed.models import Notification, Submission, SubmissionStatus
 from schools_feed.services import intake
 from tests.factories import SchoolFactory
+from tests.schools_feed.returns import csv_file, row
 from tests.worker import celery_worker, require_broker, wait_until
-
-HEADERS = [
-    "Surname",
-    "Forename",
-    "DOB",
-    "Sex",
-    "Address",
-    "Postcode",
-    "Parent 1 full name",
-    "Parent 1 emergency phone",
-    "Ground",
-    "Date of deletion",
-]
 
 
 def deletions(count: int) -> bytes:
-    today = timezone.localdate().strftime("%d/%m/%Y")
-    rows = [
-        [
-            f"Worker{n}",
-            "Sam",
-            "14/03/2015",
-            "F",
-            f"{n} Mill Lane",
-            "CB7 9QT",
-            f"Pat Worker{n}",
-            "07700900123",
-            "k",
-            today,
-        ]
-        for n in range(count)
-    ]
-    return write_csv(HEADERS, rows)
+    return csv_file(*(row(f"Worker{n}", "Sam", ground="k") for n in range(count)))
 
 
 @pytest.mark.django_db
