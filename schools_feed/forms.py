@@ -2,7 +2,6 @@
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
 from registry.forms import date_field
@@ -231,21 +230,6 @@ class ReviewForm(forms.Form):
         if cleaned.get("decision") == self.OTHER and not cleaned.get("other_upn"):
             self.add_error("other_upn", "Enter the UPN of the child")
         return cleaned
-
-    def chosen_child(self, children):
-        """The chosen child from the ``children`` the officer may see; None for a new child."""
-        decision = self.cleaned_data["decision"]
-        if decision == self.NEW:
-            return None
-        if decision == self.OTHER:
-            child = (
-                children.active().filter(upn=self.cleaned_data["other_upn"].strip().upper()).first()
-            )
-        else:
-            child = children.filter(pk=decision).first()
-        if child is None:
-            raise ValidationError("No child on the register has that UPN")
-        return child
 
 
 class QueryForm(forms.Form):

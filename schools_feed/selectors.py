@@ -253,3 +253,15 @@ def review_candidates(*, notification: Notification, user: User) -> list[ReviewC
         for key, item in proposed.items()
         if key in children
     ]
+
+
+NO_CHILD_WITH_UPN = "No child on the register has that UPN"
+
+
+def review_child_choice(*, user: User, child_id, upn: str) -> Child | None:
+    """The child an officer chose in the review queue (a candidate by id, or any child by UPN),
+    among the children they may see."""
+    children = child_queryset_for_user(user=user).active()
+    if child_id:
+        return children.filter(pk=child_id).first()
+    return children.filter(upn=upn.strip().upper()).first()

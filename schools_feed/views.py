@@ -314,8 +314,17 @@ def review_notification(request, notification_id):
 
 
 def _review_decision(request, notification, form):
-    why = form.cleaned_data["why"]
-    child = form.chosen_child(child_queryset_for_user(user=request.user))
+    why, decision = form.cleaned_data["why"], form.cleaned_data["decision"]
+    if decision == forms.ReviewForm.NEW:
+        child = None
+    else:
+        child = selectors.review_child_choice(
+            user=request.user,
+            child_id=None if decision == forms.ReviewForm.OTHER else decision,
+            upn=form.cleaned_data["other_upn"],
+        )
+    if child is None and decision != forms.ReviewForm.NEW:
+        raise ValidationError(selectors.NO_CHILD_WITH_UPN)
     if child is None:
         child = review.notification_match_new_child(
             notification=notification, by=request.user, why=why
