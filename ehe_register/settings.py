@@ -5,11 +5,13 @@ SECRET_KEY stops start-up: a silent default secret in production is worse than n
 See .env.example for every variable.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -195,6 +197,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "schools_feed.tasks.destination_checks_expire_task",
         "schedule": 6 * 60 * 60,
     },
+    "offrolling-nightly-recompute": {
+        "task": "schools_feed.tasks.offrolling_recompute_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # The local authority this deployment serves (its 3-digit DfE LA code).
@@ -221,6 +227,42 @@ MATCH_AUTO_LINK_THRESHOLD = float(os.environ.get("MATCH_AUTO_LINK_THRESHOLD", "0
 MATCH_REVIEW_THRESHOLD = float(os.environ.get("MATCH_REVIEW_THRESHOLD", "0.55"))
 # s.434A consent cases (Children's Wellbeing and Schools Act 2026) once the section commences.
 FEATURE_S434A_CONSENT = env_bool("FEATURE_S434A_CONSENT", False)
+
+# School census days, when they differ from the usual Thursdays (first in October, third in
+# January and May): ISO dates separated by commas (registry/census.py).
+SCHOOL_CENSUS_DATES = env_list("SCHOOL_CENSUS_DATES", "")
+
+# The off-rolling monitor (domain.md §5.7, ADR 0007). Every parameter of the method is here; each
+# alert stores the values that raised it. OFFROLLING_PARAMETERS (JSON) overrides any of them.
+OFFROLLING = {
+    "warning_level": 0.95,
+    "alert_level": 0.998,
+    # Exact binomial limits below these, the normal approximation above.
+    "exact_below_denominator": 100,
+    "exact_below_observed": 10,
+    "overdispersion": True,
+    "winsorise": 0.10,
+    # R7, the small-number rule: no flag below these; "insufficient data" instead.
+    "min_denominator": 30,
+    "min_observed": 3,
+    "r3_min_observed": 3,
+    "r4_p_value": 0.05,
+    "r4_min_observed": 3,
+    "r5_min_relative_risk": 2.0,
+    "r5_level": 0.95,
+    "r5_min_group_exits": 3,
+    "r6_min_cases": 1,
+    "r6_after_suspension_days": 90,
+    "r6_return_within_days": 183,
+    "nc_years": ["R", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"],
+    "academic_years": 5,
+    "review_due_days": 28,
+}
+OFFROLLING.update(json.loads(os.environ.get("OFFROLLING_PARAMETERS") or "{}"))
+# New returns recompute their school after this many seconds without another return.
+OFFROLLING_DEBOUNCE_SECONDS = int(os.environ.get("OFFROLLING_DEBOUNCE_SECONDS", "300"))
+# A recompute still "running" after this long is taken to have died.
+OFFROLLING_RUN_TIMEOUT_MINUTES = int(os.environ.get("OFFROLLING_RUN_TIMEOUT_MINUTES", "30"))
 
 LOGGING = {
     "version": 1,

@@ -131,6 +131,12 @@ ROLL_COLUMNS = {
     "fsm_count": ("FSM count", "FSM", "FSM eligible", "free school meals"),
     "sen_support_count": ("SEN support count", "SEN support", "SEN K"),
     "ehcp_count": ("EHCP count", "EHCP", "EHC plan", "EHC plans", "SEN E"),
+    "social_care_count": (
+        "Social care count",
+        "CLA CIN CP count",
+        "CLA/CIN/CP",
+        "looked after, in need or CP",
+    ),
 }
 ROLL_LABELS = {
     "urn": "URN",
@@ -141,9 +147,10 @@ ROLL_LABELS = {
     "fsm_count": "FSM count",
     "sen_support_count": "SEN support count",
     "ehcp_count": "EHCP count",
+    "social_care_count": "Social care count",
 }
 REQUIRED_ROLL_FIELDS = ("census_date", "nc_year", "number_on_roll")
-COUNT_FIELDS = ("fsm_count", "sen_support_count", "ehcp_count")
+COUNT_FIELDS = ("fsm_count", "sen_support_count", "ehcp_count", "social_care_count")
 ROLL_VALUE_FIELDS = ("number_on_roll", *COUNT_FIELDS)
 ROLL_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 NC_YEARS = {"N1", "N2", "R", "X", *(str(year) for year in range(1, 15))}

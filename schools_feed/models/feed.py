@@ -70,6 +70,11 @@ class SchoolRoll(models.Model):
     fsm_count = models.PositiveIntegerField(default=0)
     sen_support_count = models.PositiveIntegerField(default=0)
     ehcp_count = models.PositiveIntegerField(default=0)
+    # Looked after, in need or on a child protection plan: the social-care stratum of the
+    # off-rolling standardisation (domain.md §5.7).
+    social_care_count = models.PositiveIntegerField(
+        "looked after, in need or on a CP plan", default=0
+    )
 
     class Meta:
         ordering = ["school", "census_date", "nc_year"]
