@@ -19,6 +19,7 @@ from django.utils import timezone
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
+from registry.census import census_days
 from registry.demo import scales
 from registry.demo.people import PeopleFactory
 from registry.models import (
@@ -117,17 +118,7 @@ def rand_date(rng: random.Random, start: date, end: date) -> date:
 
 
 def census_dates(year_start: int) -> list[date]:
-    """School census Thursdays: first Thursday of October, third of January and of May."""
-
-    def nth_thursday(year, month, n):
-        first = date(year, month, 1)
-        return first + timedelta(days=(3 - first.weekday()) % 7 + 7 * (n - 1))
-
-    return [
-        nth_thursday(year_start, 10, 1),
-        nth_thursday(year_start + 1, 1, 3),
-        nth_thursday(year_start + 1, 5, 3),
-    ]
+    return list(census_days(year_start).values())
 
 
 @dataclass
@@ -180,6 +171,7 @@ class DemoBuilder:
         self._rolls()
         self._children_and_cases()
         self._feed_examples()
+        self._offrolling()
         self._step("done")
         return {"counts": dict(self.counts), "users": self.sign_ins()}
 
@@ -191,6 +183,14 @@ class DemoBuilder:
 
     def _step(self, what: str) -> None:
         self.out(f"  {what} ({time.monotonic() - self.started:.1f}s)")
+
+    def _offrolling(self) -> None:
+        """The off-rolling monitor as the nightly run leaves it, so the inclusion lead's pages
+        show the planted schools' alerts."""
+        from schools_feed.services.offrolling import offrolling_recompute
+
+        run = offrolling_recompute(triggered_by="demo data")
+        self._step(f"off-rolling: {run.indicators} indicators, {run.alerts_raised} alerts")
 
     def _feed_examples(self) -> None:
         """A few returns sent through the real schools feed, so the demo shows its results: a
@@ -377,6 +377,7 @@ class DemoBuilder:
                                 fsm_count=int(count * fsm_share),
                                 sen_support_count=int(count * 0.13),
                                 ehcp_count=int(count * 0.03),
+                                social_care_count=int(count * 0.03),
                             )
                         )
         SchoolRoll.objects.bulk_create(rolls, batch_size=5000)

@@ -14,6 +14,7 @@ class ChangeReason(models.TextChoices):
     MATCH_REVIEW = "match_review", "Match reviewed by an officer"
     ROUTING = "routing", "Routed from a school return"
     SEED_DEMO = "seed_demo", "Demo data"
+    OFFROLLING = "offrolling", "Raised by the off-rolling recompute"
     MERGE = "merge", "Records merged"
     MERGE_UNDONE = "merge_undone", "Merge undone"
 

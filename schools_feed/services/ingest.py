@@ -24,6 +24,7 @@ from schools_feed.models import (
     Submission,
 )
 from schools_feed.selectors import CandidateIndex
+from schools_feed.services.offrolling import offrolling_recompute_request
 from schools_feed.services.routing import plan_apply, routing_plan
 
 BATCH_SIZE = 1000
@@ -110,6 +111,8 @@ def notifications_ingest(
             counts.add(
                 _ingest_batch(chunk, submission=submission, by=by, reason=reason, index=index)
             )
+    if counts.imported:
+        offrolling_recompute_request(school_ids={row.school.pk for row in importable if row.school})
     return counts
 
 

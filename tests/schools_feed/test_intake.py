@@ -183,7 +183,10 @@ def test_a_large_file_is_queued_for_a_worker_after_commit(
             submission=submission, by=None, accept_valid_rows=False
         )
     assert submission.status == SubmissionStatus.QUEUED
-    assert len(callbacks) == 1
+    # The import, then the school's off-rolling recompute that the imported returns requested.
+    assert len(callbacks) == 2
+    assert callbacks[1].func.__self__.name == "schools_feed.tasks.offrolling_school_recompute_task"
+    assert callbacks[1].keywords["args"][0] == school.pk
     submission.refresh_from_db()
     assert (submission.status, submission.imported, submission.progress_percent) == (
         SubmissionStatus.IMPORTED,

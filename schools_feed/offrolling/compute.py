@@ -1,0 +1,646 @@
+"""Indicators and rules from counted exits and school rolls (domain.md §5.7, ADR 0007).
+
+Pure: the service reads the database into ``ExitGroup`` and ``RollCount`` rows; this module turns
+them into figures with numpy, one array per period and indicator over every school at once, so a
+county's five years are computed in well under a second.
+
+Strata are NC year × SEN (none, support, EHC plan) × FSM × social care (looked after, in need or
+on a CP plan), laid out as a flat index ``year × 12 + sen × 4 + fsm × 2 + social care``. A roll
+gives each year group's margins only, so its pupils are spread over the strata of that year
+group as if SEN, FSM and social care were independent within it (ADR 0007).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from registry.school_age import academic_year_start
+from schools_feed.offrolling import stats
+from schools_feed.offrolling.method import (
+    SEN_EHCP,
+    SEN_NONE,
+    SEN_SUPPORT,
+    ExitGroup,
+    HomeEducationExit,
+    Parameters,
+    Period,
+    Stratum,
+    case_prompts,
+    counts_towards,
+    denominator_years,
+    term_of,
+)
+
+INDICATORS = ("N1", "N2", "N3", "N4", "N5", "N6")
+SEN_LEVELS = (SEN_NONE, SEN_SUPPORT, SEN_EHCP)
+CELLS_PER_YEAR = 12
+TERM_INDEX = {"autumn": 0, "spring": 1, "summer": 2}
+# R1 and R2 judge the overall measures; R3 the destinations; R4 the timing; R5 and R6 who leaves.
+OVERALL_INDICATORS = ("N1", "N4", "N6")
+DESTINATION_INDICATORS = ("N2", "N3")
+R5_GROUPS = ("fsm", "sen", "social_care")
+
+
+class Band:
+    INSUFFICIENT = "insufficient"
+    BELOW = "below"
+    WITHIN = "within"
+    ABOVE_WARNING = "above_95"
+    ABOVE_ALERT = "above_998"
+
+
+ABOVE = (Band.ABOVE_WARNING, Band.ABOVE_ALERT)
+
+
+@dataclass(frozen=True)
+class RollCount:
+    school_id: int
+    census_date: date
+    nc_year: str
+    on_roll: int
+    fsm: int
+    sen_support: int
+    ehcp: int
+    social_care: int
+
+
+@dataclass
+class Reference:
+    """The LA's figures for one indicator and period (stored, so one school can be recomputed
+    against them without reading every school)."""
+
+    indicator: str
+    period: Period
+    observed: int
+    denominator: int
+    rate: float | None
+    schools: int
+    phi: float
+    phi_applied: bool
+    strata: dict  # stratum key -> [exits, number on roll]
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class SchoolResult:
+    school_id: int
+    indicator: str
+    period: Period
+    observed: int
+    denominator: int
+    expected: float
+    rate: float | None
+    la_rate: float | None
+    ratio: float | None
+    warning_lower: float | None
+    warning_upper: float | None
+    alert_upper: float | None
+    exact_limits: bool
+    band: str
+    breakdown: dict
+    rules_met: list = field(default_factory=list)
+
+
+@dataclass
+class AlertCandidate:
+    school_id: int
+    rule: str
+    indicator: str
+    group: str
+    period: Period
+    evidence: dict
+
+
+@dataclass
+class Computation:
+    results: list[SchoolResult]
+    references: list[Reference]
+    alerts: list[AlertCandidate]
+
+
+class Layout:
+    """Where each stratum sits in the flat arrays."""
+
+    def __init__(self, nc_years: tuple[str, ...]):
+        self.nc_years = nc_years
+        self.year_index = {year: index for index, year in enumerate(nc_years)}
+        self.size = len(nc_years) * CELLS_PER_YEAR
+        self.keys = [
+            Stratum(year, sen, bool(fsm), bool(care)).key
+            for year in nc_years
+            for sen in SEN_LEVELS
+            for fsm in (0, 1)
+            for care in (0, 1)
+        ]
+
+    def index(self, stratum: Stratum) -> int:
+        year = self.year_index.get(stratum.nc_year)
+        if year is None:
+            return -1
+        sen = SEN_LEVELS.index(stratum.sen)
+        return year * CELLS_PER_YEAR + sen * 4 + int(stratum.fsm) * 2 + int(stratum.social_care)
+
+    def year_mask(self, years: tuple[str, ...]) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        for year in years:
+            if year in self.year_index:
+                start = self.year_index[year] * CELLS_PER_YEAR
+                mask[start : start + CELLS_PER_YEAR] = True
+        return mask
+
+
+# --- Rolls --------------------------------------------------------------------------------------
+
+
+def _censuses_for(by_date: dict[date, list[RollCount]], period: Period) -> list[date]:
+    """The censuses in the period, averaged; or the latest before it ends (a term without one)."""
+    inside = [day for day in by_date if period.start <= day <= period.end]
+    if inside:
+        return inside
+    before = [day for day in by_date if day <= period.end]
+    return [max(before)] if before else []
+
+
+def roll_margins(rolls_by_school, school_index, period: Period, layout: Layout) -> np.ndarray:
+    """Shape (schools, NC years, 5): on roll, FSM, SEN support, EHC plan, social care."""
+    margins = np.zeros((len(school_index), len(layout.nc_years), 5))
+    for school_id, by_date in rolls_by_school.items():
+        row = school_index.get(school_id)
+        chosen = _censuses_for(by_date, period)
+        for day in chosen:
+            for roll in by_date[day]:
+                year = layout.year_index.get(roll.nc_year)
+                if row is None or year is None:
+                    continue
+                margins[row, year] += (
+                    roll.on_roll,
+                    roll.fsm,
+                    roll.sen_support,
+                    roll.ehcp,
+                    roll.social_care,
+                )
+        if chosen and row is not None:
+            margins[row] /= len(chosen)
+    return margins
+
+
+def strata_on_roll(margins: np.ndarray) -> np.ndarray:
+    """Shape (schools, strata): each year group's pupils spread over its strata."""
+    on_roll = margins[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(on_roll[..., None] > 0, margins[..., 1:] / on_roll[..., None], 0.0)
+    fsm, support, ehcp, care = (np.clip(share[..., i], 0, 1) for i in range(4))
+    sen = np.stack([np.clip(1 - support - ehcp, 0, 1), support, ehcp], axis=-1)
+    fsm2 = np.stack([1 - fsm, fsm], axis=-1)
+    care2 = np.stack([1 - care, care], axis=-1)
+    cells = (
+        on_roll[..., None, None, None]
+        * sen[..., :, None, None]
+        * fsm2[..., None, :, None]
+        * care2[..., None, None, :]
+    )
+    return cells.reshape(margins.shape[0], -1)
+
+
+# --- Exits --------------------------------------------------------------------------------------
+
+
+class ExitArrays:
+    """The counted exit groups as parallel arrays, with each group's indicators as bits."""
+
+    def __init__(self, groups: list[ExitGroup], school_index: dict, layout: Layout):
+        kept = [g for g in groups if g.school_id in school_index and layout.index(g.stratum) >= 0]
+        self.school = np.array([school_index[g.school_id] for g in kept], dtype=np.int64)
+        self.stratum = np.array([layout.index(g.stratum) for g in kept], dtype=np.int64)
+        self.count = np.array([g.count for g in kept], dtype=float)
+        self.year = np.array([g.academic_year for g in kept], dtype=np.int64)
+        self.term = np.array([TERM_INDEX[g.term] for g in kept], dtype=np.int64)
+        self.rolling = np.array([g.in_rolling for g in kept], dtype=bool)
+        self.indicators = {
+            name: np.array([counts_towards(name, g) for g in kept], dtype=bool)
+            for name in INDICATORS
+        }
+        self.traits = {
+            "fsm": np.array([g.fsm for g in kept], dtype=bool),
+            "sen": np.array([g.sen != SEN_NONE for g in kept], dtype=bool),
+            "ehcp": np.array([g.sen == SEN_EHCP for g in kept], dtype=bool),
+            "social_care": np.array([g.social_care for g in kept], dtype=bool),
+            "vulnerable": np.array([g.vulnerable for g in kept], dtype=bool),
+        }
+
+    def in_period(self, period: Period) -> np.ndarray:
+        if period.period_type == "rolling":
+            return self.rolling
+        in_year = self.year == period.academic_year
+        if period.period_type == "year":
+            return in_year
+        return in_year & (self.term == TERM_INDEX[term_of(period.start)])
+
+
+def _bincount(index: np.ndarray, weights: np.ndarray, length: int) -> np.ndarray:
+    return np.bincount(index, weights=weights, minlength=length)[:length]
+
+
+# --- The computation ----------------------------------------------------------------------------
+
+
+def compute(
+    *,
+    groups: list[ExitGroup],
+    rolls: list[RollCount],
+    school_ids: list[int],
+    periods: list[Period],
+    parameters: Parameters,
+    references: dict | None = None,
+    cases: list[HomeEducationExit] = (),
+) -> Computation:
+    """Every school's indicators for every period, the LA references and the alerts to raise.
+
+    With ``references`` (keyed by (indicator, period type, period start)) the LA figures are taken
+    from an earlier full run instead of from ``groups``: that is how one school is recomputed
+    alone.
+    """
+    layout = Layout(parameters.nc_years)
+    school_index = {school_id: row for row, school_id in enumerate(school_ids)}
+    exits = ExitArrays(groups, school_index, layout)
+    rolls_by_school = defaultdict(lambda: defaultdict(list))
+    for roll in rolls:
+        rolls_by_school[roll.school_id][roll.census_date].append(roll)
+
+    results, new_references = [], []
+    for period in periods:
+        margins = roll_margins(rolls_by_school, school_index, period, layout)
+        on_roll = strata_on_roll(margins)
+        in_period = exits.in_period(period)
+        for indicator in INDICATORS:
+            stored = (references or {}).get((indicator, period.period_type, period.start))
+            if references is not None:
+                if stored is None:
+                    continue  # the last full run did not cover this period: nothing to compare
+                stored.period = period
+            figures = _indicator(
+                indicator,
+                period,
+                exits,
+                in_period & exits.indicators[indicator],
+                margins,
+                on_roll,
+                layout,
+                parameters,
+                stored,
+            )
+            results.extend(_school_results(figures, school_ids, parameters))
+            new_references.append(figures.reference)
+
+    alerts = _apply_rules(results, new_references, cases, periods, parameters, school_ids)
+    return Computation(results=results, references=new_references, alerts=alerts)
+
+
+@dataclass
+class _Figures:
+    indicator: str
+    period: Period
+    observed: np.ndarray
+    denominator: np.ndarray
+    expected: np.ndarray
+    limits: dict
+    exits_by_trait: dict
+    roll_by_trait: dict
+    reference: Reference
+
+
+def _indicator(indicator, period, exits, selected, margins, on_roll, layout, parameters, stored):
+    size, schools = layout.size, len(margins)
+    years = denominator_years(indicator, parameters)
+    mask = layout.year_mask(years)
+    strata_roll = on_roll * mask
+    flat = exits.school[selected] * size + exits.stratum[selected]
+    strata_exits = _bincount(flat, exits.count[selected], schools * size).reshape(schools, size)
+    observed = strata_exits.sum(axis=1)
+    denominator = np.rint(strata_roll.sum(axis=1))
+
+    if stored is None:
+        reference = _reference(
+            indicator, period, strata_exits, strata_roll, observed, denominator, layout, parameters
+        )
+    else:
+        reference = stored
+    la_exits = np.array([reference.strata.get(key, (0, 0))[0] for key in layout.keys])
+    la_roll = np.array([reference.strata.get(key, (0, 0))[1] for key in layout.keys])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stratum_rates = np.where(la_roll > 0, la_exits / la_roll, 0.0)
+    expected = (strata_roll * stratum_rates).sum(axis=1)
+    if stored is None:
+        reference.phi, reference.phi_applied = _overdispersion(
+            observed, denominator, expected, parameters
+        )
+    phi = reference.phi if reference.phi_applied else 1.0
+    limits = {
+        name: stats.funnel_limits(
+            denominator,
+            expected,
+            level,
+            phi=phi,
+            observed=observed,
+            exact_below_n=parameters.exact_below_denominator,
+            exact_below_o=parameters.exact_below_observed,
+        )
+        for name, level in (
+            ("warning", parameters.warning_level),
+            ("alert", parameters.alert_level),
+        )
+    }
+    in_years = np.isin(
+        np.arange(len(layout.nc_years)),
+        [layout.year_index[y] for y in years if y in layout.year_index],
+    )
+    roll_sums = margins[:, in_years, :].sum(axis=1)
+    roll_by_trait = {
+        "on_roll": roll_sums[:, 0],
+        "fsm": roll_sums[:, 1],
+        "sen": roll_sums[:, 2] + roll_sums[:, 3],
+        "ehcp": roll_sums[:, 3],
+        "social_care": roll_sums[:, 4],
+    }
+    school_of = exits.school[selected]
+    exits_by_trait = {
+        trait: _bincount(school_of, exits.count[selected] * values[selected], schools)
+        for trait, values in exits.traits.items()
+    }
+    return _Figures(
+        indicator,
+        period,
+        observed,
+        denominator,
+        expected,
+        limits,
+        exits_by_trait,
+        roll_by_trait,
+        reference,
+    )
+
+
+def _reference(
+    indicator, period, strata_exits, strata_roll, observed, denominator, layout, parameters
+) -> Reference:
+    la_exits, la_roll = strata_exits.sum(axis=0), strata_roll.sum(axis=0)
+    strata = {
+        key: [float(la_exits[i]), float(la_roll[i])]
+        for i, key in enumerate(layout.keys)
+        if la_exits[i] or la_roll[i]
+    }
+    total_observed, total_denominator = int(observed.sum()), int(denominator.sum())
+    return Reference(
+        indicator=indicator,
+        period=period,
+        observed=total_observed,
+        denominator=total_denominator,
+        rate=total_observed / total_denominator if total_denominator else None,
+        schools=int((denominator > 0).sum()),
+        phi=1.0,
+        phi_applied=False,
+        strata=strata,
+    )
+
+
+def _overdispersion(observed, denominator, expected, parameters) -> tuple[float, bool]:
+    """Spiegelhalter's multiplicative overdispersion over the schools with enough pupils."""
+    usable = denominator >= parameters.min_denominator
+    phi, k = stats.winsorised_overdispersion(
+        observed[usable].astype(int).tolist(),
+        denominator[usable].astype(int).tolist(),
+        expected[usable].tolist(),
+        winsor=parameters.winsorise,
+    )
+    applied = parameters.overdispersion and stats.overdispersion_applies(phi, k)
+    return float(phi), bool(applied)
+
+
+def _band(observed, denominator, lower, warning, alert, parameters) -> str:
+    if denominator < parameters.min_denominator or observed < parameters.min_observed:
+        return Band.INSUFFICIENT
+    if observed > alert:
+        return Band.ABOVE_ALERT
+    if observed > warning:
+        return Band.ABOVE_WARNING
+    if observed < lower:
+        return Band.BELOW
+    return Band.WITHIN
+
+
+def _school_results(figures: _Figures, school_ids, parameters) -> list[SchoolResult]:
+    warning_lower, warning_upper, exact = figures.limits["warning"]
+    _, alert_upper, _ = figures.limits["alert"]
+    la_rate = figures.reference.rate
+    found = []
+    for row, school_id in enumerate(school_ids):
+        observed = int(figures.observed[row])
+        denominator = int(figures.denominator[row])
+        expected = float(figures.expected[row])
+        has_roll = denominator > 0
+        found.append(
+            SchoolResult(
+                school_id=school_id,
+                indicator=figures.indicator,
+                period=figures.period,
+                observed=observed,
+                denominator=denominator,
+                expected=expected,
+                rate=observed / denominator if has_roll else None,
+                la_rate=la_rate,
+                ratio=observed / expected if expected > 0 else None,
+                warning_lower=float(warning_lower[row]) if has_roll else None,
+                warning_upper=float(warning_upper[row]) if has_roll else None,
+                alert_upper=float(alert_upper[row]) if has_roll else None,
+                exact_limits=bool(exact[row]),
+                band=_band(
+                    observed,
+                    denominator,
+                    warning_lower[row],
+                    warning_upper[row],
+                    alert_upper[row],
+                    parameters,
+                ),
+                breakdown={
+                    "exits": {t: int(v[row]) for t, v in figures.exits_by_trait.items()},
+                    "roll": {t: int(round(v[row])) for t, v in figures.roll_by_trait.items()},
+                },
+            )
+        )
+    return found
+
+
+# --- Rules --------------------------------------------------------------------------------------
+
+
+def _apply_rules(results, references, cases, periods, parameters, school_ids):
+    """Mark the rules each year's indicators meet, and the alerts for the latest years."""
+    by_key = {(r.school_id, r.indicator, r.period.period_type, r.period.start): r for r in results}
+    reference_by_key = {
+        (ref.indicator, ref.period.start): ref
+        for ref in references
+        if ref.period.period_type == "year"
+    }
+    years = sorted({p.academic_year for p in periods if p.period_type == "year"})
+    alert_years = set(years[-parameters.alert_years :])
+    year_periods = {p.academic_year: p for p in periods if p.period_type == "year"}
+    prompted = _prompted_cases(cases, parameters)
+    alerts = []
+    for year, period in sorted(year_periods.items()):
+        previous = year_periods.get(year - 1)
+        for school_id in school_ids:
+
+            def result(indicator, of_period=period, school=school_id):
+                return by_key.get((school, indicator, "year", of_period.start))
+
+            found = _rules_for(
+                result,
+                previous,
+                reference_by_key,
+                period,
+                prompted.get((school_id, year), []),
+                parameters,
+            )
+            for rule, indicator, group, evidence in found:
+                target = result(indicator)
+                if target is None:
+                    continue
+                target.rules_met.append(f"{rule}:{group}" if group else rule)
+                if year in alert_years:
+                    alerts.append(
+                        AlertCandidate(
+                            school_id, rule, indicator, group, period, _evidence(target, evidence)
+                        )
+                    )
+    return alerts
+
+
+def _rules_for(result, previous, reference_by_key, period, cases, parameters):
+    found = []
+    for indicator in OVERALL_INDICATORS:
+        current = result(indicator)
+        if current is None:
+            continue
+        if current.band == Band.ABOVE_ALERT:
+            found.append(("R1", indicator, "", {}))
+        before = result(indicator, previous) if previous else None
+        if current.band in ABOVE and before is not None and before.band in ABOVE:
+            found.append(("R2", indicator, "", {"previous": _figures_of(before)}))
+    for indicator in DESTINATION_INDICATORS:
+        current = result(indicator)
+        if current and current.band in ABOVE and current.observed >= parameters.r3_min_observed:
+            found.append(("R3", indicator, "", {}))
+    timing = _timing(result, reference_by_key, period, parameters)
+    if timing:
+        found.append(("R4", "N5", "", {"timing": timing}))
+    for group, relative in _disproportion(result("N1"), parameters):
+        found.append(("R5", "N1", group, {"relative_risk": relative}))
+    exits_to_home_education = result("N2")
+    if exits_to_home_education and len(cases) >= parameters.r6_min_cases:
+        counts = defaultdict(int)
+        for case in cases:
+            for prompt in case["prompts"]:
+                counts[prompt] += 1
+        found.append(("R6", "N2", "", {"cases": cases, "prompt_counts": dict(counts)}))
+    return found
+
+
+def _timing(result, reference_by_key, period, parameters) -> dict | None:
+    """R4: the share of Year 10–11 exits in the pre-census window, against the rest of the LA."""
+    key_stage_4, window = result("N4"), result("N5")
+    la_key_stage_4 = reference_by_key.get(("N4", period.start))
+    la_window = reference_by_key.get(("N5", period.start))
+    if not (key_stage_4 and window and la_key_stage_4 and la_window):
+        return None
+    if (
+        key_stage_4.observed < parameters.r4_min_observed
+        or window.observed < parameters.min_observed
+    ):
+        return None
+    rest_window = la_window.observed - window.observed
+    rest_key_stage_4 = la_key_stage_4.observed - key_stage_4.observed
+    p_value = stats.two_proportion_z_test(
+        window.observed, key_stage_4.observed, rest_window, rest_key_stage_4
+    )
+    if p_value >= parameters.r4_p_value:
+        return None
+    return {
+        "window_exits": window.observed,
+        "key_stage_4_exits": key_stage_4.observed,
+        "la_window_exits": rest_window,
+        "la_key_stage_4_exits": rest_key_stage_4,
+        "p_value": p_value,
+    }
+
+
+def _disproportion(current: SchoolResult | None, parameters):
+    """R5: relative risk of leaving for each group against the rest of the school's pupils."""
+    if current is None or current.denominator < parameters.min_denominator:
+        return []
+    exits, roll = current.breakdown["exits"], current.breakdown["roll"]
+    found = []
+    for group in R5_GROUPS:
+        in_group, on_roll = exits[group], roll[group]
+        if in_group < parameters.r5_min_group_exits:
+            continue
+        risk = stats.relative_risk(
+            in_group,
+            on_roll,
+            current.observed - in_group,
+            roll["on_roll"] - on_roll,
+            level=parameters.r5_level,
+        )
+        if risk and risk.ratio >= parameters.r5_min_relative_risk and risk.lower > 1:
+            found.append(
+                (
+                    group,
+                    {
+                        "group_exits": in_group,
+                        "group_on_roll": on_roll,
+                        "ratio": risk.ratio,
+                        "lower": risk.lower,
+                        "upper": risk.upper,
+                    },
+                )
+            )
+    return found
+
+
+def _prompted_cases(cases, parameters) -> dict:
+    prompted = defaultdict(list)
+    for case in cases:
+        prompts = case_prompts(case, parameters)
+        if prompts:
+            year = academic_year_start(case.deletion_date)
+            prompted[(case.school_id, year)].append(
+                {"notification": case.notification_id, "prompts": prompts}
+            )
+    return prompted
+
+
+def _figures_of(result: SchoolResult) -> dict:
+    return {
+        "period_label": result.period.label,
+        "observed": result.observed,
+        "denominator": result.denominator,
+        "expected": result.expected,
+        "rate": result.rate,
+        "la_rate": result.la_rate,
+        "ratio": result.ratio,
+        "warning_lower": result.warning_lower,
+        "warning_upper": result.warning_upper,
+        "alert_upper": result.alert_upper,
+        "exact_limits": result.exact_limits,
+        "band": result.band,
+    }
+
+
+def _evidence(result: SchoolResult, extra: dict) -> dict:
+    return {
+        **_figures_of(result),
+        "in_progress": result.period.end < date(result.period.academic_year + 1, 8, 31),
+        "breakdown": result.breakdown,
+        **extra,
+    }
