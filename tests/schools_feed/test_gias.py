@@ -709,3 +709,30 @@ def test_staff_who_may_only_view_schools_cannot_import(client, url, changelist):
         == 403
     )
     assert School.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_rolls_file_may_give_the_social_care_count_the_off_rolling_strata_need(school):
+    data = rolls_csv(
+        "100000,16/01/2025,10,180,6",
+        header="URN,Census date,NC year,Number on roll,CLA/CIN/CP",
+    )
+
+    result = school_roll_import(data=data, by=None)
+
+    assert result.created == 1
+    assert SchoolRoll.objects.get().social_care_count == 6
+
+
+@pytest.mark.django_db
+def test_a_social_care_count_above_the_roll_is_rejected(school):
+    data = rolls_csv(
+        "100000,16/01/2025,10,180,181",
+        header="URN,Census date,NC year,Number on roll,Social care count",
+    )
+
+    result = school_roll_import(data=data, by=None)
+
+    message = RollMessages.MORE_THAN_ROLL.format(field="Social care count", count=181, roll=180)
+    assert result.rejected == [RowProblem(2, "Social care count", message)]
+    assert SchoolRoll.objects.count() == 0
