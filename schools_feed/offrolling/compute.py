@@ -201,7 +201,7 @@ def strata_on_roll(margins: np.ndarray) -> np.ndarray:
         * fsm2[..., None, :, None]
         * care2[..., None, None, :]
     )
-    return cells.reshape(margins.shape[0], -1)
+    return cells.reshape(margins.shape[0], margins.shape[1] * CELLS_PER_YEAR)
 
 
 # --- Exits --------------------------------------------------------------------------------------

@@ -1,10 +1,18 @@
 """The feed's Celery tasks: a large file imported by a real worker through Redis (ADR 0001), and
 the periodic jobs' idempotence in the default eager run."""
 
+import datetime
+
 import pytest
 
 from schools_feed import tasks
-from schools_feed.models import Notification, Submission, SubmissionStatus
+from schools_feed.models import (
+    Notification,
+    OffRollingRun,
+    RunStatus,
+    Submission,
+    SubmissionStatus,
+)
 from schools_feed.services import intake
 from tests.factories import SchoolFactory
 from tests.schools_feed.returns import csv_file, row
@@ -31,6 +39,32 @@ def test_the_import_task_is_idempotent(settings, tmp_path):
 def test_the_periodic_jobs_do_nothing_when_nothing_is_due():
     assert tasks.notifications_route_due_task.apply().get() == 0
     assert tasks.destination_checks_expire_task.apply().get() == 0
+
+
+@pytest.mark.django_db
+def test_the_nightly_off_rolling_recompute_is_skipped_while_another_run_holds_the_slot():
+    OffRollingRun.objects.create(
+        as_of=datetime.date(2026, 1, 1), method_version="x", status=RunStatus.RUNNING
+    )
+
+    assert tasks.offrolling_recompute_task.apply().get() == "skipped: a recompute is running"
+    assert OffRollingRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_nightly_off_rolling_recompute_records_a_finished_run():
+    run_id = tasks.offrolling_recompute_task.apply().get()
+
+    run = OffRollingRun.objects.get(pk=run_id)
+    assert (run.status, run.triggered_by) == (RunStatus.FINISHED, "nightly schedule")
+
+
+@pytest.mark.django_db
+def test_the_nightly_off_rolling_recompute_is_scheduled():
+    from django.conf import settings
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "schools_feed.tasks.offrolling_recompute_task" in scheduled
 
 
 @pytest.mark.broker
