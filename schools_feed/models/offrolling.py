@@ -106,6 +106,8 @@ class IndicatorReference(Period):
     """The LA figures for one indicator and period: pooled rate, stratum rates for indirect
     standardisation, and the overdispersion of the schools around them."""
 
+    # UUIDs, so a recompute writes its rows with COPY (registry.bulk).
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     run = models.ForeignKey(OffRollingRun, on_delete=models.CASCADE, related_name="+")
     indicator = models.CharField(max_length=2, choices=Indicator.choices)
     observed = models.PositiveIntegerField()
@@ -131,6 +133,7 @@ class IndicatorReference(Period):
 
 
 class SchoolIndicator(Period):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     run = models.ForeignKey(OffRollingRun, on_delete=models.CASCADE, related_name="+")
     school = models.ForeignKey(
         School, on_delete=models.CASCADE, related_name="offrolling_indicators"

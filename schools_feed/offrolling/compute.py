@@ -1,6 +1,6 @@
 """Indicators and rules from counted exits and school rolls (domain.md §5.7, ADR 0007).
 
-Pure: the service reads the database into ``ExitGroup`` and ``RollCount`` rows; this module turns
+Pure: the service reads the database into ``ExitCount`` and ``RollCount`` rows; this module turns
 them into figures with numpy, one array per period and indicator over every school at once, so a
 county's five years are computed in well under a second.
 
@@ -22,6 +22,7 @@ from schools_feed.offrolling.method import (
     SEN_EHCP,
     SEN_NONE,
     SEN_SUPPORT,
+    ExitCount,
     ExitGroup,
     HomeEducationExit,
     Parameters,
@@ -30,6 +31,7 @@ from schools_feed.offrolling.method import (
     case_prompts,
     counts_towards,
     denominator_years,
+    exit_group,
     term_of,
 )
 
@@ -207,28 +209,74 @@ def strata_on_roll(margins: np.ndarray) -> np.ndarray:
 # --- Exits --------------------------------------------------------------------------------------
 
 
-class ExitArrays:
-    """The counted exit groups as parallel arrays, with each group's indicators as bits."""
+TRAITS = ("fsm", "sen", "ehcp", "social_care", "vulnerable")
 
-    def __init__(self, groups: list[ExitGroup], school_index: dict, layout: Layout):
-        kept = [g for g in groups if g.school_id in school_index and layout.index(g.stratum) >= 0]
-        self.school = np.array([school_index[g.school_id] for g in kept], dtype=np.int64)
-        self.stratum = np.array([layout.index(g.stratum) for g in kept], dtype=np.int64)
-        self.count = np.array([g.count for g in kept], dtype=float)
-        self.year = np.array([g.academic_year for g in kept], dtype=np.int64)
-        self.term = np.array([TERM_INDEX[g.term] for g in kept], dtype=np.int64)
-        self.rolling = np.array([g.in_rolling for g in kept], dtype=bool)
+
+def _traits(group: ExitGroup) -> tuple[bool, ...]:
+    return (
+        group.fsm,
+        group.sen != SEN_NONE,
+        group.sen == SEN_EHCP,
+        group.social_care,
+        group.vulnerable,
+    )
+
+
+class ExitArrays:
+    """The counted exits as parallel arrays, with each row's indicators and traits as bits.
+
+    Rows that differ only by school, rolling-period marker and count mean the same thing, so
+    each meaning is worked out once (``method.exit_group``, ``counts_towards``) and looked up.
+    """
+
+    def __init__(self, rows: list[ExitCount], school_index: dict, layout: Layout):
+        meanings: dict[tuple, tuple[int, int, int]] = {}
+        columns = [[] for _ in range(8)]
+        for row in rows:
+            school = school_index.get(row.school_id)
+            if school is None:
+                continue
+            key = row[1:5] + row[6:12]
+            meaning = meanings.get(key)
+            if meaning is None:
+                meaning = meanings[key] = self._meaning(row, layout)
+            stratum, indicators, traits = meaning
+            if stratum < 0:
+                continue
+            for column, value in zip(
+                columns,
+                (
+                    school,
+                    stratum,
+                    row.count,
+                    row.academic_year,
+                    TERM_INDEX[row.term],
+                    row.in_rolling,
+                    indicators,
+                    traits,
+                ),
+                strict=True,
+            ):
+                column.append(value)
+        school, stratum, count, year, term, rolling, indicators, traits = (
+            np.array(column, dtype=np.int64) for column in columns
+        )
+        self.school, self.stratum, self.year, self.term = school, stratum, year, term
+        self.count = count.astype(float)
+        self.rolling = rolling.astype(bool)
         self.indicators = {
-            name: np.array([counts_towards(name, g) for g in kept], dtype=bool)
-            for name in INDICATORS
+            name: (indicators >> bit & 1).astype(bool) for bit, name in enumerate(INDICATORS)
         }
-        self.traits = {
-            "fsm": np.array([g.fsm for g in kept], dtype=bool),
-            "sen": np.array([g.sen != SEN_NONE for g in kept], dtype=bool),
-            "ehcp": np.array([g.sen == SEN_EHCP for g in kept], dtype=bool),
-            "social_care": np.array([g.social_care for g in kept], dtype=bool),
-            "vulnerable": np.array([g.vulnerable for g in kept], dtype=bool),
-        }
+        self.traits = {name: (traits >> bit & 1).astype(bool) for bit, name in enumerate(TRAITS)}
+
+    @staticmethod
+    def _meaning(row: ExitCount, layout: Layout) -> tuple[int, int, int]:
+        group = exit_group(row)
+        indicators = sum(
+            1 << bit for bit, name in enumerate(INDICATORS) if counts_towards(name, group)
+        )
+        traits = sum(1 << bit for bit, value in enumerate(_traits(group)) if value)
+        return layout.index(group.stratum), indicators, traits
 
     def in_period(self, period: Period) -> np.ndarray:
         if period.period_type == "rolling":
@@ -248,7 +296,7 @@ def _bincount(index: np.ndarray, weights: np.ndarray, length: int) -> np.ndarray
 
 def compute(
     *,
-    groups: list[ExitGroup],
+    exits: list[ExitCount],
     rolls: list[RollCount],
     school_ids: list[int],
     periods: list[Period],
@@ -259,17 +307,17 @@ def compute(
     """Every school's indicators for every period, the LA references and the alerts to raise.
 
     With ``references`` (keyed by (indicator, period type, period start)) the LA figures are taken
-    from an earlier full run instead of from ``groups``: that is how one school is recomputed
+    from an earlier full run instead of from ``exits``: that is how one school is recomputed
     alone.
     """
     layout = Layout(parameters.nc_years)
     school_index = {school_id: row for row, school_id in enumerate(school_ids)}
-    exits = ExitArrays(groups, school_index, layout)
+    exits = ExitArrays(exits, school_index, layout)
     rolls_by_school = defaultdict(lambda: defaultdict(list))
     for roll in rolls:
         rolls_by_school[roll.school_id][roll.census_date].append(roll)
 
-    results, new_references = [], []
+    results, new_references, computed = [], [], []
     for period in periods:
         margins = roll_margins(rolls_by_school, school_index, period, layout)
         on_roll = strata_on_roll(margins)
@@ -291,8 +339,11 @@ def compute(
                 parameters,
                 stored,
             )
-            results.extend(_school_results(figures, school_ids, parameters))
+            computed.append(figures)
             new_references.append(figures.reference)
+    _limits_add(computed, parameters)
+    for figures in computed:
+        results.extend(_school_results(figures, school_ids, parameters))
 
     alerts = _apply_rules(results, new_references, cases, periods, parameters, school_ids)
     return Computation(results=results, references=new_references, alerts=alerts)
@@ -336,22 +387,6 @@ def _indicator(indicator, period, exits, selected, margins, on_roll, layout, par
         reference.phi, reference.phi_applied = _overdispersion(
             observed, denominator, expected, parameters
         )
-    phi = reference.phi if reference.phi_applied else 1.0
-    limits = {
-        name: stats.funnel_limits(
-            denominator,
-            expected,
-            level,
-            phi=phi,
-            observed=observed,
-            exact_below_n=parameters.exact_below_denominator,
-            exact_below_o=parameters.exact_below_observed,
-        )
-        for name, level in (
-            ("warning", parameters.warning_level),
-            ("alert", parameters.alert_level),
-        )
-    }
     in_years = np.isin(
         np.arange(len(layout.nc_years)),
         [layout.year_index[y] for y in years if y in layout.year_index],
@@ -375,11 +410,40 @@ def _indicator(indicator, period, exits, selected, margins, on_roll, layout, par
         observed,
         denominator,
         expected,
-        limits,
+        {},
         exits_by_trait,
         roll_by_trait,
         reference,
     )
+
+
+def _limits_add(computed: list["_Figures"], parameters: Parameters) -> None:
+    """Every school's limits for every indicator and period, in one scipy call per level."""
+    if not computed:
+        return
+    phi = np.concatenate(
+        [
+            np.full(len(f.observed), f.reference.phi if f.reference.phi_applied else 1.0)
+            for f in computed
+        ]
+    )
+    denominator = np.concatenate([f.denominator for f in computed])
+    expected = np.concatenate([f.expected for f in computed])
+    observed = np.concatenate([f.observed for f in computed])
+    bounds = np.cumsum([len(f.observed) for f in computed])[:-1]
+    for name, level in (("warning", parameters.warning_level), ("alert", parameters.alert_level)):
+        limits = stats.funnel_limits(
+            denominator,
+            expected,
+            level,
+            phi=phi,
+            observed=observed,
+            exact_below_n=parameters.exact_below_denominator,
+            exact_below_o=parameters.exact_below_observed,
+        )
+        parts = [np.split(values, bounds) for values in limits]
+        for figures, lower, upper, exact in zip(computed, *parts, strict=True):
+            figures.limits[name] = (lower.tolist(), upper.tolist(), exact.tolist())
 
 
 def _reference(
@@ -434,11 +498,15 @@ def _school_results(figures: _Figures, school_ids, parameters) -> list[SchoolRes
     warning_lower, warning_upper, exact = figures.limits["warning"]
     _, alert_upper, _ = figures.limits["alert"]
     la_rate = figures.reference.rate
+    observed_all = figures.observed.astype(int).tolist()
+    denominator_all = figures.denominator.astype(int).tolist()
+    expected_all = figures.expected.tolist()
+    exits = {trait: v.astype(int).tolist() for trait, v in figures.exits_by_trait.items()}
+    roll = {trait: np.rint(v).astype(int).tolist() for trait, v in figures.roll_by_trait.items()}
     found = []
     for row, school_id in enumerate(school_ids):
-        observed = int(figures.observed[row])
-        denominator = int(figures.denominator[row])
-        expected = float(figures.expected[row])
+        observed, denominator = observed_all[row], denominator_all[row]
+        expected = expected_all[row]
         has_roll = denominator > 0
         found.append(
             SchoolResult(
@@ -451,10 +519,10 @@ def _school_results(figures: _Figures, school_ids, parameters) -> list[SchoolRes
                 rate=observed / denominator if has_roll else None,
                 la_rate=la_rate,
                 ratio=observed / expected if expected > 0 else None,
-                warning_lower=float(warning_lower[row]) if has_roll else None,
-                warning_upper=float(warning_upper[row]) if has_roll else None,
-                alert_upper=float(alert_upper[row]) if has_roll else None,
-                exact_limits=bool(exact[row]),
+                warning_lower=warning_lower[row] if has_roll else None,
+                warning_upper=warning_upper[row] if has_roll else None,
+                alert_upper=alert_upper[row] if has_roll else None,
+                exact_limits=exact[row],
                 band=_band(
                     observed,
                     denominator,
@@ -464,8 +532,8 @@ def _school_results(figures: _Figures, school_ids, parameters) -> list[SchoolRes
                     parameters,
                 ),
                 breakdown={
-                    "exits": {t: int(v[row]) for t, v in figures.exits_by_trait.items()},
-                    "roll": {t: int(round(v[row])) for t, v in figures.roll_by_trait.items()},
+                    "exits": {trait: values[row] for trait, values in exits.items()},
+                    "roll": {trait: values[row] for trait, values in roll.items()},
                 },
             )
         )

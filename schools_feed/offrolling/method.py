@@ -7,6 +7,7 @@ version and the parameters that raised it, so it can be reproduced later.
 
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from registry.census import january_census_day
 from registry.models import FlagType
@@ -192,6 +193,49 @@ class ExitGroup:
     @property
     def vulnerable(self) -> bool:
         return self.sen != SEN_NONE or self.fsm or self.social_care or self.history
+
+
+class ExitCount(NamedTuple):
+    """Deletions counted together by the database, as it stores them: what ``exit_group``
+    interprets. A plain tuple: a county has a quarter of a million of them."""
+
+    school_id: int
+    category: str
+    academic_year: int
+    term: str
+    before_january_census: bool
+    in_rolling: bool
+    nc_year: str  # as the school gave it
+    cohort: int | None  # from the date of birth, when the school gave no NC year
+    sen_provision: str
+    fsm_eligible: bool
+    flag_bits: int
+    history: bool
+    count: int
+
+
+def exit_group(row: ExitCount) -> ExitGroup:
+    """What a counted row means: its NC year and characteristics as at the deletion date."""
+    sen, fsm, social_care, history = characteristics(
+        sen_provision=row.sen_provision,
+        fsm_eligible=row.fsm_eligible,
+        flag_bits=row.flag_bits,
+        history=row.history,
+    )
+    return ExitGroup(
+        school_id=row.school_id,
+        category=row.category,
+        academic_year=row.academic_year,
+        term=row.term,
+        before_january_census=bool(row.before_january_census),
+        in_rolling=bool(row.in_rolling),
+        nc_year=nc_year_of(row.nc_year, row.cohort, row.academic_year),
+        sen=sen,
+        fsm=fsm,
+        social_care=social_care,
+        history=history,
+        count=row.count,
+    )
 
 
 def nc_year_of(reported: str, cohort: int | None, academic_year: int) -> str:

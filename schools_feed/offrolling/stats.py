@@ -109,18 +109,21 @@ def funnel_limits(
     expected: np.ndarray,
     level: float,
     *,
-    phi: float = 1.0,
+    phi: float | np.ndarray = 1.0,
     observed: np.ndarray | None = None,
     exact_below_n: int = 100,
     exact_below_o: int = 10,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``funnel_limit`` for many units at once: (lower, upper, exact) arrays.
+    """``funnel_limit`` for many units at once: (lower, upper, exact) arrays. ``phi`` may differ
+    by unit (units of several indicators computed together).
 
-    The recompute needs limits for every school, indicator and period; one scipy call per array
-    instead of one per school keeps a county's recompute within seconds.
+    The recompute needs limits for every school, indicator and period; one scipy call for all
+    of them instead of one per school keeps a county's recompute within seconds.
     """
     _check_level(level)
-    _check_phi(phi)
+    phi = np.broadcast_to(np.asarray(phi, dtype=float), np.shape(n))
+    if np.any(phi <= 0):
+        raise ValueError("phi must be positive")
     n = np.asarray(n, dtype=float)
     expected = np.asarray(expected, dtype=float)
     has_units = n > 0
@@ -136,9 +139,9 @@ def funnel_limits(
     certain = ~has_units | (p0 == 0) | (p0 == 1)
     exact_lower = np.where(certain, n * p0, _interpolated_binomial(n, p0, tail))
     exact_upper = np.where(certain, n * p0, _interpolated_binomial(n, p0, 1 - tail))
-    if phi > 1:
-        exact_lower = _widen(exact_lower, expected, phi)
-        exact_upper = _widen(exact_upper, expected, phi)
+    widening = np.sqrt(np.maximum(phi, 1.0))
+    exact_lower = expected + widening * (exact_lower - expected)
+    exact_upper = expected + widening * (exact_upper - expected)
     lower = np.where(exact, np.maximum(exact_lower, 0.0), normal_lower)
     upper = np.where(exact, exact_upper, normal_upper)
     return lower, upper, exact

@@ -607,3 +607,81 @@ def test_status_change_with_no_episode_is_refused_by_the_database(related):
         bulk_insert([change], EpisodeStatusChange)
 
     assert not EpisodeStatusChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_insert_rows_writes_plain_values_as_the_model_would_read_them():
+    import uuid
+    from datetime import date
+
+    from registry.bulk import insert_rows
+    from schools_feed.models import OffRollingRun, SchoolIndicator
+    from tests.factories import SchoolFactory
+
+    school = SchoolFactory()
+    run = OffRollingRun.objects.create(as_of=date(2026, 1, 5), method_version="t")
+    row_id = uuid.uuid4()
+    fields = (
+        "id",
+        "run",
+        "school",
+        "indicator",
+        "period_type",
+        "period_start",
+        "period_end",
+        "period_label",
+        "observed",
+        "denominator",
+        "expected",
+        "rate",
+        "exact_limits",
+        "band",
+        "rules_met",
+        "breakdown",
+    )
+
+    insert_rows(
+        SchoolIndicator,
+        fields,
+        [
+            (
+                row_id,
+                run.pk,
+                school.pk,
+                "N2",
+                "year",
+                date(2025, 9, 1),
+                date(2026, 1, 5),
+                "2025/26",
+                3,
+                120,
+                1.25,
+                None,
+                True,
+                "within",
+                ["R3"],
+                {"exits": {"fsm": 2}},
+            ),
+        ],
+    )
+
+    stored = SchoolIndicator.objects.get()
+    assert (stored.pk, stored.school, stored.period_start, stored.rate) == (
+        row_id,
+        school,
+        date(2025, 9, 1),
+        None,
+    )
+    assert (stored.expected, stored.rules_met, stored.breakdown) == (
+        1.25,
+        ["R3"],
+        {"exits": {"fsm": 2}},
+    )
+
+
+def test_insert_rows_refuses_a_model_that_keeps_history():
+    from registry.bulk import insert_rows
+    from registry.models import Child
+
+    with pytest.raises(ValueError, match="keeps history"):
+        insert_rows(Child, ("id",), [])
