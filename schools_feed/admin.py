@@ -12,7 +12,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from schools_feed import selectors
 from schools_feed.intake.files import FileProblem
 from schools_feed.intake.messages import FileMessages
-from schools_feed.models import DestinationCheck, Notification, School, SchoolRoll, Submission
+from schools_feed.models import (
+    DestinationCheck,
+    Notification,
+    OffRollingAlert,
+    OffRollingRun,
+    School,
+    SchoolRoll,
+    Submission,
+)
 from schools_feed.services.schools import school_import_gias, school_roll_import
 
 # The whole GIAS extract (all establishments, open and closed) is about 62 MB (formats.md §3.1),
@@ -186,6 +194,39 @@ class DestinationCheckAdmin(SimpleHistoryAdmin):
     list_display = ("deletion", "destination_school", "due_by", "status")
     list_filter = ("status",)
     raw_id_fields = ("deletion", "child", "destination_school", "new_pupil_return")
+
+
+@admin.register(OffRollingRun)
+class OffRollingRunAdmin(admin.ModelAdmin):
+    """Each recompute, for the data manager: when, what, how long, and why one failed."""
+
+    list_display = ("started_at", "school", "as_of", "status", "indicators", "alerts_raised")
+    list_filter = ("status", "triggered_by")
+    readonly_fields = [f.name for f in OffRollingRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OffRollingAlert)
+class OffRollingAlertAdmin(SimpleHistoryAdmin):
+    """Read-only: alerts are reviewed on the off-rolling pages, where each step is recorded."""
+
+    list_display = ("raised_at", "school", "rule", "indicator", "period_label", "status")
+    list_filter = ("status", "rule", "indicator")
+    readonly_fields = [f.name for f in OffRollingAlert._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # DRF's token admin lists every API client's secret in clear: credentials are issued once, by
