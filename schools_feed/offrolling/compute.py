@@ -81,7 +81,9 @@ class Reference:
     schools: int
     phi: float
     phi_applied: bool
-    strata: dict  # stratum key -> [exits, number on roll]
+    # {"keys": [stratum key, ...], "exits": [...], "roll": [...]}: the LA's exits and number on
+    # roll in each stratum, as parallel lists (one school's recompute reads 114 of these).
+    strata: dict
     extra: dict = field(default_factory=dict)
 
 
@@ -378,8 +380,7 @@ def _indicator(indicator, period, exits, selected, margins, on_roll, layout, par
         )
     else:
         reference = stored
-    la_exits = np.array([reference.strata.get(key, (0, 0))[0] for key in layout.keys])
-    la_roll = np.array([reference.strata.get(key, (0, 0))[1] for key in layout.keys])
+    la_exits, la_roll = _strata_arrays(reference.strata, layout)
     with np.errstate(divide="ignore", invalid="ignore"):
         stratum_rates = np.where(la_roll > 0, la_exits / la_roll, 0.0)
     expected = (strata_roll * stratum_rates).sum(axis=1)
@@ -446,15 +447,25 @@ def _limits_add(computed: list["_Figures"], parameters: Parameters) -> None:
             figures.limits[name] = (lower.tolist(), upper.tolist(), exact.tolist())
 
 
+def _strata_arrays(strata: dict, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """The LA's exits and roll per stratum in this layout's order (a stored reference may have
+    been computed with other NC years)."""
+    if strata.get("keys") == layout.keys:
+        return np.array(strata["exits"]), np.array(strata["roll"])
+    position = {key: i for i, key in enumerate(strata.get("keys", ()))}
+    exits, roll = np.zeros(layout.size), np.zeros(layout.size)
+    for i, key in enumerate(layout.keys):
+        if key in position:
+            exits[i] = strata["exits"][position[key]]
+            roll[i] = strata["roll"][position[key]]
+    return exits, roll
+
+
 def _reference(
     indicator, period, strata_exits, strata_roll, observed, denominator, layout, parameters
 ) -> Reference:
     la_exits, la_roll = strata_exits.sum(axis=0), strata_roll.sum(axis=0)
-    strata = {
-        key: [float(la_exits[i]), float(la_roll[i])]
-        for i, key in enumerate(layout.keys)
-        if la_exits[i] or la_roll[i]
-    }
+    strata = {"keys": layout.keys, "exits": la_exits.tolist(), "roll": la_roll.tolist()}
     total_observed, total_denominator = int(observed.sum()), int(denominator.sum())
     return Reference(
         indicator=indicator,
@@ -506,6 +517,8 @@ def _school_results(figures: _Figures, school_ids, parameters) -> list[SchoolRes
     found = []
     for row, school_id in enumerate(school_ids):
         observed, denominator = observed_all[row], denominator_all[row]
+        if not observed and not denominator:
+            continue  # not applicable: Years 10-11 at a primary school, or no roll yet
         expected = expected_all[row]
         has_roll = denominator > 0
         found.append(
