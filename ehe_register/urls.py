@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("school/", include("schools_feed.urls")),
     path("api/", include("schools_feed.api_urls")),
+    path("offrolling/", include("schools_feed.offrolling.urls")),
     path("", include("registry.urls")),
 ]

@@ -1,8 +1,10 @@
 """Service navigation for the page header, by role."""
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from registry.models import Role
+from schools_feed.offrolling import selectors as offrolling
 
 NAVIGATION = {
     Role.EHE_OFFICER: [
@@ -23,18 +25,20 @@ NAVIGATION = {
         ("schools_feed:notification-list", "Notifications"),
         ("schools_feed:review-queue", "Returns to match"),
         ("schools_feed:send", "Send returns"),
+        ("offrolling:overview", "Off-rolling"),
         ("admin:index", "Administration"),
     ],
     Role.INCLUSION_LEAD: [
         ("registry:home", "Home"),
         ("schools_feed:notification-list", "Notifications"),
+        ("offrolling:overview", "Off-rolling"),
     ],
     Role.SCHOOL_USER: [
         ("registry:home", "Your returns"),
         ("schools_feed:send", "Send returns"),
         ("schools_feed:submission-list", "Files and forms sent"),
     ],
-    Role.DCS: [("registry:home", "Overview")],
+    Role.DCS: [("registry:home", "Overview"), ("offrolling:overview", "Off-rolling")],
 }
 
 
@@ -52,4 +56,9 @@ def navigation(request):
             for other in (reverse(name) for name, _ in NAVIGATION.get(user.role, []))
         )
         items.append({"href": href, "text": text, "active": active})
-    return {"nav_items": items, "user_role_label": user.get_role_display()}
+    context = {"nav_items": items, "user_role_label": user.get_role_display()}
+    if offrolling.offrolling_user_may_view(user):
+        # Read only by the pages that show it (the inclusion lead's home): lazy, so no other page
+        # pays for the query.
+        context["offrolling_alerts"] = SimpleLazyObject(lambda: offrolling.alert_summary(user=user))
+    return context

@@ -182,3 +182,137 @@ class NotificationFactory(DjangoModelFactory):
     legal_basis = "2024"
     ground = "f"
     deletion_date = datetime.date(2025, 10, 1)
+
+
+# --- The off-rolling monitor (models named by label: this block only appends to the file) ---
+
+
+OFFROLLING_PARAMETERS = {
+    "warning_level": 0.95,
+    "alert_level": 0.998,
+    "exact_below_denominator": 100,
+    "exact_below_observed": 10,
+    "min_denominator": 30,
+    "min_observed": 3,
+}
+
+
+class SchoolRollFactory(DjangoModelFactory):
+    class Meta:
+        model = "schools_feed.SchoolRoll"
+
+    school = factory.SubFactory(SchoolFactory)
+    census_date = datetime.date(2025, 10, 2)
+    nc_year = "10"
+    number_on_roll = 200
+    fsm_count = 44
+    sen_support_count = 24
+    ehcp_count = 6
+
+
+class OffRollingRunFactory(DjangoModelFactory):
+    class Meta:
+        model = "schools_feed.OffRollingRun"
+
+    as_of = datetime.date(2026, 6, 30)
+    method_version = "2026.1"
+    parameters = factory.LazyFunction(lambda: dict(OFFROLLING_PARAMETERS))
+    status = "finished"
+    triggered_by = "test"
+
+
+class IndicatorReferenceFactory(DjangoModelFactory):
+    class Meta:
+        model = "schools_feed.IndicatorReference"
+
+    run = factory.SubFactory(OffRollingRunFactory)
+    indicator = "N1"
+    period_type = "year"
+    period_start = datetime.date(2025, 9, 1)
+    period_end = datetime.date(2026, 6, 30)
+    period_label = "2025/26"
+    observed = 300
+    denominator = 10000
+    rate = factory.LazyAttribute(lambda r: r.observed / r.denominator if r.denominator else None)
+    schools = 10
+    phi = 1.0
+    phi_applied = False
+
+
+class SchoolIndicatorFactory(DjangoModelFactory):
+    class Meta:
+        model = "schools_feed.SchoolIndicator"
+
+    run = factory.SubFactory(OffRollingRunFactory)
+    school = factory.SubFactory(SchoolFactory)
+    indicator = "N1"
+    period_type = "year"
+    period_start = datetime.date(2025, 9, 1)
+    period_end = datetime.date(2026, 6, 30)
+    period_label = "2025/26"
+    denominator = 1000
+    observed = 30
+    expected = 30.0
+    la_rate = 0.03
+    rate = factory.LazyAttribute(lambda r: r.observed / r.denominator if r.denominator else None)
+    ratio = factory.LazyAttribute(lambda r: r.observed / r.expected if r.expected else None)
+    warning_lower = 19.8
+    warning_upper = 40.6
+    alert_upper = 47.4
+    band = "within"
+    rules_met = factory.LazyFunction(list)
+    breakdown = factory.LazyFunction(
+        lambda: {
+            "exits": {"fsm": 8, "sen": 5, "ehcp": 1, "social_care": 1, "vulnerable": 12},
+            "roll": {"on_roll": 1000, "fsm": 220, "sen": 150, "ehcp": 30, "social_care": 30},
+        }
+    )
+
+
+class OffRollingAlertFactory(DjangoModelFactory):
+    class Meta:
+        model = "schools_feed.OffRollingAlert"
+
+    key = factory.Sequence(lambda n: f"test-alert-{n}")
+    school = factory.SubFactory(SchoolFactory)
+    rule = "R1"
+    indicator = "N1"
+    period_type = "year"
+    period_start = datetime.date(2025, 9, 1)
+    period_end = datetime.date(2026, 6, 30)
+    period_label = "2025/26"
+    explanation = (
+        "52 pupils left the school's roll other than by a normal transfer; 30.0 were expected "
+        "for a school of this size and intake."
+    )
+    evidence = factory.LazyFunction(
+        lambda: {
+            "period_label": "2025/26",
+            "observed": 52,
+            "denominator": 1000,
+            "expected": 30.0,
+            "rate": 0.052,
+            "la_rate": 0.03,
+            "ratio": 52 / 30,
+            "warning_lower": 19.8,
+            "warning_upper": 40.6,
+            "alert_upper": 47.4,
+            "exact_limits": False,
+            "band": "above_998",
+            "group": "",
+        }
+    )
+    parameters = factory.LazyFunction(lambda: dict(OFFROLLING_PARAMETERS))
+    method_version = "2026.1"
+    run = factory.SubFactory(OffRollingRunFactory)
+    status = "new"
+    due_date = datetime.date(2026, 7, 28)
+
+
+class AlertEventFactory(DjangoModelFactory):
+    class Meta:
+        model = "schools_feed.AlertEvent"
+
+    alert = factory.SubFactory(OffRollingAlertFactory)
+    event_type = "raised"
+    to_status = "new"

@@ -15,13 +15,17 @@ from tests.factories import (
     TEST_PASSWORD,
     ActionFactory,
     AddressFactory,
+    AlertEventFactory,
     CarerFactory,
     ChildFlagFactory,
     CMEEpisodeFactory,
     ContactFactory,
     EHEEpisodeFactory,
+    IndicatorReferenceFactory,
     NotificationFactory,
+    OffRollingAlertFactory,
     SchoolFactory,
+    SchoolIndicatorFactory,
     SubmissionFactory,
     UserFactory,
 )
@@ -211,4 +215,108 @@ def test_the_review_queue_pages_have_no_serious_accessibility_violations(
     violations = [
         v for url in urls for v in _serious_violations(browser_page, f"{live_server.url}{url}")
     ]
+    assert violations == []
+
+
+@pytest.fixture
+def offrolling_figures(db):
+    """Figures for eight schools (one above the 99.8% limit, one too small to judge), two years
+    of one school's trend, its deletions, and an alert with its history."""
+    reference = IndicatorReferenceFactory()
+    bands = [
+        ("Downsview Academy", 1000, 52, 30.0, "above_998"),
+        ("Hillcrest School", 800, 35, 24.0, "above_95"),
+        ("Meadow Lane School", 600, 18, 18.0, "within"),
+        ("Seaview Academy", 1100, 30, 33.0, "within"),
+        ("Westfield School", 900, 12, 27.0, "below"),
+        ("Orchard School", 400, 13, 12.0, "within"),
+        ("Riverside School", 700, 20, 21.0, "within"),
+        ("Little Acre School", 25, 1, 0.8, "insufficient"),
+    ]
+    schools = {}
+    for name, on_roll, observed, expected, band in bands:
+        row = SchoolIndicatorFactory(
+            run=reference.run,
+            school=SchoolFactory(name=name),
+            denominator=on_roll,
+            observed=observed,
+            expected=expected,
+            band=band,
+            rules_met=["R1"] if band == "above_998" else [],
+        )
+        schools[name] = row.school
+    school = schools["Downsview Academy"]
+    SchoolIndicatorFactory(
+        school=school,
+        period_start=date(2024, 9, 1),
+        period_end=date(2025, 8, 31),
+        period_label="2024/25",
+        observed=41,
+        band="above_95",
+    )
+    for ground, nc_year in (("f", "10"), ("f", "11"), ("a", "8"), ("i", "9")):
+        NotificationFactory(
+            submission=SubmissionFactory(school=school),
+            ground=ground,
+            nc_year=nc_year,
+            deletion_date=date(2025, 11, 3),
+            sen_provision="K",
+            fsm_eligible=True,
+        )
+    alert = OffRollingAlertFactory(school=school)
+    AlertEventFactory(alert=alert)
+    return {"school": school, "alert": alert}
+
+
+def test_the_off_rolling_pages_have_no_serious_accessibility_violations(
+    browser_page, live_server, offrolling_figures
+):
+    lead = UserFactory(username="a11y-inclusion-lead", role=Role.INCLUSION_LEAD)
+    page = browser_page
+    _sign_in(page, live_server, lead.username)
+    school, alert = offrolling_figures["school"], offrolling_figures["alert"]
+    urls = [
+        reverse("offrolling:overview"),
+        reverse("offrolling:overview") + "?sort=observed&order=asc",
+        reverse("offrolling:school", args=[school.urn]),
+        reverse("offrolling:alert-detail", args=[alert.pk]),
+        reverse("offrolling:alert-list"),
+        reverse("offrolling:school-children", args=[school.urn]),
+    ]
+    violations = [v for url in urls for v in _serious_violations(page, f"{live_server.url}{url}")]
+
+    # The funnel and the trend chart were there to check: images with a title and a description.
+    page.goto(f"{live_server.url}{urls[0]}")
+    assert page.locator("svg[role=img][aria-labelledby='funnel-title funnel-desc']").count() == 1
+    page.goto(f"{live_server.url}{urls[2]}")
+    assert page.locator("svg[role=img][aria-labelledby='trend-title trend-desc']").count() == 1
+
+    # A review form with errors: closing without an outcome.
+    page.goto(f"{live_server.url}{urls[3]}")
+    page.check("input[name='status-to_status'][value='closed']")
+    page.click("form:has(input[value='status']) button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".govuk-error-summary").count() == 1
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    violations += [v["id"] for v in results.response["violations"] if v["impact"] in SERIOUS]
+
+    assert violations == []
+
+
+def test_the_off_rolling_pages_read_only_for_the_dcs_have_no_serious_accessibility_violations(
+    browser_page, live_server, offrolling_figures
+):
+    dcs = UserFactory(username="a11y-dcs-offrolling", role=Role.DCS)
+    _sign_in(browser_page, live_server, dcs.username)
+    school, alert = offrolling_figures["school"], offrolling_figures["alert"]
+    urls = [
+        reverse("offrolling:overview"),
+        reverse("offrolling:school", args=[school.urn]),
+        reverse("offrolling:alert-detail", args=[alert.pk]),
+    ]
+
+    violations = [
+        v for url in urls for v in _serious_violations(browser_page, f"{live_server.url}{url}")
+    ]
+
     assert violations == []

@@ -1,19 +1,25 @@
 """Every role against every page and action: allowed or denied, through the access gates.
 
 Denied means 404 for anything about a child or a notification (nothing leaked, not even that the
-record exists), and a redirect to the admin sign-in for the Django admin.
+record exists), and a redirect to the admin sign-in for the Django admin. The off-rolling monitor
+holds school figures, not a child's record: a role without it gets 403, and a school or alert
+outside this LA is 404 for the roles that have it.
 """
 
 import pytest
 from django.urls import reverse
 
 from registry.models import ChildAccessLog, Contact, Role
+from schools_feed.models import AlertStatus
 from tests.factories import (
     ActionFactory,
     CMEEpisodeFactory,
     EHEEpisodeFactory,
+    IndicatorReferenceFactory,
     NotificationFactory,
+    OffRollingAlertFactory,
     SchoolFactory,
+    SchoolIndicatorFactory,
     SubmissionFactory,
     UserFactory,
 )
@@ -28,7 +34,7 @@ ROLES = [
 ]
 S, E, C, I, D, A = ROLES  # noqa: E741 - one letter per role keeps the matrix readable
 ALL = set(ROLES)
-OK, DENIED, REASON_FIRST, ADMIN_SIGN_IN = 200, 404, 302, 302
+OK, DENIED, REASON_FIRST, ADMIN_SIGN_IN, FORBIDDEN = 200, 404, 302, 302, 403
 
 
 @pytest.fixture
@@ -51,6 +57,9 @@ def world(db):
     waiting = NotificationFactory(
         submission=SubmissionFactory(school=other_school), status="review", ground="k"
     )
+    reference = IndicatorReferenceFactory()
+    SchoolIndicatorFactory(run=reference.run, school=other_school)
+    faraway = SchoolFactory(is_local=False, la_code="999")
     return {
         "ehe": ehe,
         "cme": cme,
@@ -59,6 +68,10 @@ def world(db):
         "users": users,
         "action": action,
         "waiting": waiting,
+        "local_school": other_school,
+        "local_alert": OffRollingAlertFactory(school=other_school),
+        "faraway_school": faraway,
+        "faraway_alert": OffRollingAlertFactory(school=faraway),
     }
 
 
@@ -109,12 +122,33 @@ def _url(world, name):
         return reverse(url_name, args=[arg])
     if name == "schools_feed:template-download":
         return reverse(name, args=["deletion", "csv"])
+    offrolling_pages = {
+        "offrolling alert": ("offrolling:alert-detail", world["local_alert"].pk),
+        "offrolling alert (outside the LA)": ("offrolling:alert-detail", world["faraway_alert"].pk),
+        "offrolling:school": (name, world["local_school"].urn),
+        "offrolling school (outside the LA)": ("offrolling:school", world["faraway_school"].urn),
+        "offrolling:school-children": (name, world["local_school"].urn),
+        "offrolling briefing PDF (outside the LA)": (
+            "offrolling:briefing-pdf",
+            world["faraway_school"].urn,
+        ),
+        "offrolling briefing CSV (outside the LA)": (
+            "offrolling:briefing-csv",
+            world["faraway_school"].urn,
+        ),
+    }
+    if name in offrolling_pages:
+        url_name, arg = offrolling_pages[name]
+        return reverse(url_name, args=[arg])
     return reverse(name)
 
 
 def _expect(allowed: set, otherwise=DENIED, **special):
     return {role: special.get(role, OK if role in allowed else otherwise) for role in ROLES}
 
+
+# The off-rolling roles get 404 for a school or alert outside this LA; the others 403 as ever.
+OUTSIDE_THE_LA = {I: DENIED, D: DENIED, A: DENIED}
 
 MATRIX = {
     "registry:home": _expect(ALL),
@@ -154,6 +188,19 @@ MATRIX = {
     "schools_feed:notification-undo-link": _expect({E, C, A}),
     "schools_feed:notification-query": _expect({E, C, I, A}),
     "admin": _expect({A}, otherwise=ADMIN_SIGN_IN),
+    "offrolling:overview": _expect({I, D, A}, otherwise=FORBIDDEN),
+    "offrolling:alert-list": _expect({I, D, A}, otherwise=FORBIDDEN),
+    "offrolling alert": _expect({I, D, A}, otherwise=FORBIDDEN),
+    "offrolling alert (outside the LA)": _expect(set(), otherwise=FORBIDDEN, **OUTSIDE_THE_LA),
+    "offrolling:school": _expect({I, D, A}, otherwise=FORBIDDEN),
+    "offrolling school (outside the LA)": _expect(set(), otherwise=FORBIDDEN, **OUTSIDE_THE_LA),
+    "offrolling:school-children": _expect({I, A}, otherwise=FORBIDDEN),
+    "offrolling briefing PDF (outside the LA)": _expect(
+        set(), otherwise=FORBIDDEN, **OUTSIDE_THE_LA
+    ),
+    "offrolling briefing CSV (outside the LA)": _expect(
+        set(), otherwise=FORBIDDEN, **OUTSIDE_THE_LA
+    ),
 }
 CASES = [(page, role, status) for page, row in MATRIX.items() for role, status in row.items()]
 
@@ -189,6 +236,24 @@ def test_roles_that_cannot_change_a_file_cannot_post_to_it_and_nothing_is_writte
 
     assert response.status_code == DENIED
     assert Contact.objects.count() == before
+
+
+@pytest.mark.parametrize("role", [S, E, C, D])
+def test_roles_that_cannot_review_an_off_rolling_alert_cannot_post_to_it_and_nothing_changes(
+    client, world, role
+):
+    client.force_login(world["users"][role])
+    alert = world["local_alert"]
+
+    response = client.post(
+        _url(world, "offrolling alert"),
+        {"action": "status", "status-to_status": AlertStatus.UNDER_REVIEW},
+    )
+
+    alert.refresh_from_db()
+    assert response.status_code == FORBIDDEN
+    assert alert.status == AlertStatus.NEW
+    assert not alert.events.exists()
 
 
 def test_a_school_user_asking_for_another_schools_child_by_id_learns_nothing(client, world):

@@ -15,6 +15,7 @@ class ChangeReason(models.TextChoices):
     ROUTING = "routing", "Routed from a school return"
     SEED_DEMO = "seed_demo", "Demo data"
     OFFROLLING = "offrolling", "Raised by the off-rolling recompute"
+    OFFROLLING_REVIEW = "offrolling_review", "Off-rolling alert reviewed"
     MERGE = "merge", "Records merged"
     MERGE_UNDONE = "merge_undone", "Merge undone"
 
