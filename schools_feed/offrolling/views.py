@@ -6,7 +6,6 @@ A role without the monitor gets 403 (the pages hold school figures, not a child'
 school outside this LA, or an alert about one, is 404.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -17,9 +16,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.generic import ListView
 
-from registry.forms import date_field
 from schools_feed.models import (
-    AlertOutcome,
     AlertStatus,
     FunnelBand,
     Indicator,
@@ -29,6 +26,13 @@ from schools_feed.models import (
 )
 from schools_feed.offrolling import charts
 from schools_feed.offrolling import selectors as offrolling
+from schools_feed.offrolling.forms import (
+    AlertAssignForm,
+    AlertDueDateForm,
+    AlertNoteForm,
+    AlertStatusForm,
+    ChildrenReasonForm,
+)
 from schools_feed.services import offrolling_review
 
 CHILDREN_REASONS_SESSION_KEY = "offrolling_children_reasons"
@@ -92,64 +96,6 @@ def _alert(request, alert_id) -> OffRollingAlert:
         return offrolling.alert_get(user=request.user, alert_id=alert_id)
     except OffRollingAlert.DoesNotExist as missing:
         raise Http404 from missing
-
-
-# --- Forms (input only: the services decide) ----------------------------------------------------
-
-
-class AlertStatusForm(forms.Form):
-    to_status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
-    outcome = forms.ChoiceField(
-        label="Outcome",
-        help_text="Needed when you close the alert",
-        required=False,
-        choices=AlertOutcome.choices,
-        widget=forms.RadioSelect,
-    )
-    note = forms.CharField(
-        label="Note",
-        help_text="Needed when you reopen a closed alert",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, statuses: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_status"].choices = [(s, AlertStatus(s).label) for s in statuses]
-
-
-class AlertAssignForm(forms.Form):
-    owner = forms.ModelChoiceField(
-        label="Owner", queryset=None, required=False, empty_label="No owner"
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = offrolling.offrolling_reviewers()
-
-
-class AlertDueDateForm(forms.Form):
-    due_date = date_field("Due date", required=False, hint="For example, 27 3 2026")
-
-
-class AlertNoteForm(forms.Form):
-    note = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 4}))
-    in_briefing = forms.BooleanField(
-        label="Include in the school briefing",
-        help_text=(
-            "Notes about the conversation with the school. Leave unticked for an internal note."
-        ),
-        required=False,
-    )
-
-
-class ChildrenReasonForm(forms.Form):
-    reason = forms.CharField(
-        label="Why do you need to see the children behind these figures?",
-        help_text="For example, the alert you are reviewing. This is recorded against each child.",
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
 
 
 # --- Helpers for the pages ----------------------------------------------------------------------
