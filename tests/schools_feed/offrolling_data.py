@@ -4,8 +4,11 @@ same ordinary mix of leavers, into which a test plants a pattern."""
 import itertools
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from registry.census import census_days
 from schools_feed.models import Notification, NotificationKind, School, SchoolRoll, Submission
+from schools_feed.services.offrolling import offrolling_recompute
 from tests.factories import SchoolFactory
 
 SECONDARY_YEARS = ("7", "8", "9", "10", "11")
@@ -102,7 +105,24 @@ def off_rolling_before_census(school: School, academic_year: int, *, count: int 
     deletions(school, count=count - count // 2, ground="f", nc_year="10", first=first, fsm=True)
 
 
-def _aware(day: date):
-    from django.utils import timezone
+def planted_authority(*, ordinary_schools: int, as_of: date | None = None) -> dict:
+    """Secondaries of the same size and intake with the same ordinary leavers in 2024/25 and
+    2025/26; "Planted Academy" also removes Year 10-11 pupils on free school meals to home
+    education before the January census in 2025/26. Recomputed as at ``as_of`` when given."""
+    years = (2024, 2025)
+    schools = [
+        secondary_school(f"School {number:02d}", academic_years=years)
+        for number in range(ordinary_schools)
+    ]
+    planted = secondary_school("Planted Academy", academic_years=years)
+    for shift, school in enumerate([*schools, planted]):
+        for year in years:
+            ordinary_leavers(school, year, shift_days=shift)
+    off_rolling_before_census(planted, years[-1])
+    if as_of is not None:
+        offrolling_recompute(as_of=as_of, triggered_by="test")
+    return {"planted": planted, "clean": schools[0], "schools": schools}
 
+
+def _aware(day: date):
     return timezone.make_aware(timezone.datetime(day.year, day.month, day.day, 12))

@@ -26,7 +26,7 @@ from tests.factories import ChildFactory, SchoolFactory
 from tests.schools_feed.offrolling_data import (
     deletions,
     off_rolling_before_census,
-    ordinary_leavers,
+    planted_authority,
     secondary_school,
 )
 
@@ -41,16 +41,7 @@ ORDINARY_SCHOOLS = 11
 def authority():
     """Twelve secondaries of the same size and intake with the same ordinary leavers in two
     years; one of them ("Planted Academy") also off-rolls before the January census this year."""
-    schools = [
-        secondary_school(f"School {number:02d}", academic_years=(PREVIOUS, CURRENT))
-        for number in range(ORDINARY_SCHOOLS)
-    ]
-    planted = secondary_school("Planted Academy", academic_years=(PREVIOUS, CURRENT))
-    for shift, school in enumerate([*schools, planted]):
-        for year in (PREVIOUS, CURRENT):
-            ordinary_leavers(school, year, shift_days=shift)
-    off_rolling_before_census(planted, CURRENT)
-    return {"planted": planted, "clean": schools[0], "schools": schools}
+    return planted_authority(ordinary_schools=ORDINARY_SCHOOLS)
 
 
 def recompute(**kwargs):

@@ -7,8 +7,6 @@ school meals to home education before the January census.
 """
 
 import re
-import sys
-import types
 from datetime import date
 
 import pytest
@@ -25,7 +23,7 @@ from schools_feed.models import (
     SchoolIndicator,
 )
 from schools_feed.offrolling import selectors
-from schools_feed.services import offrolling, offrolling_review
+from schools_feed.services import offrolling_review
 from tests.factories import (
     AlertEventFactory,
     ChildFactory,
@@ -37,11 +35,7 @@ from tests.factories import (
     SubmissionFactory,
     UserFactory,
 )
-from tests.schools_feed.offrolling_data import (
-    off_rolling_before_census,
-    ordinary_leavers,
-    secondary_school,
-)
+from tests.schools_feed.offrolling_data import planted_authority
 
 pytestmark = pytest.mark.django_db
 
@@ -55,17 +49,8 @@ FORBIDDEN, NOT_FOUND = 403, 404
 
 @pytest.fixture
 def authority():
-    schools = [
-        secondary_school(f"School {number:02d}", academic_years=(PREVIOUS, CURRENT))
-        for number in range(5)
-    ]
-    planted = secondary_school("Planted Academy", academic_years=(PREVIOUS, CURRENT))
-    for shift, school in enumerate([*schools, planted]):
-        for year in (PREVIOUS, CURRENT):
-            ordinary_leavers(school, year, shift_days=shift)
-    off_rolling_before_census(planted, CURRENT)
-    offrolling.offrolling_recompute(as_of=AS_OF, triggered_by="test")
-    return {"planted": planted, "clean": schools[0], "schools": [*schools, planted]}
+    found = planted_authority(ordinary_schools=5, as_of=AS_OF)
+    return {**found, "schools": [*found["schools"], found["planted"]]}
 
 
 @pytest.fixture
@@ -654,35 +639,26 @@ def test_the_dcs_cannot_reach_the_children_page(client, users, children_behind):
 # --- The briefing -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fake_briefing(monkeypatch):
-    """The briefing module is written separately: a stand-in with its API, so these tests check
-    the views' wiring (gate, attachment) and not the briefing's content."""
-    module = types.ModuleType("schools_feed.offrolling.briefing")
-    module.briefing_for_school = lambda *, school, user: {"school": school, "user": user}
-    module.briefing_pdf = lambda briefing: b"%PDF-1.7 " + briefing["school"].urn.encode()
-    module.briefing_csv = lambda briefing: b"urn\r\n" + briefing["school"].urn.encode()
-    monkeypatch.setitem(sys.modules, "schools_feed.offrolling.briefing", module)
-    return module
-
-
 @pytest.mark.parametrize(
-    ("name", "content_type", "extension"),
-    [("briefing-pdf", "application/pdf", "pdf"), ("briefing-csv", "text/csv", "csv")],
+    ("name", "content_type", "extension", "starts"),
+    [
+        ("briefing-pdf", "application/pdf", "pdf", b"%PDF-"),
+        ("briefing-csv", "text/csv", "csv", "\ufeffSection".encode()),
+    ],
 )
 def test_the_briefing_is_served_as_an_attachment_for_the_school(
-    client, users, fake_briefing, name, content_type, extension
+    client, users, authority, name, content_type, extension, starts
 ):
-    school = SchoolFactory(urn="123456")
+    urn = authority["planted"].urn
 
-    response = _get(client, users[Role.DCS], reverse(f"offrolling:{name}", args=[school.urn]))
+    response = _get(client, users[Role.DCS], reverse(f"offrolling:{name}", args=[urn]))
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith(content_type)
     assert response["Content-Disposition"] == (
-        f'attachment; filename="off-rolling-briefing-123456.{extension}"'
+        f'attachment; filename="off-rolling-briefing-{urn}.{extension}"'
     )
-    assert response.content.endswith(b"123456")
+    assert response.content.startswith(starts)
 
 
 # --- Navigation and the inclusion lead's home ---------------------------------------------------

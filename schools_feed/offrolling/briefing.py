@@ -1,0 +1,713 @@
+"""The one-page school briefing an inclusion lead sends to a school or shares with inspectors:
+the school's figures against the LA's, the flags, and the LA's conversation with the school so
+far (domain.md §5.7).
+
+The briefing leaves the LA, so:
+
+- every count of pupils under 3 reads "fewer than 3", and a rate resting on such a count reads
+  "suppressed";
+- each flag is described by a sentence rebuilt from the alert's stored evidence with those
+  rules applied (the alert's own explanation gives exact counts: it is for the LA's own pages);
+- only the review's status changes and the notes marked "include in the school briefing" appear:
+  internal notes, owners and due dates never do, and no child appears at all.
+
+Words are for a headteacher: each flag is a prompt for a conversation, not a finding.
+"""
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepInFrame, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from schools_feed.intake.files import write_csv
+from schools_feed.models import (
+    AlertEvent,
+    AlertEventType,
+    AlertStatus,
+    FunnelBand,
+    Indicator,
+    OffRollingAlert,
+    PeriodType,
+    Rule,
+    School,
+)
+from schools_feed.offrolling.explain import TRAITS, WHAT_LEFT
+from schools_feed.offrolling.method import PROMPT_LABELS
+from schools_feed.offrolling.selectors import (
+    alert_queryset_for_user,
+    school_indicator_queryset_for_user,
+)
+
+SMALL_NUMBER = 3
+FEWER_THAN = "fewer than 3"
+SUPPRESSED = "suppressed"
+NOT_KNOWN = "–"
+# The academic years shown: the latest and the one before (R2 compares two years running).
+YEARS_SHOWN = 2
+PROMPT_NOT_FINDING = "a prompt for a conversation, not a finding"
+INTRODUCTION = (
+    "This briefing compares the number of pupils who left the school's roll with the number "
+    "expected for a school of its size and intake, using the local authority's own rates. Each "
+    "flag below is {prompt}: administrative data alone cannot show why a pupil left, and "
+    "there are often good reasons."
+)
+NO_FLAGS = "No flags have been raised for this school."
+NO_CONVERSATION = "Nothing has been recorded yet."
+FOOTER = (
+    "Produced by {by}, {la}, on {on}. Numbers under 3 are shown as 'fewer than 3'. "
+    "These figures are prompts for a conversation, not findings."
+)
+# The figures table's comparison column, in a headteacher's words.
+COMPARISON = {
+    FunnelBand.ABOVE_ALERT: "Well above expected (above the 99.8% limit)",
+    FunnelBand.ABOVE_WARNING: "Above expected (above the 95% limit)",
+    FunnelBand.WITHIN: "As expected (within the 95% limits)",
+    FunnelBand.BELOW: "Below expected",
+    FunnelBand.INSUFFICIENT: "Too few pupils to compare",
+}
+# Who a group is, for R5 and for "who left" (explain.TRAITS names three of these).
+GROUP_WORDS = {
+    **TRAITS,
+    "ehcp": "with an EHC plan",
+    "vulnerable": "in a vulnerable group",
+}
+
+
+# --- Small numbers ------------------------------------------------------------------------------
+
+
+def suppress(count: int | None) -> str:
+    """A count of pupils as it may leave the LA: "fewer than 3" for 0, 1 or 2."""
+    if count is None:
+        return NOT_KNOWN
+    return FEWER_THAN if count < SMALL_NUMBER else f"{count:,}"
+
+
+def suppress_rate(observed: int | None, rate: float | None) -> str:
+    """A rate as it may leave the LA: "suppressed" when the count it rests on is under 3."""
+    if rate is None:
+        return NOT_KNOWN
+    if observed is None or observed < SMALL_NUMBER:
+        return SUPPRESSED
+    return f"{100 * rate:.1f}%"
+
+
+def _pupils(count: int | None) -> str:
+    """ "5 pupils", "fewer than 3 pupils" (a suppressed count is never "1 pupil")."""
+    text = suppress(count)
+    return f"{text} pupil" if text == "1" else f"{text} pupils"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+# --- The content --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """One indicator in one period, with small numbers suppressed."""
+
+    indicator: str
+    indicator_label: str
+    period_type: str
+    period_label: str
+    observed: str
+    on_roll: str
+    expected: str
+    rate: str
+    la_rate: str
+    band: str
+
+
+@dataclass(frozen=True)
+class ConversationEntry:
+    at: datetime
+    flag: str  # which flag the entry is about: "R1 N1 2025/26"
+    text: str
+
+    @property
+    def on(self) -> date:
+        return timezone.localtime(self.at).date()
+
+
+@dataclass(frozen=True)
+class Flag:
+    rule: str
+    rule_label: str
+    indicator: str
+    indicator_label: str
+    period_label: str
+    sentence: str
+    status: str
+    raised_on: date
+    conversation: tuple[ConversationEntry, ...] = ()
+
+
+@dataclass
+class Briefing:
+    school_name: str
+    urn: str
+    laestab: str
+    phase: str
+    trust: str
+    local_authority: str
+    produced_on: date
+    produced_by: str
+    figures: list[FigureRow] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"Pupils leaving the roll: {self.school_name}"
+
+    @property
+    def conversation(self) -> list[ConversationEntry]:
+        """Every flag's entries, oldest first."""
+        entries = [entry for flag in self.flags for entry in flag.conversation]
+        return sorted(entries, key=lambda entry: entry.at)
+
+    @property
+    def details(self) -> list[tuple[str, str]]:
+        return [
+            ("School", self.school_name),
+            ("URN", self.urn),
+            ("LAESTAB", self.laestab or NOT_KNOWN),
+            ("Phase", self.phase or NOT_KNOWN),
+            ("Trust", self.trust or "Not in a trust"),
+            ("Produced", f"{_day(self.produced_on)} by {self.produced_by}, {self.local_authority}"),
+        ]
+
+    @property
+    def introduction(self) -> str:
+        return INTRODUCTION.format(prompt=PROMPT_NOT_FINDING)
+
+    @property
+    def footer(self) -> str:
+        return FOOTER.format(
+            by=self.produced_by, la=self.local_authority, on=_day(self.produced_on)
+        )
+
+
+def briefing_for_school(*, school: School, user) -> Briefing:
+    """The briefing's content, through the monitor's gates: aggregates and the review only."""
+    return Briefing(
+        school_name=school.name,
+        urn=school.urn,
+        laestab=school.laestab,
+        phase=school.phase,
+        trust=school.trust_name,
+        local_authority=settings.LOCAL_AUTHORITY_NAME or "the local authority",
+        produced_on=timezone.localdate(),
+        produced_by=user.get_full_name() or user.get_username(),
+        figures=_figures(school=school, user=user),
+        flags=[_flag(alert) for alert in _alerts(school=school, user=user)],
+    )
+
+
+def _figures(*, school: School, user) -> list[FigureRow]:
+    """N1–N6 for the latest academic years and the latest rolling 12 months. Indicators with no
+    pupils on roll in their year groups (Years 10 and 11 in a primary school) are left out."""
+    rows = school_indicator_queryset_for_user(user=user).filter(
+        school=school, period_type__in=[PeriodType.YEAR, PeriodType.ROLLING], denominator__gt=0
+    )
+    years = sorted({r.period_start for r in rows if r.period_type == PeriodType.YEAR})
+    rolling = [r.period_start for r in rows if r.period_type == PeriodType.ROLLING]
+    shown_years = set(years[-YEARS_SHOWN:])
+    latest_rolling = max(rolling, default=None)
+    shown = [
+        r
+        for r in rows
+        if (r.period_type == PeriodType.YEAR and r.period_start in shown_years)
+        or (r.period_type == PeriodType.ROLLING and r.period_start == latest_rolling)
+    ]
+    shown.sort(key=lambda r: (r.indicator, r.period_type == PeriodType.ROLLING, r.period_start))
+    return [
+        FigureRow(
+            indicator=r.indicator,
+            indicator_label=Indicator(r.indicator).label,
+            period_type=PeriodType(r.period_type).label,
+            period_label=r.period_label,
+            observed=suppress(r.observed),
+            on_roll=suppress(r.denominator),
+            expected=f"{r.expected:.1f}",
+            rate=suppress_rate(r.observed, r.rate),
+            la_rate=NOT_KNOWN if r.la_rate is None else f"{100 * r.la_rate:.1f}%",
+            band=COMPARISON.get(r.band, r.band),
+        )
+        for r in shown
+    ]
+
+
+def _shared_events() -> Q:
+    """The review rows a school may read: status changes, and notes marked for the briefing."""
+    return Q(event_type=AlertEventType.STATUS_CHANGED) | Q(
+        event_type=AlertEventType.NOTE, in_briefing=True
+    )
+
+
+def _alerts(*, school: School, user):
+    events = AlertEvent.objects.filter(_shared_events()).order_by("at", "pk")
+    return (
+        alert_queryset_for_user(user=user)
+        .filter(school=school)
+        .prefetch_related(Prefetch("events", queryset=events, to_attr="shared_events"))
+        .order_by("-period_start", "rule", "indicator", "group")
+    )
+
+
+def _flag(alert: OffRollingAlert) -> Flag:
+    status = AlertStatus(alert.status).label
+    if alert.status == AlertStatus.CLOSED and alert.outcome:
+        status = f"{status}: {alert.get_outcome_display()}"
+    reference = f"{alert.rule} {alert.indicator} {alert.period_label}"
+    return Flag(
+        rule=alert.rule,
+        rule_label=Rule(alert.rule).label,
+        indicator=alert.indicator,
+        indicator_label=Indicator(alert.indicator).label,
+        period_label=alert.period_label,
+        sentence=flag_sentence(alert),
+        status=status,
+        raised_on=timezone.localtime(alert.raised_at).date(),
+        conversation=tuple(_entry(event, reference) for event in alert.shared_events),
+    )
+
+
+def _entry(event: AlertEvent, reference: str) -> ConversationEntry:
+    if event.event_type == AlertEventType.NOTE:
+        text = event.note
+    else:
+        labels = dict(AlertStatus.choices)
+        text = f"Status: {labels.get(event.to_status, event.to_status)}."
+        # A status change's own note is internal unless it was marked for the briefing.
+        if event.in_briefing and event.note:
+            text = f"{text} {event.note}"
+    return ConversationEntry(at=event.at, flag=reference, text=text)
+
+
+# --- A flag in words, small numbers suppressed --------------------------------------------------
+
+
+def flag_sentence(alert: OffRollingAlert) -> str:
+    """What the figures behind an alert show, rebuilt from its evidence with counts under 3
+    suppressed; "{rule} ({period})." when the evidence lacks what the sentence needs."""
+    fallback = f"{Rule(alert.rule).label} ({alert.period_label})."
+    evidence = alert.evidence or {}
+    try:
+        sentences = [
+            _headline(alert.indicator, evidence),
+            _rule_sentence(alert.rule, evidence, alert.group),
+        ]
+        if alert.rule in ("R1", "R2", "R3"):
+            sentences.append(_who_left(evidence))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, AttributeError):
+        return fallback
+    return " ".join(sentence for sentence in sentences if sentence) or fallback
+
+
+def _headline(indicator: str, evidence: dict) -> str:
+    so_far = " so far" if evidence.get("in_progress") else ""
+    expected = float(evidence["expected"])
+    return _capital(
+        f"{_pupils(evidence['observed'])} {WHAT_LEFT[indicator]} in "
+        f"{evidence['period_label']}{so_far}, where about {expected:.1f} would be expected for a "
+        "school of this size and intake."
+    )
+
+
+def _rule_sentence(rule: str, evidence: dict, group: str) -> str:
+    match rule:
+        case "R1":
+            return (
+                f"That is above the upper 99.8% limit of {evidence['alert_upper']:.1f}: a number "
+                "this high would arise by chance at about 1 school in 1,000."
+            )
+        case "R2":
+            before = evidence["previous"]
+            return (
+                f"That is above the upper 95% limit of {evidence['warning_upper']:.1f}, and the "
+                f"number was above the limit in {before['period_label']} too "
+                f"({_pupils(before['observed'])} where about {before['expected']:.1f} would be "
+                "expected)."
+            )
+        case "R3":
+            if evidence["band"] == FunnelBand.ABOVE_ALERT:
+                level, limit = "99.8%", evidence["alert_upper"]
+            else:
+                level, limit = "95%", evidence["warning_upper"]
+            return f"That is above the upper {level} limit of {limit:.1f}."
+        case "R4":
+            timing = evidence["timing"]
+            window, exits = timing["window_exits"], timing["key_stage_4_exits"]
+            la_window, la_exits = timing["la_window_exits"], timing["la_key_stage_4_exits"]
+            share = suppress_rate(window, window / exits)
+            la_share = suppress_rate(la_window, la_window / la_exits if la_exits else None)
+            return (
+                f"{_capital(suppress(window))} of the school's {suppress(exits)} exits from Years "
+                "10 and 11 came before the Year 11 January census or in the Year 10 summer term "
+                f"({share}), against {la_share} in the local authority's other schools."
+            )
+        case "R5":
+            risk = evidence["relative_risk"]
+            who = GROUP_WORDS[group or evidence["group"]]
+            if risk["group_exits"] < SMALL_NUMBER:
+                # The ratio and the roll would give the count away.
+                return f"Pupils {who} were more likely to leave than other pupils."
+            return (
+                f"Pupils {who} were {risk['ratio']:.1f} times as likely to leave as other pupils: "
+                f"{suppress(risk['group_exits'])} of the {suppress(evidence['observed'])} who "
+                f"left, from {suppress(risk['group_on_roll'])} such pupils on roll."
+            )
+        case "R6":
+            counts = evidence["prompt_counts"]
+            parts = [
+                f"{suppress(count)} where {PROMPT_LABELS.get(prompt, prompt)}"
+                for prompt, count in sorted(counts.items())
+            ]
+            cases = len(evidence["cases"])
+            verb = "has" if suppress(cases) == "1" else "have"
+            return (
+                f"{_capital(suppress(cases))} of these home education exits {verb} a prompt for "
+                f"a conversation: {'; '.join(parts)}."
+            )
+    raise ValueError(rule)
+
+
+def _who_left(evidence: dict) -> str:
+    """The characteristic most over-represented among those who left, against the roll."""
+    breakdown = evidence.get("breakdown") or {}
+    exits, roll = breakdown.get("exits") or {}, breakdown.get("roll") or {}
+    observed, on_roll = evidence["observed"], roll.get("on_roll") or 0
+    if not observed or not on_roll:
+        return ""
+    best, best_gap = None, 0.0
+    for trait in TRAITS:
+        gap = exits.get(trait, 0) / observed - roll.get(trait, 0) / on_roll
+        if gap > best_gap:
+            best, best_gap = trait, gap
+    if best is None:
+        return ""
+    on_roll_share = suppress_rate(roll[best], roll[best] / on_roll)
+    against = (
+        f"{on_roll_share} of pupils on roll"
+        if on_roll_share != SUPPRESSED
+        else "very few pupils on roll"
+    )
+    return (
+        f"{_capital(suppress(exits[best]))} of the {suppress(observed)} were {TRAITS[best]}, "
+        f"against {against}."
+    )
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 14 * mm
+FOOTER_SPACE = 14 * mm
+BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
+FONT_SIZES = (9, 8, 7)
+# When the page is full at the smallest font, the conversation keeps its latest entries.
+CONVERSATION_KEPT = (10, 8, 6, 4, 2, 0)
+NOTE_MOST_CHARACTERS = 400
+FIGURE_HEADINGS = [
+    "Indicator",
+    "Period",
+    "Pupils who left",
+    "Number on roll",
+    "Expected",
+    "Rate",
+    "LA rate",
+    "Compared with schools like it",
+]
+FIGURE_WIDTHS = (0.22, 0.12, 0.10, 0.09, 0.08, 0.09, 0.08, 0.22)
+LINE_COLOUR = colors.HexColor("#b1b4b6")
+HEADER_COLOUR = colors.HexColor("#f3f2f1")
+
+
+def briefing_pdf(briefing: Briefing, *, compress: bool = True) -> bytes:
+    """ONE A4 page: the school, the figures beside the LA's, the flags and the conversation.
+    When it does not fit, the fonts shrink, then the conversation keeps its latest entries (with
+    a line saying how many earlier ones are left out), and as a last resort the page is scaled
+    down to fit. ``compress=False`` leaves the page's text readable in the bytes (for tests)."""
+    total = len(briefing.conversation)
+    attempts = [(size, total) for size in FONT_SIZES]
+    attempts += [(FONT_SIZES[-1], kept) for kept in CONVERSATION_KEPT if kept < total]
+    for size, kept in attempts:
+        content, pages = _render(briefing, size=size, kept=kept, compress=compress)
+        if pages == 1:
+            return content
+    content, _ = _render(briefing, size=FONT_SIZES[-1], kept=0, compress=compress, shrink=True)
+    return content
+
+
+def _render(
+    briefing: Briefing, *, size: float, kept: int, compress: bool, shrink: bool = False
+) -> tuple[bytes, int]:
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + FOOTER_SPACE,
+        title=briefing.title,
+        author=f"{briefing.produced_by}, {briefing.local_authority}",
+        subject=f"Off-rolling briefing for {briefing.school_name} (URN {briefing.urn})",
+        creator=briefing.local_authority,
+        pageCompression=1 if compress else 0,
+        invariant=0 if compress else 1,
+    )
+    styles = _styles(size)
+    story = _story(briefing, styles, kept=kept)
+    if shrink:
+        height = PAGE_HEIGHT - 2 * MARGIN - FOOTER_SPACE - 1
+        story = [KeepInFrame(BODY_WIDTH, height, story, mode="shrink")]
+    pages = []
+    on_page = _footer(briefing, styles, pages)
+    document.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue(), len(pages)
+
+
+def _footer(briefing: Briefing, styles: dict, pages: list) -> Callable:
+    def draw(canvas, document):
+        pages.append(document.page)
+        footer = Paragraph(escape(briefing.footer), styles["small"])
+        _, height = footer.wrap(BODY_WIDTH, FOOTER_SPACE)
+        canvas.saveState()
+        canvas.setStrokeColor(LINE_COLOUR)
+        canvas.line(MARGIN, MARGIN + height + 2 * mm, PAGE_WIDTH - MARGIN, MARGIN + height + 2 * mm)
+        footer.drawOn(canvas, MARGIN, MARGIN)
+        canvas.restoreState()
+
+    return draw
+
+
+def _styles(size: float) -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    body = ParagraphStyle(
+        "briefing-body", parent=base["BodyText"], fontSize=size, leading=size * 1.25, spaceAfter=0
+    )
+    return {
+        "title": ParagraphStyle(
+            "briefing-title",
+            parent=base["Title"],
+            fontSize=size + 7,
+            leading=(size + 7) * 1.2,
+            alignment=TA_LEFT,
+            spaceAfter=size * 0.3,
+        ),
+        "heading": ParagraphStyle(
+            "briefing-heading",
+            parent=base["Heading2"],
+            fontSize=size + 2,
+            leading=(size + 2) * 1.2,
+            spaceBefore=size * 0.9,
+            spaceAfter=size * 0.3,
+        ),
+        "body": body,
+        "cell": ParagraphStyle(
+            "briefing-cell", parent=body, fontSize=size - 1, leading=(size - 1) * 1.2
+        ),
+        "cell-bold": ParagraphStyle(
+            "briefing-cell-bold",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=size - 1,
+            leading=(size - 1) * 1.2,
+        ),
+        "small": ParagraphStyle(
+            "briefing-small", parent=body, fontSize=size - 1.5, leading=(size - 1.5) * 1.25
+        ),
+    }
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    """Paragraph text is markup: school names and notes are plain text, so escape them."""
+    return Paragraph(escape(text), style)
+
+
+def _table(rows: list[list], widths, *, header: bool = True) -> Table:
+    table = Table(rows, colWidths=[w * BODY_WIDTH for w in widths])
+    commands = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, LINE_COLOUR),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), HEADER_COLOUR))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _story(briefing: Briefing, styles: dict, *, kept: int) -> list:
+    cell, bold = styles["cell"], styles["cell-bold"]
+    details = briefing.details
+    half = (len(details) + 1) // 2
+    detail_rows = []
+    for i, (label, value) in enumerate(details[:half]):
+        row = [_p(label, bold), _p(value, cell), "", ""]
+        if i + half < len(details):
+            other_label, other_value = details[i + half]
+            row[2:] = [_p(other_label, bold), _p(other_value, cell)]
+        detail_rows.append(row)
+    story = [
+        _p(briefing.title, styles["title"]),
+        _table(detail_rows, (0.1, 0.4, 0.1, 0.4), header=False),
+        Spacer(1, styles["body"].fontSize * 0.6),
+        _p(briefing.introduction, styles["body"]),
+        _p("The school's figures beside the local authority's", styles["heading"]),
+    ]
+    story += _figures_story(briefing, styles)
+    story.append(_p("Flags", styles["heading"]))
+    story += _flags_story(briefing, styles)
+    story.append(_p("The local authority's conversation with the school so far", styles["heading"]))
+    story += _conversation_story(briefing, styles, kept=kept)
+    return story
+
+
+def _figures_story(briefing: Briefing, styles: dict) -> list:
+    if not briefing.figures:
+        return [_p("The local authority has no figures for this school yet.", styles["body"])]
+    cell, bold = styles["cell"], styles["cell-bold"]
+    rows = [[_p(heading, bold) for heading in FIGURE_HEADINGS]]
+    spans = []
+    previous = None
+    for figure in briefing.figures:
+        first = figure.indicator != previous
+        if first:
+            spans.append([len(rows), len(rows)])
+        else:
+            spans[-1][1] = len(rows)
+        previous = figure.indicator
+        rows.append(
+            [
+                _p(f"{figure.indicator} {figure.indicator_label}", cell) if first else "",
+                _p(figure.period_label, cell),
+                _p(figure.observed, cell),
+                _p(figure.on_roll, cell),
+                _p(figure.expected, cell),
+                _p(figure.rate, cell),
+                _p(figure.la_rate, cell),
+                _p(figure.band, cell),
+            ]
+        )
+    table = _table(rows, FIGURE_WIDTHS)
+    table.setStyle(TableStyle([("SPAN", (0, start), (0, end)) for start, end in spans]))
+    note = (
+        "Pupils who left: in the period, other than by a normal transfer. Expected: what the "
+        "local authority's rates give for a school of this size and intake. Rate: pupils who "
+        "left per pupil on roll."
+    )
+    return [table, Spacer(1, 1.5), _p(note, styles["small"])]
+
+
+def _flags_story(briefing: Briefing, styles: dict) -> list:
+    if not briefing.flags:
+        return [_p(NO_FLAGS, styles["body"])]
+    cell, bold = styles["cell"], styles["cell-bold"]
+    rows = [[_p(h, bold) for h in ("Flag", "Period", "What the figures show", "Review")]]
+    for flag in briefing.flags:
+        rows.append(
+            [
+                _p(f"{flag.rule_label} ({flag.indicator}: {flag.indicator_label})", cell),
+                _p(f"{flag.period_label}, raised {_day(flag.raised_on)}", cell),
+                _p(flag.sentence, cell),
+                _p(flag.status, cell),
+            ]
+        )
+    return [_table(rows, (0.22, 0.12, 0.52, 0.14))]
+
+
+def _conversation_story(briefing: Briefing, styles: dict, *, kept: int) -> list:
+    entries = briefing.conversation
+    if not entries:
+        return [_p(NO_CONVERSATION, styles["body"])]
+    cell, bold = styles["cell"], styles["cell-bold"]
+    shown = entries[len(entries) - kept :] if kept < len(entries) else entries
+    story = []
+    earlier = len(entries) - len(shown)
+    if earlier:
+        story.append(
+            _p(
+                f"and {earlier} earlier {'entry' if earlier == 1 else 'entries'} "
+                "(in the CSV version of this briefing)",
+                styles["small"],
+            )
+        )
+    if shown:
+        rows = [[_p(h, bold) for h in ("Date", "Flag", "What happened")]]
+        rows += [
+            [_p(_day(entry.on), cell), _p(entry.flag, cell), _p(_clip(entry.text), cell)]
+            for entry in shown
+        ]
+        story.append(_table(rows, (0.12, 0.18, 0.70)))
+    return story
+
+
+def _clip(text: str) -> str:
+    if len(text) <= NOTE_MOST_CHARACTERS:
+        return text
+    return text[: NOTE_MOST_CHARACTERS - 1].rstrip() + "…"
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def briefing_csv(briefing: Briefing) -> bytes:
+    """The same content as the PDF, one table per section separated by a blank row, each with
+    its own heading row; every entry of the conversation, in full. Formula-safe (write_csv)."""
+    rows: list[list] = [[label, value] for label, value in briefing.details[1:]]
+    rows += [["About these figures", briefing.introduction], []]
+    rows.append(FIGURE_HEADINGS[:1] + ["Indicator code", "Period type"] + FIGURE_HEADINGS[1:])
+    rows += [
+        [
+            f.indicator_label,
+            f.indicator,
+            f.period_type,
+            f.period_label,
+            f.observed,
+            f.on_roll,
+            f.expected,
+            f.rate,
+            f.la_rate,
+            f.band,
+        ]
+        for f in briefing.figures
+    ]
+    rows += [[], ["Flag", "Indicator", "Period", "Raised", "What the figures show", "Review"]]
+    rows += [
+        [
+            f"{f.rule} {f.rule_label}",
+            f"{f.indicator} {f.indicator_label}",
+            f.period_label,
+            f.raised_on.isoformat(),
+            f.sentence,
+            f.status,
+        ]
+        for f in briefing.flags
+    ]
+    rows += [[], ["Date", "Flag", "What happened"]]
+    rows += [[e.on.isoformat(), e.flag, e.text] for e in briefing.conversation]
+    rows += [[], ["Note", briefing.footer]]
+    return write_csv(["School", briefing.school_name], rows)
