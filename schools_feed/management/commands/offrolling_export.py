@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--unsuppressed",
             action="store_true",
-            help="Exact small numbers and the alerts' own explanations: for the LA's analysts only.",
+            help="Exact small numbers and the alerts' explanations: for the LA's analysts only.",
         )
 
     def handle(self, *args, path: Path, unsuppressed=False, **options):
