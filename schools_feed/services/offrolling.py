@@ -241,6 +241,10 @@ def _grounds(basis: str, *letters: str) -> Q:
     return Q(legal_basis=basis, ground__in=letters)
 
 
+def _home_education() -> Q:
+    return _grounds("2024", "f") | _grounds("2006", "d")
+
+
 def _category() -> Case:
     """How a deletion counts (method.Category), from its legal basis, ground and destination."""
     destination = Q(destination_school__isnull=False) | ~Q(destination_reference="")
@@ -259,7 +263,7 @@ def _category() -> Case:
             _grounds("2024", "b", "k", "l") | _grounds("2006", "j", "k"),
             then=Value(Category.EXCLUDED),
         ),
-        When(_grounds("2024", "f") | _grounds("2006", "d"), then=Value(Category.HOME_EDUCATION)),
+        When(_home_education(), then=Value(Category.HOME_EDUCATION)),
         When(
             _grounds("2024", "h", "i")
             | _grounds("2006", "f", "h")
@@ -433,8 +437,8 @@ def _home_education_exits(*, schools, found, as_of, p: Parameters) -> list[HomeE
     start = date(years[-p.alert_years :][0], 9, 1)
     deletions = (
         _deletions(schools=schools, start=start, as_of=as_of)
-        .annotate(category=_category(), flag_bits=_flag_bits())
-        .filter(category=Category.HOME_EDUCATION)
+        .filter(_home_education())
+        .annotate(flag_bits=_flag_bits())
     )
     rows = list(
         deletions.values(
@@ -447,7 +451,7 @@ def _home_education_exits(*, schools, found, as_of, p: Parameters) -> list[HomeE
             "flag_bits",
         )
     )
-    facts = _child_facts(deletions.exclude(child=None).values("child_id"), as_of)
+    facts = _child_facts({row["child_id"] for row in rows if row["child_id"]}, as_of)
     return [
         HomeEducationExit(
             notification_id=str(row["id"]),
@@ -481,7 +485,7 @@ class _ChildFacts:
         return frozenset()
 
 
-def _child_facts(children, as_of: date) -> _ChildFacts:
+def _child_facts(children: set, as_of: date) -> _ChildFacts:
     episodes, suspensions, exclusions, returns = (defaultdict(list) for _ in range(4))
     ehe = EHEEpisode.objects.filter(child_id__in=children).values_list(
         "child_id",
