@@ -42,17 +42,18 @@ from schools_feed.models import (
     Rule,
     School,
 )
-from schools_feed.offrolling.explain import TRAITS, WHAT_LEFT
-from schools_feed.offrolling.method import PROMPT_LABELS
+from schools_feed.offrolling.explain import (
+    NOT_KNOWN,
+    SUPPRESSING,
+    explanation,
+    suppress,
+    suppress_rate,
+)
 from schools_feed.offrolling.selectors import (
     alert_queryset_for_user,
     school_indicator_queryset_for_user,
 )
 
-SMALL_NUMBER = 3
-FEWER_THAN = "fewer than 3"
-SUPPRESSED = "suppressed"
-NOT_KNOWN = "–"
 # The academic years shown: the latest and the one before (R2 compares two years running).
 YEARS_SHOWN = 2
 PROMPT_NOT_FINDING = "a prompt for a conversation, not a finding"
@@ -70,47 +71,26 @@ FOOTER = (
 )
 # The figures table's comparison column, in a headteacher's words.
 COMPARISON = {
-    FunnelBand.ABOVE_ALERT: "Well above expected (above the 99.8% limit)",
-    FunnelBand.ABOVE_WARNING: "Above expected (above the 95% limit)",
-    FunnelBand.WITHIN: "As expected (within the 95% limits)",
+    FunnelBand.ABOVE_ALERT: "Well above expected",
+    FunnelBand.ABOVE_WARNING: "Above expected",
+    FunnelBand.WITHIN: "As expected",
     FunnelBand.BELOW: "Below expected",
-    FunnelBand.INSUFFICIENT: "Too few pupils to compare",
+    FunnelBand.INSUFFICIENT: "Too few to compare",
 }
-# Who a group is, for R5 and for "who left" (explain.TRAITS names three of these).
-GROUP_WORDS = {
-    **TRAITS,
-    "ehcp": "with an EHC plan",
-    "vulnerable": "in a vulnerable group",
-}
+COMPARISON_NOTE = (
+    "Expected: what the local authority's own rates give for a school of this size and intake. "
+    "Rate: pupils who left as a share of the number on roll; LA rate: the same for all the "
+    "local authority's schools. Above expected: above the 95% limit of the local authority's "
+    "funnel plot; well above: above the 99.8% limit; as expected: within the 95% limits; too "
+    "few to compare: too few pupils on roll, or who left, for a fair comparison."
+)
 
 
-# --- Small numbers ------------------------------------------------------------------------------
-
-
-def suppress(count: int | None) -> str:
-    """A count of pupils as it may leave the LA: "fewer than 3" for 0, 1 or 2."""
-    if count is None:
-        return NOT_KNOWN
-    return FEWER_THAN if count < SMALL_NUMBER else f"{count:,}"
-
-
-def suppress_rate(observed: int | None, rate: float | None) -> str:
-    """A rate as it may leave the LA: "suppressed" when the count it rests on is under 3."""
-    if rate is None:
-        return NOT_KNOWN
-    if observed is None or observed < SMALL_NUMBER:
-        return SUPPRESSED
-    return f"{100 * rate:.1f}%"
+# --- Small numbers (explain.Counts) ------------------------------------------------------------
 
 
 def _pupils(count: int | None) -> str:
-    """ "5 pupils", "fewer than 3 pupils" (a suppressed count is never "1 pupil")."""
-    text = suppress(count)
-    return f"{text} pupil" if text == "1" else f"{text} pupils"
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    return SUPPRESSING.pupils(count) if count is not None else NOT_KNOWN
 
 
 def _day(value: date) -> str:
@@ -306,114 +286,15 @@ def _entry(event: AlertEvent, reference: str) -> ConversationEntry:
 
 
 def flag_sentence(alert: OffRollingAlert) -> str:
-    """What the figures behind an alert show, rebuilt from its evidence with counts under 3
-    suppressed; "{rule} ({period})." when the evidence lacks what the sentence needs."""
+    """What the figures behind an alert show: the alert's explanation rebuilt from its evidence
+    with counts under 3 suppressed; "{rule} ({period})." when the evidence lacks what the
+    sentence needs (an alert raised by an older method)."""
     fallback = f"{Rule(alert.rule).label} ({alert.period_label})."
-    evidence = alert.evidence or {}
+    evidence = {"group": alert.group, **(alert.evidence or {})}
     try:
-        sentences = [
-            _headline(alert.indicator, evidence),
-            _rule_sentence(alert.rule, evidence, alert.group),
-        ]
-        if alert.rule in ("R1", "R2", "R3"):
-            sentences.append(_who_left(evidence))
+        return explanation(alert.rule, alert.indicator, evidence, SUPPRESSING) or fallback
     except (KeyError, TypeError, ValueError, ZeroDivisionError, AttributeError):
         return fallback
-    return " ".join(sentence for sentence in sentences if sentence) or fallback
-
-
-def _headline(indicator: str, evidence: dict) -> str:
-    so_far = " so far" if evidence.get("in_progress") else ""
-    expected = float(evidence["expected"])
-    return _capital(
-        f"{_pupils(evidence['observed'])} {WHAT_LEFT[indicator]} in "
-        f"{evidence['period_label']}{so_far}, where about {expected:.1f} would be expected for a "
-        "school of this size and intake."
-    )
-
-
-def _rule_sentence(rule: str, evidence: dict, group: str) -> str:
-    match rule:
-        case "R1":
-            return (
-                f"That is above the upper 99.8% limit of {evidence['alert_upper']:.1f}: a number "
-                "this high would arise by chance at about 1 school in 1,000."
-            )
-        case "R2":
-            before = evidence["previous"]
-            return (
-                f"That is above the upper 95% limit of {evidence['warning_upper']:.1f}, and the "
-                f"number was above the limit in {before['period_label']} too "
-                f"({_pupils(before['observed'])} where about {before['expected']:.1f} would be "
-                "expected)."
-            )
-        case "R3":
-            if evidence["band"] == FunnelBand.ABOVE_ALERT:
-                level, limit = "99.8%", evidence["alert_upper"]
-            else:
-                level, limit = "95%", evidence["warning_upper"]
-            return f"That is above the upper {level} limit of {limit:.1f}."
-        case "R4":
-            timing = evidence["timing"]
-            window, exits = timing["window_exits"], timing["key_stage_4_exits"]
-            la_window, la_exits = timing["la_window_exits"], timing["la_key_stage_4_exits"]
-            share = suppress_rate(window, window / exits)
-            la_share = suppress_rate(la_window, la_window / la_exits if la_exits else None)
-            return (
-                f"{_capital(suppress(window))} of the school's {suppress(exits)} exits from Years "
-                "10 and 11 came before the Year 11 January census or in the Year 10 summer term "
-                f"({share}), against {la_share} in the local authority's other schools."
-            )
-        case "R5":
-            risk = evidence["relative_risk"]
-            who = GROUP_WORDS[group or evidence["group"]]
-            if risk["group_exits"] < SMALL_NUMBER:
-                # The ratio and the roll would give the count away.
-                return f"Pupils {who} were more likely to leave than other pupils."
-            return (
-                f"Pupils {who} were {risk['ratio']:.1f} times as likely to leave as other pupils: "
-                f"{suppress(risk['group_exits'])} of the {suppress(evidence['observed'])} who "
-                f"left, from {suppress(risk['group_on_roll'])} such pupils on roll."
-            )
-        case "R6":
-            counts = evidence["prompt_counts"]
-            parts = [
-                f"{suppress(count)} where {PROMPT_LABELS.get(prompt, prompt)}"
-                for prompt, count in sorted(counts.items())
-            ]
-            cases = len(evidence["cases"])
-            verb = "has" if suppress(cases) == "1" else "have"
-            return (
-                f"{_capital(suppress(cases))} of these home education exits {verb} a prompt for "
-                f"a conversation: {'; '.join(parts)}."
-            )
-    raise ValueError(rule)
-
-
-def _who_left(evidence: dict) -> str:
-    """The characteristic most over-represented among those who left, against the roll."""
-    breakdown = evidence.get("breakdown") or {}
-    exits, roll = breakdown.get("exits") or {}, breakdown.get("roll") or {}
-    observed, on_roll = evidence["observed"], roll.get("on_roll") or 0
-    if not observed or not on_roll:
-        return ""
-    best, best_gap = None, 0.0
-    for trait in TRAITS:
-        gap = exits.get(trait, 0) / observed - roll.get(trait, 0) / on_roll
-        if gap > best_gap:
-            best, best_gap = trait, gap
-    if best is None:
-        return ""
-    on_roll_share = suppress_rate(roll[best], roll[best] / on_roll)
-    against = (
-        f"{on_roll_share} of pupils on roll"
-        if on_roll_share != SUPPRESSED
-        else "very few pupils on roll"
-    )
-    return (
-        f"{_capital(suppress(exits[best]))} of the {suppress(observed)} were {TRAITS[best]}, "
-        f"against {against}."
-    )
 
 
 # --- PDF ----------------------------------------------------------------------------------------
@@ -425,6 +306,8 @@ BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
 FONT_SIZES = (9, 8, 7)
 # When the page is full at the smallest font, the conversation keeps its latest entries.
 CONVERSATION_KEPT = (10, 8, 6, 4, 2, 0)
+# Past that, the page is scaled down to fit with the latest few entries.
+LAST_RESORT_KEPT = 4
 NOTE_MOST_CHARACTERS = 400
 FIGURE_HEADINGS = [
     "Indicator",
@@ -436,7 +319,7 @@ FIGURE_HEADINGS = [
     "LA rate",
     "Compared with schools like it",
 ]
-FIGURE_WIDTHS = (0.22, 0.12, 0.10, 0.09, 0.08, 0.09, 0.08, 0.22)
+FIGURE_WIDTHS = (0.17, 0.20, 0.10, 0.09, 0.08, 0.10, 0.08, 0.18)
 LINE_COLOUR = colors.HexColor("#b1b4b6")
 HEADER_COLOUR = colors.HexColor("#f3f2f1")
 
@@ -453,7 +336,8 @@ def briefing_pdf(briefing: Briefing, *, compress: bool = True) -> bytes:
         content, pages = _render(briefing, size=size, kept=kept, compress=compress)
         if pages == 1:
             return content
-    content, _ = _render(briefing, size=FONT_SIZES[-1], kept=0, compress=compress, shrink=True)
+    kept = min(total, LAST_RESORT_KEPT)
+    content, _ = _render(briefing, size=FONT_SIZES[-1], kept=kept, compress=compress, shrink=True)
     return content
 
 
@@ -614,12 +498,7 @@ def _figures_story(briefing: Briefing, styles: dict) -> list:
         )
     table = _table(rows, FIGURE_WIDTHS)
     table.setStyle(TableStyle([("SPAN", (0, start), (0, end)) for start, end in spans]))
-    note = (
-        "Pupils who left: in the period, other than by a normal transfer. Expected: what the "
-        "local authority's rates give for a school of this size and intake. Rate: pupils who "
-        "left per pupil on roll."
-    )
-    return [table, Spacer(1, 1.5), _p(note, styles["small"])]
+    return [table, Spacer(1, 1.5), _p(COMPARISON_NOTE, styles["small"])]
 
 
 def _flags_story(briefing: Briefing, styles: dict) -> list:
@@ -674,14 +553,32 @@ def _clip(text: str) -> str:
 # --- CSV ----------------------------------------------------------------------------------------
 
 
+FLAG_HEADINGS = [
+    "Flags",
+    "Flag",
+    "Indicator",
+    "Period",
+    "Raised",
+    "What the figures show",
+    "Review",
+]
+
+
 def briefing_csv(briefing: Briefing) -> bytes:
-    """The same content as the PDF, one table per section separated by a blank row, each with
-    its own heading row; every entry of the conversation, in full. Formula-safe (write_csv)."""
-    rows: list[list] = [[label, value] for label, value in briefing.details[1:]]
-    rows += [["About these figures", briefing.introduction], []]
-    rows.append(FIGURE_HEADINGS[:1] + ["Indicator code", "Period type"] + FIGURE_HEADINGS[1:])
+    """The same content as the PDF, every entry of the conversation in full. The first column
+    names the section on every row (so a spreadsheet filter shows one section); each section
+    after the school's details starts with a row of its own column headings. Formula-safe
+    (write_csv)."""
+    rows: list[list] = [["School", label, value] for label, value in briefing.details]
+    rows += [
+        ["About", "About these figures", briefing.introduction],
+        ["About", "Comparison", COMPARISON_NOTE],
+        ["About", "Note", briefing.footer],
+        ["Figures", FIGURE_HEADINGS[0], "Indicator code", "Period type", *FIGURE_HEADINGS[1:]],
+    ]
     rows += [
         [
+            "Figures",
             f.indicator_label,
             f.indicator,
             f.period_type,
@@ -695,9 +592,10 @@ def briefing_csv(briefing: Briefing) -> bytes:
         ]
         for f in briefing.figures
     ]
-    rows += [[], ["Flag", "Indicator", "Period", "Raised", "What the figures show", "Review"]]
+    rows.append(FLAG_HEADINGS)
     rows += [
         [
+            "Flags",
             f"{f.rule} {f.rule_label}",
             f"{f.indicator} {f.indicator_label}",
             f.period_label,
@@ -707,7 +605,6 @@ def briefing_csv(briefing: Briefing) -> bytes:
         ]
         for f in briefing.flags
     ]
-    rows += [[], ["Date", "Flag", "What happened"]]
-    rows += [[e.on.isoformat(), e.flag, e.text] for e in briefing.conversation]
-    rows += [[], ["Note", briefing.footer]]
-    return write_csv(["School", briefing.school_name], rows)
+    rows.append(["Conversation", "Date", "Flag", "What happened"])
+    rows += [["Conversation", e.on.isoformat(), e.flag, e.text] for e in briefing.conversation]
+    return write_csv(["Section", "Item", "Value"], rows)

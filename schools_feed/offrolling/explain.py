@@ -1,6 +1,13 @@
 """Each alert in words a headteacher would accept: what was counted, what was expected for a
 school of this size and intake, why it stands out, and who left. Pure: built from the evidence
-the alert stores, so the words can be rebuilt from it at any time."""
+the alert stores, so the words can be rebuilt from it at any time.
+
+The same words serve the LA's own pages, with exact counts, and everything that leaves the LA
+(the school briefing, the export), where a count under 3 reads "fewer than 3" and a share or a
+ratio that would give such a count away is not shown (``Counts``).
+"""
+
+from dataclasses import dataclass
 
 from schools_feed.offrolling.method import PROMPT_LABELS
 
@@ -20,10 +27,55 @@ TRAITS = {
     "sen": "on SEN support or with an EHC plan",
     "social_care": "looked after, in need or on a child protection plan",
 }
+SMALL_NUMBER = 3
+FEWER_THAN = "fewer than 3"
+SUPPRESSED = "suppressed"
+NOT_KNOWN = "–"
 
 
-def pupils(count: int) -> str:
-    return f"{count} pupil" if count == 1 else f"{count} pupils"
+@dataclass(frozen=True)
+class Counts:
+    """How counts of pupils are written: exactly, or suppressed below 3."""
+
+    suppressed: bool
+
+    def hides(self, count: int | None) -> bool:
+        return self.suppressed and (count is None or count < SMALL_NUMBER)
+
+    def count(self, count: int | None) -> str:
+        if count is None:
+            return NOT_KNOWN
+        return FEWER_THAN if self.hides(count) else f"{count:,}"
+
+    def pupils(self, count: int) -> str:
+        text = self.count(count)
+        return f"{text} pupil" if text == "1" else f"{text} pupils"
+
+    def share(self, count: int | None, total: int | None) -> str:
+        """count / total as a percentage, unless the count is hidden."""
+        if not total:
+            return NOT_KNOWN
+        return SUPPRESSED if self.hides(count) else f"{100 * count / total:.0f}%"
+
+
+EXACT = Counts(suppressed=False)
+SUPPRESSING = Counts(suppressed=True)
+
+
+def suppress(count: int | None) -> str:
+    """A count of pupils as it may leave the LA: "fewer than 3" for 0, 1 or 2."""
+    return SUPPRESSING.count(count)
+
+
+def suppress_rate(observed: int | None, rate: float | None) -> str:
+    """A rate as it may leave the LA: "suppressed" when the count it rests on is under 3."""
+    if rate is None:
+        return NOT_KNOWN
+    return SUPPRESSED if SUPPRESSING.hides(observed) else f"{100 * rate:.1f}%"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _period(evidence: dict) -> str:
@@ -31,36 +83,44 @@ def _period(evidence: dict) -> str:
     return f"in {evidence['period_label']}{so_far}"
 
 
-def headline(indicator: str, evidence: dict) -> str:
-    subject = pupils(evidence["observed"])
+def headline(indicator: str, evidence: dict, counts: Counts = EXACT) -> str:
+    subject = counts.pupils(evidence["observed"])
     if indicator == "N6":
-        subject = f"{evidence['observed']} vulnerable pupils"
+        subject = subject.replace("pupil", "vulnerable pupil")
     expected = evidence["expected"]
-    return (
-        f"{subject} {WHAT_LEFT[indicator]} {_period(evidence)}; {expected:.1f} "
-        f"{'was' if round(expected, 1) == 1 else 'were'} expected for a school of this size and "
-        "intake."
+    verb = "was" if round(expected, 1) == 1 else "were"
+    return _capital(
+        f"{subject} {WHAT_LEFT[indicator]} {_period(evidence)}; {expected:.1f} {verb} expected "
+        "for a school of this size and intake."
     )
 
 
-def most_overrepresented(evidence: dict) -> str:
+def most_overrepresented(evidence: dict, counts: Counts = EXACT) -> str:
     """The characteristic most over-represented among the leavers, against the roll."""
-    exits, roll = evidence["breakdown"]["exits"], evidence["breakdown"]["roll"]
+    breakdown = evidence.get("breakdown") or {}
+    exits, roll = breakdown.get("exits") or {}, breakdown.get("roll") or {}
     observed, on_roll = evidence["observed"], roll.get("on_roll") or 0
+    if not observed or not on_roll:
+        return ""
     best, best_gap = None, 0.0
     for trait in TRAITS:
-        if not observed or not on_roll:
-            break
         gap = exits.get(trait, 0) / observed - roll.get(trait, 0) / on_roll
         if gap > best_gap:
             best, best_gap = trait, gap
     if best is None:
         return ""
-    share = 100 * roll[best] / on_roll
-    return f"{exits[best]} of the {observed} were {TRAITS[best]}, against {share:.0f}% on roll."
+    on_roll_share = counts.share(roll[best], on_roll)
+    if on_roll_share == SUPPRESSED:
+        against = "very few pupils on roll"
+    else:
+        against = f"{on_roll_share} on roll"
+    return _capital(
+        f"{counts.count(exits[best])} of the {counts.count(observed)} were {TRAITS[best]}, "
+        f"against {against}."
+    )
 
 
-def rule_sentence(rule: str, evidence: dict) -> str:
+def rule_sentence(rule: str, evidence: dict, counts: Counts = EXACT) -> str:
     match rule:
         case "R1":
             return (
@@ -71,7 +131,7 @@ def rule_sentence(rule: str, evidence: dict) -> str:
             before = evidence["previous"]
             return (
                 f"It is above the 95% control limit of {evidence['warning_upper']:.1f}, and was in "
-                f"{before['period_label']} too ({pupils(before['observed'])} against "
+                f"{before['period_label']} too ({counts.pupils(before['observed'])} against "
                 f"{before['expected']:.1f} expected)."
             )
         case "R3":
@@ -79,39 +139,49 @@ def rule_sentence(rule: str, evidence: dict) -> str:
             limit = evidence["alert_upper"] if level == "99.8%" else evidence["warning_upper"]
             return f"That is above the {level} control limit of {limit:.1f}."
         case "R4":
-            timing = evidence["timing"]
-            share = 100 * timing["window_exits"] / timing["key_stage_4_exits"]
-            rest = timing["la_key_stage_4_exits"]
-            la_share = 100 * timing["la_window_exits"] / rest if rest else 0.0
-            return (
-                f"{timing['window_exits']} of the school's {timing['key_stage_4_exits']} exits "
-                f"from Years 10 and 11 ({share:.0f}%) came before the Year 11 January census or "
-                f"in the Year 10 summer term, against {la_share:.0f}% in the LA's other schools "
-                f"(p = {timing['p_value']:.3f})."
-            )
+            return _timing_sentence(evidence["timing"], counts)
         case "R5":
-            risk = evidence["relative_risk"]
-            return (
-                f"Pupils {TRAITS[evidence['group']]} were {risk['ratio']:.1f} times as likely to "
-                f"leave as other pupils (95% confidence interval {risk['lower']:.1f} to "
-                f"{risk['upper']:.1f}): {risk['group_exits']} of the {evidence['observed']} "
-                f"leavers, from {risk['group_on_roll']} such pupils on roll."
-            )
+            return _disproportion_sentence(evidence, counts)
         case "R6":
             parts = [
-                f"{count} where {PROMPT_LABELS[prompt]}"
+                f"{counts.count(count)} where {PROMPT_LABELS[prompt]}"
                 for prompt, count in sorted(evidence["prompt_counts"].items())
             ]
             cases = len(evidence["cases"])
-            return (
-                f"{cases} of these home education exits {'has' if cases == 1 else 'have'} a "
-                f"prompt for a conversation: {'; '.join(parts)}."
+            verb = "has" if counts.count(cases) == "1" else "have"
+            return _capital(
+                f"{counts.count(cases)} of these home education exits {verb} a prompt for a "
+                f"conversation: {'; '.join(parts)}."
             )
     raise ValueError(rule)
 
 
-def explanation(rule: str, indicator: str, evidence: dict) -> str:
-    sentences = [headline(indicator, evidence), rule_sentence(rule, evidence)]
+def _timing_sentence(timing: dict, counts: Counts) -> str:
+    window, exits = timing["window_exits"], timing["key_stage_4_exits"]
+    rest_window, rest = timing["la_window_exits"], timing["la_key_stage_4_exits"]
+    p_value = "" if counts.suppressed else f" (p = {timing['p_value']:.3f})"
+    return _capital(
+        f"{counts.count(window)} of the school's {counts.count(exits)} exits from Years 10 and "
+        f"11 ({counts.share(window, exits)}) came before the Year 11 January census or in the "
+        f"Year 10 summer term, against {counts.share(rest_window, rest)} in the LA's other "
+        f"schools{p_value}."
+    )
+
+
+def _disproportion_sentence(evidence: dict, counts: Counts) -> str:
+    risk, who = evidence["relative_risk"], TRAITS[evidence["group"]]
+    if counts.hides(risk["group_exits"]):
+        return f"Pupils {who} were more likely to leave than other pupils."  # a ratio tells
+    return (
+        f"Pupils {who} were {risk['ratio']:.1f} times as likely to leave as other pupils (95% "
+        f"confidence interval {risk['lower']:.1f} to {risk['upper']:.1f}): "
+        f"{counts.count(risk['group_exits'])} of the {counts.count(evidence['observed'])} "
+        f"leavers, from {counts.count(risk['group_on_roll'])} such pupils on roll."
+    )
+
+
+def explanation(rule: str, indicator: str, evidence: dict, counts: Counts = EXACT) -> str:
+    sentences = [headline(indicator, evidence, counts), rule_sentence(rule, evidence, counts)]
     if rule in ("R1", "R2", "R3"):
-        sentences.append(most_overrepresented(evidence))
+        sentences.append(most_overrepresented(evidence, counts))
     return " ".join(sentence for sentence in sentences if sentence)
