@@ -373,6 +373,10 @@ def _indicator(indicator, period, exits, selected, margins, on_roll, layout, par
     strata_exits = _bincount(flat, exits.count[selected], schools * size).reshape(schools, size)
     observed = strata_exits.sum(axis=1)
     denominator = np.rint(strata_roll.sum(axis=1))
+    la_roll_known = (
+        strata_roll.sum(axis=0) if stored is None else _strata_arrays(stored.strata, layout)[1]
+    )
+    strata_exits = _fold_unrecorded(strata_exits, la_roll_known, len(layout.nc_years))
 
     if stored is None:
         reference = _reference(
@@ -445,6 +449,24 @@ def _limits_add(computed: list["_Figures"], parameters: Parameters) -> None:
         parts = [np.split(values, bounds) for values in limits]
         for figures, lower, upper, exact in zip(computed, *parts, strict=True):
             figures.limits[name] = (lower.tolist(), upper.tolist(), exact.tolist())
+
+
+def _fold_unrecorded(strata_exits: np.ndarray, la_roll: np.ndarray, years: int) -> np.ndarray:
+    """Exits in a characteristic the LA's rolls do not record (no FSM, SEN or social-care counts
+    in the file) are standardised as if the pupil did not have it: a stratum with no pupils on
+    roll would otherwise count its exits in O and add nothing to E."""
+    cells = strata_exits.reshape(len(strata_exits), years, 3, 2, 2).copy()
+    roll = la_roll.reshape(years, 3, 2, 2)
+    if not roll[:, :, :, 1].sum():  # social care
+        cells[..., 0] += cells[..., 1]
+        cells[..., 1] = 0
+    if not roll[:, :, 1, :].sum():  # FSM
+        cells[:, :, :, 0, :] += cells[:, :, :, 1, :]
+        cells[:, :, :, 1, :] = 0
+    if not roll[:, 1:, :, :].sum():  # SEN support and EHC plans
+        cells[:, :, 0] += cells[:, :, 1:].sum(axis=2)
+        cells[:, :, 1:] = 0
+    return cells.reshape(strata_exits.shape)
 
 
 def _strata_arrays(strata: dict, layout: Layout) -> tuple[np.ndarray, np.ndarray]:

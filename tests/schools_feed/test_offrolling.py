@@ -19,10 +19,11 @@ from schools_feed.models import (
     OffRollingRun,
     RunStatus,
     SchoolIndicator,
+    SchoolRoll,
 )
 from schools_feed.offrolling.method import METHOD_VERSION, Parameters
 from schools_feed.services import offrolling
-from tests.factories import ChildFactory, SchoolFactory
+from tests.factories import ChildFactory, ChildFlagFactory, SchoolFactory
 from tests.schools_feed.offrolling_data import (
     deletions,
     off_rolling_before_census,
@@ -332,3 +333,23 @@ def test_recompute_command_for_an_unknown_school_says_so(authority):
 
     with pytest.raises(CommandError, match="No local school has the URN 999999"):
         call_command("offrolling_recompute", "--school", "999999")
+
+
+def test_exits_in_a_characteristic_the_rolls_do_not_record_still_add_up_to_the_la_total(
+    authority,
+):
+    """Rolls without social-care counts: a looked-after pupil's exit is standardised as any
+    other's, so the expected counts still sum to the observed."""
+    SchoolRoll.objects.update(social_care_count=0)
+    child = ChildFactory()
+    ChildFlagFactory(child=child, flag_type="looked_after", valid_from=date(2020, 1, 1))
+    deletions(
+        authority["clean"], count=1, ground="f", nc_year="9", first=date(2025, 10, 6), child=child
+    )
+
+    recompute()
+
+    rows = SchoolIndicator.objects.filter(
+        indicator="N1", period_type="year", period_start=date(CURRENT, 9, 1)
+    )
+    assert sum(r.expected for r in rows) == pytest.approx(sum(r.observed for r in rows))
