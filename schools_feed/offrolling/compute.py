@@ -1,8 +1,8 @@
 """Indicators and rules from counted exits and school rolls (domain.md §5.7, ADR 0007).
 
-Pure: the service reads the database into ``ExitCount`` and ``RollCount`` rows; this module turns
-them into figures with numpy, one array per period and indicator over every school at once, so a
-county's five years are computed in well under a second.
+Pure (no database access): the service reads the database into ``ExitCount`` and ``RollCount``
+rows; this module turns them into figures with numpy, one array per period and indicator over
+every school at once, so a county's five years are computed in about a second and a half.
 
 Strata are NC year × SEN (none, support, EHC plan) × FSM × social care (looked after, in need or
 on a CP plan), laid out as a flat index ``year × 12 + sen × 4 + fsm × 2 + social care``. A roll
@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 
 from registry.school_age import academic_year_start
+from schools_feed.models import FunnelBand
 from schools_feed.offrolling import stats
 from schools_feed.offrolling.method import (
     SEN_EHCP,
@@ -45,15 +46,7 @@ DESTINATION_INDICATORS = ("N2", "N3")
 R5_GROUPS = ("fsm", "sen", "social_care")
 
 
-class Band:
-    INSUFFICIENT = "insufficient"
-    BELOW = "below"
-    WITHIN = "within"
-    ABOVE_WARNING = "above_95"
-    ABOVE_ALERT = "above_998"
-
-
-ABOVE = (Band.ABOVE_WARNING, Band.ABOVE_ALERT)
+ABOVE = (FunnelBand.ABOVE_WARNING, FunnelBand.ABOVE_ALERT)
 
 
 @dataclass(frozen=True)
@@ -517,14 +510,14 @@ def _overdispersion(observed, denominator, expected, parameters) -> tuple[float,
 
 def _band(observed, denominator, lower, warning, alert, parameters) -> str:
     if denominator < parameters.min_denominator or observed < parameters.min_observed:
-        return Band.INSUFFICIENT
+        return FunnelBand.INSUFFICIENT
     if observed > alert:
-        return Band.ABOVE_ALERT
+        return FunnelBand.ABOVE_ALERT
     if observed > warning:
-        return Band.ABOVE_WARNING
+        return FunnelBand.ABOVE_WARNING
     if observed < lower:
-        return Band.BELOW
-    return Band.WITHIN
+        return FunnelBand.BELOW
+    return FunnelBand.WITHIN
 
 
 def _school_results(figures: _Figures, school_ids, parameters) -> list[SchoolResult]:
@@ -626,7 +619,7 @@ def _rules_for(result, previous, reference_by_key, period, cases, parameters):
         current = result(indicator)
         if current is None:
             continue
-        if current.band == Band.ABOVE_ALERT:
+        if current.band == FunnelBand.ABOVE_ALERT:
             found.append(("R1", indicator, "", {}))
         before = result(indicator, previous) if previous else None
         if current.band in ABOVE and before is not None and before.band in ABOVE:
