@@ -40,11 +40,17 @@ OK, DENIED, REASON_FIRST, ADMIN_SIGN_IN, FORBIDDEN = 200, 404, 302, 302, 403
 @pytest.fixture
 def world(db):
     own_school, other_school = SchoolFactory(), SchoolFactory()
-    ehe = EHEEpisodeFactory()
-    cme = CMEEpisodeFactory()
-    own = NotificationFactory(submission=SubmissionFactory(school=own_school), child=ehe.child)
+    # Surnames no generated name can be, so "not in the page" cannot collide with a user's name.
+    ehe = EHEEpisodeFactory(child__legal_surname="Homeleyqx")
+    cme = CMEEpisodeFactory(child__legal_surname="Missinghamqx")
+    own = NotificationFactory(
+        submission=SubmissionFactory(school=own_school), child=ehe.child, legal_surname="Ownqx"
+    )
     other = NotificationFactory(
-        submission=SubmissionFactory(school=other_school), child=cme.child, ground="i"
+        submission=SubmissionFactory(school=other_school),
+        child=cme.child,
+        ground="i",
+        legal_surname="Otherqx",
     )
     users = {
         role: UserFactory(

@@ -329,7 +329,9 @@ def test_a_user_with_another_role_is_refused_with_403(school, client_for, deleti
 
 def test_the_list_shows_only_the_clients_own_schools_notifications(api, school):
     own = NotificationFactory(submission=SubmissionFactory(school=school))
-    other = NotificationFactory(submission=SubmissionFactory(school=SchoolFactory()))
+    other = NotificationFactory(
+        submission=SubmissionFactory(school=SchoolFactory()), legal_surname="Otherqx"
+    )
 
     response = api.get(LIST_URL)
 
@@ -351,7 +353,9 @@ def test_the_list_can_be_filtered_by_kind(api, school):
 
 
 def test_a_client_cannot_read_another_schools_notification(api):
-    other = NotificationFactory(submission=SubmissionFactory(school=SchoolFactory()))
+    other = NotificationFactory(
+        submission=SubmissionFactory(school=SchoolFactory()), legal_surname="Otherqx"
+    )
 
     response = api.get(detail_url(other))
 
