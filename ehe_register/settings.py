@@ -208,6 +208,10 @@ LOCAL_AUTHORITY_CODE = os.environ.get("LOCAL_AUTHORITY_CODE", "")
 LOCAL_AUTHORITY_NAME = os.environ.get("LOCAL_AUTHORITY_NAME", "")
 # The LA codes whose schools are "ours" in the GIAS import (a shared service may serve several).
 LOCAL_LA_CODES = env_list("LOCAL_LA_CODES", LOCAL_AUTHORITY_CODE)
+# For the DfE return's geography columns: the 9-character ONS code of the LA and its region.
+LOCAL_AUTHORITY_NEW_CODE = os.environ.get("LOCAL_AUTHORITY_NEW_CODE", "")
+REGION_CODE = os.environ.get("REGION_CODE", "")
+REGION_NAME = os.environ.get("REGION_NAME", "")
 
 # The schools feed (issue 3). Sizes are in bytes; days are calendar days.
 FEED_MAX_UPLOAD_BYTES = int(os.environ.get("FEED_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))

@@ -259,6 +259,12 @@ class EHEEpisodeEditForm(forms.Form):
         label="Estimated hours a week of education from others",
     )
     next_review_due = date_field("Next review due", required=False)
+    reason_effective_date = date_field(
+        "If the primary reason has changed, the date the new reason applies from",
+        required=False,
+        hint="Leave blank for today. Use the date home education started if the reason was true "
+        "from the start and only learnt later: returns as at earlier dates use this date.",
+    )
 
 
 class EHEEpisodeOpenForm(forms.Form):

@@ -46,9 +46,29 @@ from registry.models.episodes import (
     TimeMissingBand,
     time_missing_band,
 )
+from registry.models.reporting import (
+    ComparatorFigure,
+    EpisodeReasonChange,
+    Geography,
+    PopulationEstimate,
+    ReportKind,
+    ReportRequest,
+    ReportRequestStatus,
+    ReportSnapshot,
+    SnapshotFile,
+)
 from registry.models.users import CASEWORK_ROLES, Role, User
 
 __all__ = [
+    "ComparatorFigure",
+    "EpisodeReasonChange",
+    "Geography",
+    "PopulationEstimate",
+    "ReportKind",
+    "ReportRequest",
+    "ReportRequestStatus",
+    "ReportSnapshot",
+    "SnapshotFile",
     "CASEWORK_ROLES",
     "CME_CLOSED_STATUSES",
     "CME_OPEN_STATUSES",

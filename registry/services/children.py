@@ -22,6 +22,7 @@ from registry.models import (
     Contact,
     Decision,
     EHEEpisode,
+    EpisodeReasonChange,
     EpisodeStatusChange,
     User,
 )
@@ -216,6 +217,7 @@ CHILD_LINKED_MODELS = (
     Action,
     Decision,
     EpisodeStatusChange,
+    EpisodeReasonChange,
 )
 
 

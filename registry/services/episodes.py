@@ -21,6 +21,7 @@ from registry.models import (
     EHEStatus,
     EnforcementStep,
     EnforcementStepType,
+    EpisodeReasonChange,
     EpisodeStatusChange,
     SocialCareReferral,
     User,
@@ -45,11 +46,11 @@ class EpisodeErrors:
     NOT_AN_OFFICER = "Choose an officer who works this kind of case"
 
 
-def _check_effective_date(episode, effective_date: date) -> None:
+def _check_effective_date(episode, effective_date: date, field: str = "effective_date") -> None:
     if effective_date < episode.start_date:
-        raise ValidationError({"effective_date": [EpisodeErrors.DATE_BEFORE_START]})
+        raise ValidationError({field: [EpisodeErrors.DATE_BEFORE_START]})
     if effective_date > timezone.localdate():
-        raise ValidationError({"effective_date": [EpisodeErrors.DATE_IN_FUTURE]})
+        raise ValidationError({field: [EpisodeErrors.DATE_IN_FUTURE]})
 
 
 def _record_status_change(
@@ -292,8 +293,39 @@ def episode_assign_officer(*, episode, officer: User | None, by: User, why: str 
     return episode
 
 
-def ehe_episode_update(*, episode: EHEEpisode, by: User, why: str = "", **changes) -> EHEEpisode:
-    """Update the descriptive fields of an EHE episode (reasons, who educates, hours, review)."""
+def _record_reason_change(
+    episode, *, to_reason: str, effective_date: date | None, why: str, by: User | None
+) -> None:
+    """Keep the reason the episode had before ``effective_date`` as a dated row, so a count "as at"
+    an earlier date still gives the earlier reason (ADR 0008). Call before saving the new reason."""
+    effective_date = effective_date or timezone.localdate()
+    _check_effective_date(episode, effective_date, field="reason_effective_date")
+    episode_field = "ehe_episode" if isinstance(episode, EHEEpisode) else "cme_episode"
+    EpisodeReasonChange.objects.create(
+        child_id=episode.child_id,
+        from_reason=episode.primary_reason,
+        to_reason=to_reason,
+        effective_date=effective_date,
+        why=why,
+        changed_by=by,
+        **{episode_field: episode},
+    )
+
+
+@transaction.atomic
+def ehe_episode_update(
+    *,
+    episode: EHEEpisode,
+    by: User,
+    why: str = "",
+    reason_effective_date: date | None = None,
+    **changes,
+) -> EHEEpisode:
+    """Update the descriptive fields of an EHE episode (reasons, who educates, hours, review).
+
+    A new primary reason applies from ``reason_effective_date`` (today if not given): a reason
+    learnt later and true from the start is dated from the start, a reason that changed is dated
+    from the change."""
     editable = {
         "primary_reason",
         "secondary_reasons",
@@ -307,8 +339,34 @@ def ehe_episode_update(*, episode: EHEEpisode, by: User, why: str = "", **change
     unknown = set(changes) - editable
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
+    new_reason = changes.get("primary_reason", episode.primary_reason)
+    if new_reason != episode.primary_reason:
+        _record_reason_change(
+            episode, to_reason=new_reason, effective_date=reason_effective_date, why=why, by=by
+        )
     for field, value in changes.items():
         setattr(episode, field, value)
+    save_with_history(episode, by=by, reason=ChangeReason.MANUAL_EDIT, detail=why)
+    return episode
+
+
+@transaction.atomic
+def cme_episode_reason_change(
+    *,
+    episode: CMEEpisode,
+    by: User,
+    primary_reason: str,
+    effective_date: date | None = None,
+    why: str = "",
+) -> CMEEpisode:
+    """Give a CME episode a new primary reason from a date (today if not given)."""
+    episode = CMEEpisode.objects.select_for_update().get(pk=episode.pk)
+    if primary_reason == episode.primary_reason:
+        return episode
+    _record_reason_change(
+        episode, to_reason=primary_reason, effective_date=effective_date, why=why, by=by
+    )
+    episode.primary_reason = primary_reason
     save_with_history(episode, by=by, reason=ChangeReason.MANUAL_EDIT, detail=why)
     return episode
 

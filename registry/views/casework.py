@@ -327,7 +327,9 @@ def cme_episode_assign(request, episode_id):
 @login_required
 def ehe_episode_edit(request, episode_id):
     episode = _episode_for_change(request, selectors.ehe_episode_queryset_for_user, episode_id)
-    initial = {field: getattr(episode, field) for field in forms.EHEEpisodeEditForm.base_fields}
+    initial = {
+        field: getattr(episode, field, None) for field in forms.EHEEpisodeEditForm.base_fields
+    }
     form = forms.EHEEpisodeEditForm(request.POST or None, initial=initial)
     return _form_view(
         request,
