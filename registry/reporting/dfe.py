@@ -1,0 +1,595 @@
+"""The DfE termly EHE and CME return (domain.md §4.1, §4.2, §4.5), built from the "as at" engine.
+
+The return is the aggregate the LA sends DfE through COLLECT, so its counts are exact: DfE rounds
+what it publishes, the LA does not round what it sends. Its tables are a generic list of sections
+(title, note, columns, rows) in the shape of the published files, which the pages, the CSV files
+and the frozen snapshot all use as they are:
+
+- ``ehe_census`` and ``cme_census``: children on the census day by sex, expected year group and
+  primary reason (and, for CME, time missing), one row per category, every category even at 0;
+- ``ehe_academic_year`` and ``cme_academic_year``: flows over the previous full academic year and
+  the academic year to date.
+
+Children outside Reception to Year 11 on the census day are left out of the census sections, and
+every case an officer can fix before submission ("unknown", "no reason given", no previous school
+type...) is an ``Issue`` naming the child. The tables only count issues: the DCS sees the tables,
+never the children.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+from registry.census import census_days
+from registry.models import (
+    CMEEpisode,
+    CMEReason,
+    EHEEpisode,
+    EHEReason,
+    EHESource,
+    EnforcementStepType,
+    Sex,
+    TimeMissingBand,
+)
+from registry.reporting import asat
+from registry.reporting.publish import NOT_APPLICABLE, exact_ratio
+from registry.reporting.selectors import population_aged_5_to_16
+from registry.school_age import academic_year_start, nc_year_label
+
+METHOD_VERSION = "2026.1"
+
+EHE = "EHE"
+CME = "CME"
+NC_YEARS = ("R", *(str(year) for year in range(1, 12)))
+
+TOTAL = "Total"
+SEX = "Sex"
+YEAR_GROUP = "Year group"
+REASON = "Reason"
+TIME_MISSING = "Time missing"
+
+GEOGRAPHY_COLUMNS = [
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "new_la_code",
+    "old_la_code",
+    "la_name",
+]
+CENSUS_COLUMNS = [
+    *GEOGRAPHY_COLUMNS,
+    "breakdown_topic",
+    "breakdown",
+    "child_count",
+    "child_percent",
+    "rate_per_100",
+]
+ENGLAND_CODE = "E92000001"
+
+# Previous school types of EHE starts, in the order of the published file's columns.
+SCHOOL_TYPES = ("lamain", "acad", "free", "ind", "spec", "ap", "pru", "ey", "ehe", "none")
+UNKNOWN_SCHOOL_TYPE = "else_unk"
+TYPE_BY_GROUP = {
+    "la_maintained": "lamain",
+    "academy": "acad",
+    "free_school": "free",
+    "independent": "ind",
+    "special": "spec",
+}
+EHE_FLOW_COLUMNS = [
+    "ehe_anytime_full_year",
+    "ehe_starts_full_year",
+    "ehe_returns_full_year",
+    "ehe_leave",
+    "ehe_section_437_full_year",
+    "ehe_sao_issued_full_year",
+    "ehe_sao_revoked_full_year",
+]
+SCHOOL_TYPE_COLUMNS = [
+    column
+    for school_type in (*SCHOOL_TYPES, UNKNOWN_SCHOOL_TYPE)
+    for column in (f"ehe_schtype_{school_type}", f"ehe_schtype_{school_type}_pc")
+]
+EHE_YEAR_COLUMNS = [*GEOGRAPHY_COLUMNS, *EHE_FLOW_COLUMNS, *SCHOOL_TYPE_COLUMNS]
+CME_YEAR_COLUMNS = [*GEOGRAPHY_COLUMNS, "cme_anytime_full_year"]
+
+
+class IssueCode:
+    """What an officer should fix before the return is submitted."""
+
+    REASON_UNKNOWN = "reason_unknown"
+    NO_REASON_GIVEN = "no_reason_given"
+    SEX_UNKNOWN = "sex_unknown"
+    TIME_MISSING_UNKNOWN = "time_missing_unknown"
+    PREVIOUS_SCHOOL_UNKNOWN = "previous_school_unknown"
+    OUTSIDE_RECEPTION_TO_YEAR_11 = "outside_reception_to_year_11"
+    ALL = (
+        REASON_UNKNOWN,
+        NO_REASON_GIVEN,
+        SEX_UNKNOWN,
+        TIME_MISSING_UNKNOWN,
+        PREVIOUS_SCHOOL_UNKNOWN,
+        OUTSIDE_RECEPTION_TO_YEAR_11,
+    )
+
+
+class IssueMessages:
+    REASON_UNKNOWN = (
+        "The primary reason on the census day is 'Unknown': find out the reason and record it "
+        "from the date it applied."
+    )
+    NO_REASON_GIVEN = (
+        "The primary reason on the census day is 'No reason given': record the reason if the "
+        "parent has since given one, from the date it applied."
+    )
+    SEX_UNKNOWN = "The child's sex is not recorded, so DfE counts them as 'Unknown'."
+    TIME_MISSING_UNKNOWN = (
+        "The episode has no 'missing since' date on or before the census day, so the time "
+        "missing is 'Unknown'."
+    )
+    PREVIOUS_SCHOOL_UNKNOWN = (
+        "Started EHE on {start} with no known previous school type: record the previous school, "
+        "or the source if the child never went to school or was home educated in another LA."
+    )
+    OUTSIDE_RECEPTION_TO_YEAR_11 = (
+        "Expected year group on the census day is {year_group}, outside Reception to Year 11, so "
+        "the child is not counted in the census tables: check the date of birth, or close the "
+        "episode if the child is no longer of compulsory school age."
+    )
+
+
+@dataclass(frozen=True)
+class Issue:
+    child_id: str
+    episode_id: str
+    kind: str  # EHE or CME
+    code: str  # an IssueCode
+    message: str
+
+
+@dataclass(frozen=True)
+class Period:
+    """A stretch of an academic year the flows are counted over, inclusive."""
+
+    time_period: str
+    time_identifier: str
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
+class PeriodFacts:
+    period: Period
+    ehe_anytime: int
+    ehe_starts: list[dict]
+    ehe_endings: list[asat.EpisodeEvent]
+    enforcement_steps: list[asat.EpisodeEvent]
+    cme_anytime: int
+
+
+@dataclass(frozen=True)
+class DfEReturn:
+    tables: dict
+    issues: list[Issue]
+
+
+# --- Dates ---------------------------------------------------------------------------------------
+
+
+def is_census_day(day: date) -> bool:
+    return day in census_days(academic_year_start(day)).values()
+
+
+def long_date(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def academic_year_label(start_year: int) -> str:
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
+
+
+def census_days_description(day: date) -> str:
+    """The census days of ``day``'s academic year, in words, for messages."""
+    days = [long_date(census) for census in census_days(academic_year_start(day)).values()]
+    return f"{', '.join(days[:-1])} and {days[-1]}"
+
+
+def term_of(day: date) -> str:
+    """The school term a date falls in; each census day falls in its own term."""
+    if day.month >= 9:
+        return "autumn"
+    return "spring" if day.month <= 3 else "summer"
+
+
+def _time_period(start_year: int) -> str:
+    return f"{start_year}{(start_year + 1) % 100:02d}"
+
+
+def periods_for(census_date: date) -> list[Period]:
+    """The previous full academic year and this academic year to the census day."""
+    year = academic_year_start(census_date)
+    return [
+        Period(_time_period(year - 1), "Academic year", date(year - 1, 9, 1), date(year, 8, 31)),
+        Period(_time_period(year), "Academic year to date", date(year, 9, 1), census_date),
+    ]
+
+
+# --- Gathering the facts -------------------------------------------------------------------------
+
+
+def _period_facts(period: Period) -> PeriodFacts:
+    return PeriodFacts(
+        period=period,
+        ehe_anytime=len(asat.children_at_any_point(EHEEpisode, period.first, period.last)),
+        ehe_starts=asat.ehe_starts(period.first, period.last),
+        ehe_endings=asat.ehe_endings(period.first, period.last),
+        enforcement_steps=asat.enforcement_steps(period.first, period.last),
+        cme_anytime=len(asat.children_at_any_point(CMEEpisode, period.first, period.last)),
+    )
+
+
+def in_reception_to_year_11(children: list[asat.ChildOnDay]) -> list[asat.ChildOnDay]:
+    return [child for child in children if child.nc_year in NC_YEARS]
+
+
+def previous_school_type(start: dict) -> str:
+    """The published previous-school-type column (without ``ehe_schtype_``) of an EHE start."""
+    group = start["previous_school__type_group"]
+    if group is None:
+        if start["source"] == EHESource.NEVER_ENROLLED:
+            return "none"
+        if start["source"] == EHESource.OTHER_LA:
+            return "ehe"  # home educated in another LA before moving here
+        return UNKNOWN_SCHOOL_TYPE
+    type_name = (start["previous_school__type_name"] or "").lower()
+    phase = (start["previous_school__phase"] or "").lower()
+    if "nursery" in phase or "nursery" in type_name:
+        return "ey"
+    if group == "pru_ap":
+        return "pru" if "pupil referral unit" in type_name else "ap"
+    return TYPE_BY_GROUP.get(group, UNKNOWN_SCHOOL_TYPE)
+
+
+# --- Sections ------------------------------------------------------------------------------------
+
+
+def _geography(time_period: str, time_identifier: str) -> list[str]:
+    return [
+        time_period,
+        time_identifier,
+        "Local authority",
+        ENGLAND_CODE,
+        "England",
+        settings.REGION_CODE,
+        settings.REGION_NAME,
+        settings.LOCAL_AUTHORITY_NEW_CODE,
+        settings.LOCAL_AUTHORITY_CODE,
+        settings.LOCAL_AUTHORITY_NAME,
+    ]
+
+
+def _topics(kind: str) -> list[tuple[str, list[tuple[str, str]], str]]:
+    """(breakdown topic, its categories as (code, label), the ChildOnDay attribute it reads)."""
+    years = [(code, nc_year_label(code)) for code in NC_YEARS]
+    reasons = EHEReason.choices if kind == EHE else CMEReason.choices
+    topics = [
+        (SEX, Sex.choices, "sex"),
+        (YEAR_GROUP, years, "nc_year"),
+        (REASON, reasons, "reason"),
+    ]
+    if kind == CME:
+        topics.append((TIME_MISSING, TimeMissingBand.choices, "time_missing_band"))
+    return topics
+
+
+def census_section(
+    *, kind: str, children: list[asat.ChildOnDay], census_date: date, population: int | None
+) -> dict:
+    counted = in_reception_to_year_11(children)
+    total = len(counted)
+    geography = _geography(
+        _time_period(academic_year_start(census_date)), f"{term_of(census_date).title()} term"
+    )
+    rows = [
+        [*geography, TOTAL, TOTAL, total, exact_ratio(total, total), exact_ratio(total, population)]
+    ]
+    for topic, categories, attribute in _topics(kind):
+        counts = Counter(getattr(child, attribute) for child in counted)
+        for code, label in categories:
+            count = counts[code]
+            rows.append(
+                [*geography, topic, label, count, exact_ratio(count, total), NOT_APPLICABLE]
+            )
+    what = "in elective home education" if kind == EHE else "missing education"
+    return {
+        "key": f"{kind.lower()}_census",
+        "title": f"{kind}: children {what} on the census day, {long_date(census_date)}",
+        "note": (
+            f"Children {what} on the census day, by sex, expected year group and primary reason"
+            + (" and time missing" if kind == CME else "")
+            + ". Children outside Reception to Year 11 that day are not counted (the validation "
+            "report lists them). child_percent is of the total; rate_per_100 is of the LA's "
+            "population aged 5 to 16 (x when no estimate is entered). Exact counts, not rounded."
+        ),
+        "columns": list(CENSUS_COLUMNS),
+        "rows": rows,
+    }
+
+
+def _ehe_year_row(facts: PeriodFacts) -> list:
+    returns = asat.returned_to_school(facts.ehe_endings)
+    steps = Counter(step.what for step in facts.enforcement_steps)
+    starts = len(facts.ehe_starts)
+    types = Counter(previous_school_type(start) for start in facts.ehe_starts)
+    school_types = []
+    for school_type in (*SCHOOL_TYPES, UNKNOWN_SCHOOL_TYPE):
+        school_types += [types[school_type], exact_ratio(types[school_type], starts)]
+    return [
+        *_geography(facts.period.time_period, facts.period.time_identifier),
+        facts.ehe_anytime,
+        starts,
+        len(returns),
+        len(facts.ehe_endings) - len(returns),
+        steps[EnforcementStepType.S437_NOTICE],
+        steps[EnforcementStepType.SAO_ISSUED],
+        steps[EnforcementStepType.SAO_REVOKED],
+        *school_types,
+    ]
+
+
+def _period_label(time_identifier: str, time_period: str) -> str:
+    """A row's period in words, such as "Academic year 2024/25" for time_period 202425."""
+    return f"{time_identifier} {academic_year_label(int(time_period[:4]))}"
+
+
+def _periods_note(periods: list[PeriodFacts]) -> str:
+    spans = [
+        f"{_period_label(p.period.time_identifier, p.period.time_period)}: "
+        f"{long_date(p.period.first)} to {long_date(p.period.last)}"
+        for p in periods
+    ]
+    return "; ".join(spans) + "."
+
+
+def ehe_year_section(periods: list[PeriodFacts]) -> dict:
+    return {
+        "key": "ehe_academic_year",
+        "title": "EHE over the academic year",
+        "note": (
+            "Children in EHE at any point (each child once), EHE starts (each episode), returns "
+            "to school, other leavers, s.437(1) notices, school attendance orders issued and "
+            "revoked, and the previous school type of each start, with its percentage of starts. "
+            + _periods_note(periods)
+        ),
+        "columns": list(EHE_YEAR_COLUMNS),
+        "rows": [_ehe_year_row(facts) for facts in periods],
+    }
+
+
+def cme_year_section(periods: list[PeriodFacts]) -> dict:
+    return {
+        "key": "cme_academic_year",
+        "title": "CME over the academic year",
+        "note": "Children missing education at any point (each child once). "
+        + _periods_note(periods),
+        "columns": list(CME_YEAR_COLUMNS),
+        "rows": [
+            [*_geography(f.period.time_period, f.period.time_identifier), f.cme_anytime]
+            for f in periods
+        ],
+    }
+
+
+# --- Checks --------------------------------------------------------------------------------------
+
+
+def _check(check: str, passed: bool, detail: str) -> dict:
+    return {"check": check, "passed": passed, "detail": detail}
+
+
+def census_checks(section: dict, kind: str) -> list[dict]:
+    """Each breakdown topic of a census section adds up to its Total."""
+    column = section["columns"].index
+    by_topic = Counter()
+    for row in section["rows"]:
+        by_topic[row[column("breakdown_topic")]] += row[column("child_count")]
+    total = by_topic.pop(TOTAL, 0)
+    checks = []
+    for topic, added_up in by_topic.items():
+        passed = added_up == total
+        detail = (
+            f"The {topic.lower()} rows add up to {added_up}, the total."
+            if passed
+            else f"The {topic.lower()} rows add up to {added_up}, but the total is {total}."
+        )
+        checks.append(
+            _check(f"{kind} census day: {topic.lower()} adds up to the total", passed, detail)
+        )
+    return checks
+
+
+def school_type_checks(section: dict) -> list[dict]:
+    """The previous school types of EHE starts add up to the starts, in every period."""
+    column = section["columns"].index
+    checks = []
+    for row in section["rows"]:
+        starts = row[column("ehe_starts_full_year")]
+        added_up = sum(
+            row[column(f"ehe_schtype_{t}")] for t in (*SCHOOL_TYPES, UNKNOWN_SCHOOL_TYPE)
+        )
+        period = _period_label(row[column("time_identifier")], row[column("time_period")])
+        passed = added_up == starts
+        detail = (
+            f"The previous school types add up to {added_up}, the number of starts."
+            if passed
+            else f"The previous school types add up to {added_up}, but there were {starts} starts."
+        )
+        checks.append(
+            _check(f"EHE, {period}: previous school types add up to starts", passed, detail)
+        )
+    return checks
+
+
+def anytime_checks(census: dict, year: dict, kind: str) -> list[dict]:
+    """Everyone counted on the census day was there at some point in the year to date."""
+    on_day = census["rows"][0][census["columns"].index("child_count")]
+    anytime = year["rows"][-1][year["columns"].index(f"{kind.lower()}_anytime_full_year")]
+    passed = anytime >= on_day
+    detail = f"{anytime} at any point in the year to date; {on_day} on the census day."
+    if not passed:
+        detail += " The census day is in the year to date, so this cannot be right."
+    return [
+        _check(
+            f"{kind}: at any point in the year to date is at least the census day", passed, detail
+        )
+    ]
+
+
+def geography_checks() -> list[dict]:
+    names = ("LOCAL_AUTHORITY_CODE", "LOCAL_AUTHORITY_NAME", "LOCAL_AUTHORITY_NEW_CODE")
+    missing = [
+        name for name in (*names, "REGION_CODE", "REGION_NAME") if not getattr(settings, name)
+    ]
+    detail = (
+        "The LA and region codes and names are set."
+        if not missing
+        else f"Not set: {', '.join(missing)}. COLLECT needs them in every row."
+    )
+    return [_check("The local authority's geography is set", not missing, detail)]
+
+
+def return_checks(sections: dict[str, dict]) -> list[dict]:
+    return [
+        *census_checks(sections["ehe_census"], EHE),
+        *census_checks(sections["cme_census"], CME),
+        *school_type_checks(sections["ehe_academic_year"]),
+        *anytime_checks(sections["ehe_census"], sections["ehe_academic_year"], EHE),
+        *anytime_checks(sections["cme_census"], sections["cme_academic_year"], CME),
+        *geography_checks(),
+    ]
+
+
+# --- Issues for officers -------------------------------------------------------------------------
+
+
+def _child_issue(child: asat.ChildOnDay, kind: str, code: str, message: str) -> Issue:
+    return Issue(child.child_id, child.episode_id, kind, code, message)
+
+
+def _census_issues(kind: str, children: list[asat.ChildOnDay]) -> list[Issue]:
+    issues = []
+    for child in children:
+        if child.nc_year not in NC_YEARS:
+            message = IssueMessages.OUTSIDE_RECEPTION_TO_YEAR_11.format(
+                year_group=nc_year_label(child.nc_year)
+            )
+            code = IssueCode.OUTSIDE_RECEPTION_TO_YEAR_11
+            issues.append(_child_issue(child, kind, code, message))
+            continue  # not counted, so its other details do not reach the return
+        found = {
+            # CMEReason.UNKNOWN is the same code as EHEReason.UNKNOWN.
+            IssueCode.REASON_UNKNOWN: child.reason == EHEReason.UNKNOWN,
+            IssueCode.NO_REASON_GIVEN: kind == EHE and child.reason == EHEReason.NO_REASON_GIVEN,
+            IssueCode.SEX_UNKNOWN: child.sex == Sex.UNKNOWN,
+            IssueCode.TIME_MISSING_UNKNOWN: kind == CME
+            and child.time_missing_band == TimeMissingBand.UNKNOWN,
+        }
+        issues += [
+            _child_issue(child, kind, code, getattr(IssueMessages, code.upper()))
+            for code, present in found.items()
+            if present
+        ]
+    return issues
+
+
+def _start_issues(periods: list[PeriodFacts]) -> list[Issue]:
+    return [
+        Issue(
+            str(start["child_id"]),
+            str(start["id"]),
+            EHE,
+            IssueCode.PREVIOUS_SCHOOL_UNKNOWN,
+            IssueMessages.PREVIOUS_SCHOOL_UNKNOWN.format(start=long_date(start["start_date"])),
+        )
+        for facts in periods
+        for start in facts.ehe_starts
+        if previous_school_type(start) == UNKNOWN_SCHOOL_TYPE
+    ]
+
+
+def issue_counts(issues: list[Issue]) -> dict[str, int]:
+    counts = Counter(issue.code for issue in issues)
+    return {code: counts[code] for code in IssueCode.ALL}
+
+
+# --- The return ----------------------------------------------------------------------------------
+
+
+def dfe_return_build(census_date: date) -> DfEReturn:
+    """The return as at ``census_date``: its tables and the issues behind them."""
+    ehe_on_day = asat.in_ehe_on(census_date)
+    cme_on_day = asat.missing_education_on(census_date)
+    periods = [_period_facts(period) for period in periods_for(census_date)]
+    estimate = population_aged_5_to_16(on=census_date)
+    population = estimate.aged_5_to_16 if estimate else None
+    sections = [
+        census_section(
+            kind=EHE, children=ehe_on_day, census_date=census_date, population=population
+        ),
+        census_section(
+            kind=CME, children=cme_on_day, census_date=census_date, population=population
+        ),
+        ehe_year_section(periods),
+        cme_year_section(periods),
+    ]
+    issues = sorted(
+        [
+            *_census_issues(EHE, ehe_on_day),
+            *_start_issues(periods),
+            *_census_issues(CME, cme_on_day),
+        ],
+        key=lambda issue: (issue.kind != EHE, IssueCode.ALL.index(issue.code), issue.child_id),
+    )
+    year = academic_year_start(census_date)
+    term = term_of(census_date)
+    tables = {
+        "title": (
+            f"DfE EHE and CME return, {term} term {academic_year_label(year)}: "
+            f"{settings.LOCAL_AUTHORITY_NAME or 'this local authority'} as at "
+            f"{long_date(census_date)}"
+        ),
+        "as_at": census_date.isoformat(),
+        "term": term,
+        "academic_year": academic_year_label(year),
+        "population_aged_5_to_16": population,
+        "sections": sections,
+        "checks": return_checks({section["key"]: section for section in sections}),
+        "issue_counts": issue_counts(issues),
+    }
+    return DfEReturn(tables=tables, issues=issues)
+
+
+def dfe_return_tables(census_date: date) -> dict:
+    """The return's tables as at ``census_date``: exact counts, JSON-serialisable, no child ids."""
+    return dfe_return_build(census_date).tables
+
+
+def dfe_return_issues(census_date: date) -> list[Issue]:
+    """The records officers should fix before submitting the return as at ``census_date``."""
+    return dfe_return_build(census_date).issues
+
+
+def section(tables: dict, key: str) -> dict:
+    return next(section for section in tables["sections"] if section["key"] == key)
+
+
+def census_total(tables: dict, kind: str) -> int:
+    """The Total row's count of a census section (``kind`` EHE or CME)."""
+    census = section(tables, f"{kind.lower()}_census")
+    return census["rows"][0][census["columns"].index("child_count")]

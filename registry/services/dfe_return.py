@@ -1,0 +1,42 @@
+"""Producing the DfE termly EHE and CME return: build it as at the census day, render its files and
+freeze both as a snapshot (ADR 0008), so what was sent can always be shown again exactly."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from registry.models import ReportKind, ReportSnapshot, User
+from registry.reporting.dfe import METHOD_VERSION, dfe_return_tables, is_census_day
+from registry.reporting.dfe_files import CSV_CONTENT_TYPE, return_csv_files
+from registry.services.reporting import RenderedFile, snapshot_freeze
+
+
+class DfEReturnErrors:
+    FUTURE_DATE = "The census date must be today or in the past"
+
+
+def dfe_return_produce(*, census_date: date, by: User | None) -> ReportSnapshot:
+    """Build the return as at ``census_date`` and freeze it with its CSV files. The validation
+    report's children are not part of it: officers read them live, by their gate."""
+    if census_date > timezone.localdate():
+        # Figures "as at" a day not yet reached would change as it happens: nothing to freeze.
+        raise ValidationError({"census_date": [DfEReturnErrors.FUTURE_DATE]})
+    tables = dfe_return_tables(census_date)
+    files = [
+        RenderedFile(name=name, content_type=CSV_CONTENT_TYPE, content=content)
+        for name, content in return_csv_files(tables).items()
+    ]
+    return snapshot_freeze(
+        kind=ReportKind.DFE_RETURN,
+        period=census_date.isoformat(),
+        as_at=census_date,
+        tables=tables,
+        files=files,
+        by=by,
+        method_version=METHOD_VERSION,
+        parameters={
+            "census_date": census_date.isoformat(),
+            "census_day": is_census_day(census_date),
+        },
+    )
