@@ -140,6 +140,14 @@ class ReportRequest(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
+        constraints = [
+            # The double-run guard lives in the database: one request per period in the works.
+            models.UniqueConstraint(
+                fields=["kind", "period"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_unfinished_request_per_period",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period}: {self.get_status_display()}"

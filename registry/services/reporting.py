@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from registry.models import (
@@ -80,7 +80,17 @@ def snapshot_freeze(
 
 
 def report_request_create(*, kind: str, period: str, by: User | None) -> ReportRequest:
-    return ReportRequest.objects.create(kind=kind, period=period, requested_by=by)
+    """A new request, or the one already queued or running for that period (a unique
+    constraint keeps it to one, even when two ask at the same moment)."""
+    try:
+        with transaction.atomic():
+            return ReportRequest.objects.create(kind=kind, period=period, requested_by=by)
+    except IntegrityError:
+        return ReportRequest.objects.get(
+            kind=kind,
+            period=period,
+            status__in=[ReportRequestStatus.QUEUED, ReportRequestStatus.RUNNING],
+        )
 
 
 def report_request_progress(*, request_id, progress: int, stage: str) -> None:
