@@ -201,6 +201,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "schools_feed.tasks.offrolling_recompute_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "quarterly-pack-at-quarter-end": {
+        "task": "registry.tasks.quarterly_pack_quarter_end_task",
+        "schedule": crontab(hour=4, minute=0, day_of_month=1, month_of_year="1,4,7,10"),
+    },
 }
 
 # The local authority this deployment serves (its 3-digit DfE LA code).
