@@ -12,12 +12,14 @@ NAVIGATION = {
         ("registry:child-list", "Register search"),
         ("schools_feed:notification-list", "Notifications"),
         ("schools_feed:review-queue", "Returns to match"),
+        ("registry:report-list", "Statistics"),
     ],
     Role.CME_OFFICER: [
         ("registry:home", "Home"),
         ("registry:child-list", "Register search"),
         ("schools_feed:notification-list", "Notifications"),
         ("schools_feed:review-queue", "Returns to match"),
+        ("registry:report-list", "Statistics"),
     ],
     Role.ADMINISTRATOR: [
         ("registry:home", "Home"),
@@ -26,19 +28,25 @@ NAVIGATION = {
         ("schools_feed:review-queue", "Returns to match"),
         ("schools_feed:send", "Send returns"),
         ("offrolling:overview", "Off-rolling"),
+        ("registry:report-list", "Statistics"),
         ("admin:index", "Administration"),
     ],
     Role.INCLUSION_LEAD: [
         ("registry:home", "Home"),
         ("schools_feed:notification-list", "Notifications"),
         ("offrolling:overview", "Off-rolling"),
+        ("registry:report-list", "Statistics"),
     ],
     Role.SCHOOL_USER: [
         ("registry:home", "Your returns"),
         ("schools_feed:send", "Send returns"),
         ("schools_feed:submission-list", "Files and forms sent"),
     ],
-    Role.DCS: [("registry:home", "Overview"), ("offrolling:overview", "Off-rolling")],
+    Role.DCS: [
+        ("registry:home", "Overview"),
+        ("offrolling:overview", "Off-rolling"),
+        ("registry:report-list", "Statistics"),
+    ],
 }
 
 

@@ -1,6 +1,23 @@
-from django.urls import path
+from datetime import date
 
-from registry.views import casework, records
+from django.urls import path, register_converter
+
+from registry.views import casework, records, reports
+
+
+class IsoDateConverter:
+    """A date in a URL, spelt 2025-10-02; an impossible date does not match (404)."""
+
+    regex = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+    def to_python(self, value: str) -> date:
+        return date.fromisoformat(value)  # ValueError: the URL does not match
+
+    def to_url(self, value) -> str:
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+
+register_converter(IsoDateConverter, "isodate")
 
 app_name = "registry"
 
@@ -43,4 +60,53 @@ urlpatterns = [
         name="cme-enquiry-create",
     ),
     path("cme/<uuid:episode_id>/referrals/new/", casework.referral_create, name="referral-create"),
+    # Statistics: the DfE return, the DCS quarterly pack and their reference figures.
+    path("statistics/", reports.report_list, name="report-list"),
+    path("statistics/dfe-return/", reports.dfe_return_produce, name="dfe-return-produce"),
+    path(
+        "statistics/dfe-return/<isodate:census_date>/validation/",
+        reports.dfe_return_validation,
+        name="dfe-return-validation",
+    ),
+    path(
+        "statistics/dfe-return/<isodate:census_date>/validation.csv",
+        reports.dfe_return_validation_csv,
+        name="dfe-return-validation-csv",
+    ),
+    path(
+        "statistics/quarterly-pack/",
+        reports.quarterly_pack_request,
+        name="quarterly-pack-request",
+    ),
+    path(
+        "statistics/snapshots/<uuid:snapshot_id>/",
+        reports.snapshot_detail,
+        name="snapshot-detail",
+    ),
+    path(
+        "statistics/snapshots/<uuid:snapshot_id>/files/<str:name>",
+        reports.snapshot_file_download,
+        name="snapshot-file",
+    ),
+    path(
+        "statistics/requests/<uuid:request_id>/",
+        reports.report_request_detail,
+        name="report-request-detail",
+    ),
+    path(
+        "statistics/requests/<uuid:request_id>/progress/",
+        reports.report_request_progress,
+        name="report-request-progress",
+    ),
+    path("statistics/reference-figures/", reports.reference_figures, name="reference-figures"),
+    path(
+        "statistics/reference-figures/population/",
+        reports.population_estimate_save,
+        name="population-estimate-save",
+    ),
+    path(
+        "statistics/reference-figures/comparators/",
+        reports.comparator_figure_save,
+        name="comparator-figure-save",
+    ),
 ]

@@ -3,13 +3,27 @@
 Denied means 404 for anything about a child or a notification (nothing leaked, not even that the
 record exists), and a redirect to the admin sign-in for the Django admin. The off-rolling monitor
 holds school figures, not a child's record: a role without it gets 403, and a school or alert
-outside this LA is 404 for the roles that have it.
+outside this LA is 404 for the roles that have it. The statistics pages likewise: 403 for a role
+without statistics (or without the children behind the DfE return), 404 for a snapshot or pack
+request of a kind the role may not read.
 """
+
+from datetime import date
 
 import pytest
 from django.urls import reverse
 
-from registry.models import ChildAccessLog, Contact, Role
+from registry.models import (
+    ChildAccessLog,
+    ComparatorFigure,
+    Contact,
+    PopulationEstimate,
+    ReportKind,
+    ReportRequest,
+    ReportSnapshot,
+    Role,
+)
+from registry.services.reporting import RenderedFile, report_request_create, snapshot_freeze
 from schools_feed.models import AlertStatus
 from tests.factories import (
     ActionFactory,
@@ -67,6 +81,7 @@ def world(db):
     SchoolIndicatorFactory(run=reference.run, school=other_school)
     faraway = SchoolFactory(is_local=False, la_code="999")
     return {
+        **_statistics(users),
         "ehe": ehe,
         "cme": cme,
         "own": own,
@@ -78,6 +93,32 @@ def world(db):
         "local_alert": OffRollingAlertFactory(school=other_school),
         "faraway_school": faraway,
         "faraway_alert": OffRollingAlertFactory(school=faraway),
+    }
+
+
+CENSUS_DAY = date(2025, 10, 2)
+
+
+def _snapshot(kind, period: str, by):
+    tables = {"title": f"{kind} {period}", "as_at": "2025-10-02", "sections": []}
+    return snapshot_freeze(
+        kind=kind,
+        period=period,
+        as_at=CENSUS_DAY,
+        tables=tables,
+        files=[RenderedFile("figures.csv", "text/csv", b"a,b\r\n1,2\r\n")],
+        by=by,
+        method_version="test",
+    )
+
+
+def _statistics(users) -> dict:
+    return {
+        "dfe_snapshot": _snapshot(ReportKind.DFE_RETURN, "2025-10-02", users[D]),
+        "pack_snapshot": _snapshot(ReportKind.QUARTERLY_PACK, "2025-Q3", users[A]),
+        "pack_request": report_request_create(
+            kind=ReportKind.QUARTERLY_PACK, period="2025-Q3", by=users[D]
+        ),
     }
 
 
@@ -146,6 +187,19 @@ def _url(world, name):
     if name in offrolling_pages:
         url_name, arg = offrolling_pages[name]
         return reverse(url_name, args=[arg])
+    statistics_pages = {
+        "DfE return snapshot": ("registry:snapshot-detail", [world["dfe_snapshot"].pk]),
+        "DfE return file": ("registry:snapshot-file", [world["dfe_snapshot"].pk, "figures.csv"]),
+        "pack snapshot": ("registry:snapshot-detail", [world["pack_snapshot"].pk]),
+        "pack file": ("registry:snapshot-file", [world["pack_snapshot"].pk, "figures.csv"]),
+        "pack request": ("registry:report-request-detail", [world["pack_request"].pk]),
+        "pack request progress": ("registry:report-request-progress", [world["pack_request"].pk]),
+        "registry:dfe-return-validation": (name, [CENSUS_DAY]),
+        "registry:dfe-return-validation-csv": (name, [CENSUS_DAY]),
+    }
+    if name in statistics_pages:
+        url_name, args = statistics_pages[name]
+        return reverse(url_name, args=args)
     return reverse(name)
 
 
@@ -155,6 +209,9 @@ def _expect(allowed: set, otherwise=DENIED, **special):
 
 # The off-rolling roles get 404 for a school or alert outside this LA; the others 403 as ever.
 OUTSIDE_THE_LA = {I: DENIED, D: DENIED, A: DENIED}
+# Officers read the DfE return but not the DCS pack: a pack or its request is 404 for them.
+PACK_HIDDEN_FROM_OFFICERS = {E: DENIED, C: DENIED}
+STATISTICS = {E, C, I, D, A}
 
 MATRIX = {
     "registry:home": _expect(ALL),
@@ -207,6 +264,16 @@ MATRIX = {
     "offrolling briefing CSV (outside the LA)": _expect(
         set(), otherwise=FORBIDDEN, **OUTSIDE_THE_LA
     ),
+    "registry:report-list": _expect(STATISTICS, otherwise=FORBIDDEN),
+    "DfE return snapshot": _expect(STATISTICS, otherwise=FORBIDDEN),
+    "DfE return file": _expect(STATISTICS, otherwise=FORBIDDEN),
+    "pack snapshot": _expect({I, D, A}, otherwise=FORBIDDEN, **PACK_HIDDEN_FROM_OFFICERS),
+    "pack file": _expect({I, D, A}, otherwise=FORBIDDEN, **PACK_HIDDEN_FROM_OFFICERS),
+    "pack request": _expect({I, D, A}, otherwise=FORBIDDEN, **PACK_HIDDEN_FROM_OFFICERS),
+    "pack request progress": _expect({I, D, A}, otherwise=FORBIDDEN, **PACK_HIDDEN_FROM_OFFICERS),
+    "registry:reference-figures": _expect({D, A}, otherwise=FORBIDDEN),
+    "registry:dfe-return-validation": _expect({E, C, A}, otherwise=FORBIDDEN),
+    "registry:dfe-return-validation-csv": _expect({E, C, A}, otherwise=FORBIDDEN),
 }
 CASES = [(page, role, status) for page, row in MATRIX.items() for role, status in row.items()]
 
@@ -262,6 +329,48 @@ def test_roles_that_cannot_review_an_off_rolling_alert_cannot_post_to_it_and_not
     assert not alert.events.exists()
 
 
+STATISTICS_WRITES = {
+    "registry:dfe-return-produce": {
+        "dfe-census_date_0": "2",
+        "dfe-census_date_1": "10",
+        "dfe-census_date_2": "2025",
+    },
+    "registry:quarterly-pack-request": {"pack-quarter": "2025-Q3"},
+    "registry:population-estimate-save": {
+        "population-mid_year": "2024",
+        "population-aged_5_to_16": "1000",
+    },
+    "registry:comparator-figure-save": {
+        "comparator-census_date_0": "2",
+        "comparator-census_date_1": "10",
+        "comparator-census_date_2": "2025",
+        "comparator-geography": "england",
+        "comparator-ehe_count": "1",
+    },
+}
+
+
+@pytest.mark.parametrize("page", list(STATISTICS_WRITES))
+@pytest.mark.parametrize("role", [S, E, C, I])
+def test_roles_that_cannot_produce_statistics_cannot_post_and_nothing_is_written(
+    client, world, page, role
+):
+    client.force_login(world["users"][role])
+    before = [
+        model.objects.count()
+        for model in (ReportSnapshot, ReportRequest, PopulationEstimate, ComparatorFigure)
+    ]
+
+    response = client.post(reverse(page), STATISTICS_WRITES[page])
+
+    assert response.status_code == FORBIDDEN
+    after = [
+        model.objects.count()
+        for model in (ReportSnapshot, ReportRequest, PopulationEstimate, ComparatorFigure)
+    ]
+    assert after == before
+
+
 def test_a_school_user_asking_for_another_schools_child_by_id_learns_nothing(client, world):
     client.force_login(world["users"][S])
     other_child = world["cme"].child
@@ -287,6 +396,18 @@ def test_the_dcs_home_page_shows_counts_and_never_a_childs_name(client, world):
     assert response.status_code == OK
     for child in (world["ehe"].child, world["cme"].child):
         assert child.legal_surname.encode() not in response.content
+
+
+def test_the_dcs_statistics_pages_never_name_a_child(client, world):
+    client.force_login(world["users"][D])
+    pages = ["registry:report-list", "DfE return snapshot", "pack snapshot", "pack request"]
+
+    responses = [client.get(_url(world, page)) for page in pages]
+
+    for response in responses:
+        assert response.status_code == OK
+        for child in (world["ehe"].child, world["cme"].child):
+            assert child.legal_surname.encode() not in response.content
 
 
 def test_an_inclusion_lead_opens_a_record_after_giving_a_reason_and_the_reason_is_logged(
