@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
@@ -176,6 +177,7 @@ def submission_detail(request, submission_id):
     )
 
 
+@xframe_options_sameorigin  # shown in an iframe on the submission page
 @login_required
 def submission_progress(request, submission_id):
     """The progress bar's own small page, refreshed by the browser while a worker imports."""
