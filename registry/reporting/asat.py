@@ -20,8 +20,8 @@ from datetime import date
 from django.db.models import Q
 
 from registry.models import (
-    CMEEpisode,
     EHE_CLOSED_STATUSES,
+    CMEEpisode,
     EHEEpisode,
     EHEStatus,
     EnforcementStep,
