@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_ENV := DEBUG=true
+# The demo authority's codes, so the DfE return it produces has its geography columns filled.
+DEMO_ENV := $(DEV_ENV) LOCAL_AUTHORITY_CODE=938 LOCAL_AUTHORITY_NAME="West Sussex" \
+	LOCAL_AUTHORITY_NEW_CODE=E10000032 REGION_CODE=E12000008 REGION_NAME="South East"
 PG_URL ?= postgres://postgres@127.0.0.1:5432/ehe_register
 BROKER_URL ?= redis://127.0.0.1:6379/15
 
@@ -21,10 +24,10 @@ install: $(STAMP)
 
 ## demo: install, migrate, load demo data once, and run the app on SQLite at http://127.0.0.1:8000
 demo: $(STAMP)
-	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
-	$(DEV_ENV) $(BIN)/python manage.py seed_demo --if-empty
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --if-empty
 	@echo "Open http://127.0.0.1:8000 and sign in with one of the accounts above."
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## test: install and run the whole test suite on SQLite with eager Celery
 test: $(STAMP)

@@ -54,6 +54,22 @@ from schools_feed.models import (
 
 LA_CODE = "938"
 LA_NAME = "West Sussex (demo data)"
+# England at the autumn census (domain.md §4.3), for the DCS pack's comparison.
+ENGLAND_AUTUMN_FIGURES = {
+    2023: {"ehe_count": 92_000, "ehe_rate_per_100": Decimal("1.1"), "cme_count": 33_000},
+    2024: {
+        "ehe_count": 111_700,
+        "ehe_rate_per_100": Decimal("1.4"),
+        "cme_count": 39_200,
+        "cme_rate_per_100": Decimal("0.5"),
+    },
+    2025: {
+        "ehe_count": 126_000,
+        "ehe_rate_per_100": Decimal("1.5"),
+        "cme_count": 34_700,
+        "cme_rate_per_100": Decimal("0.4"),
+    },
+}
 DEMO_USERS = [
     ("school.user", Role.SCHOOL_USER, "Sam", "Hughes"),
     ("ehe.officer", Role.EHE_OFFICER, "Erin", "Hale"),
@@ -172,6 +188,8 @@ class DemoBuilder:
         self._children_and_cases()
         self._feed_examples()
         self._offrolling()
+        self._reference_figures()
+        self._statistics()
         self._step("done")
         return {"counts": dict(self.counts), "users": self.sign_ins()}
 
@@ -191,6 +209,43 @@ class DemoBuilder:
 
         run = offrolling_recompute(triggered_by="demo data")
         self._step(f"off-rolling: {run.indicators} indicators, {run.alerts_raised} alerts")
+
+    def _reference_figures(self) -> None:
+        """What an analyst enters for the DCS pack: the LA's population aged 5-16 (here the
+        pupils on roll stand in for it) and England's published autumn figures (domain.md §4.3).
+        Regional figures are left for the analyst, so the pack shows them as not entered."""
+        from registry.services.reporting import comparator_figure_save, population_estimate_save
+
+        analyst = self.users["dcs"]
+        for mid_year in range(self.window_start.year - 1, self.today.year + 1):
+            population_estimate_save(
+                mid_year=mid_year,
+                aged_5_to_16=self.scale.pupils_on_roll,
+                source="Demo: pupils on roll standing in for the ONS estimate",
+                by=analyst,
+            )
+        for year, figures in ENGLAND_AUTUMN_FIGURES.items():
+            comparator_figure_save(
+                census_date=census_days(year)["autumn"],
+                geography="england",
+                by=analyst,
+                source="DfE, Elective home education and Children missing education, autumn term",
+                **figures,
+            )
+        self._step("reference figures for the DCS pack")
+
+    def _statistics(self) -> None:
+        """The latest DfE return and quarterly pack, as the data manager and the quarter-end
+        schedule would have produced them, so the Statistics pages have something to open."""
+        from registry.reporting.pack import last_ended_quarter, latest_census_on_or_before
+        from registry.services.dfe_return import dfe_return_produce
+        from registry.services.quarterly_pack import quarterly_pack_produce
+
+        census_date = latest_census_on_or_before(self.today)
+        dfe_return_produce(census_date=census_date, by=self.users["administrator"])
+        quarter = last_ended_quarter(self.today)
+        quarterly_pack_produce(quarter=quarter.key, by=None)
+        self._step(f"DfE return as at {census_date} and the {quarter.key} pack")
 
     def _feed_examples(self) -> None:
         """A few returns sent through the real schools feed, so the demo shows its results: a
