@@ -14,6 +14,7 @@ from registry.models import (
     Contact,
     Decision,
     EHEEpisode,
+    ReportSnapshot,
     User,
 )
 
@@ -87,8 +88,21 @@ class DecisionAdmin(GatedAdmin):
     raw_id_fields = ("child", "ehe_episode", "cme_episode")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records nobody may add, change or delete here: logs, merges, frozen snapshots."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ChildAccessLog)
-class ChildAccessLogAdmin(admin.ModelAdmin):
+class ChildAccessLogAdmin(ReadOnlyAdmin):
     list_display = ("accessed_at", "user", "child", "purpose")
     list_filter = ("purpose",)
 
@@ -99,25 +113,16 @@ class ChildAccessLogAdmin(admin.ModelAdmin):
             .filter(child__in=selectors.child_queryset_for_user(user=request.user))
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ChildMerge)
-class ChildMergeAdmin(admin.ModelAdmin):
+class ChildMergeAdmin(ReadOnlyAdmin):
     list_display = ("merged_at", "kept", "merged", "merged_by", "undone_at")
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(ReportSnapshot)
+class ReportSnapshotAdmin(ReadOnlyAdmin):
+    """Frozen returns and packs, never edited (ADR 0008); opened on the Statistics pages."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_display = ("produced_at", "kind", "period", "as_at", "produced_by", "method_version")
+    list_filter = ("kind",)
+    exclude = ("tables",)
