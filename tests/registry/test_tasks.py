@@ -3,8 +3,9 @@ process when CELERY_BROKER_URL is set (the PostgreSQL CI run; ADR 0001)."""
 
 import pytest
 
-from registry.models import Child
-from registry.tasks import child_search_name_refresh_task
+from registry.models import Child, ReportKind, ReportRequest, ReportRequestStatus
+from registry.services.reporting import report_request_create
+from registry.tasks import child_search_name_refresh_task, quarterly_pack_task
 from tests.factories import ChildFactory
 from tests.worker import celery_worker, require_broker, wait_until
 
@@ -35,3 +36,24 @@ def test_task_sent_through_redis_is_run_by_a_real_worker_process():
             lambda: Child.objects.get(pk=child.pk).search_name == "zoe ashworth brown", timeout=90
         )
     assert fixed, "the worker did not run the task within 90 seconds"
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_a_requested_quarterly_pack_is_produced_by_a_real_worker_which_reports_progress():
+    require_broker()
+    request = report_request_create(kind=ReportKind.QUARTERLY_PACK, period="2025-Q4", by=None)
+    with celery_worker() as queue:
+        quarterly_pack_task.apply_async(args=[str(request.pk)], queue=queue)
+        done = wait_until(
+            lambda: ReportRequest.objects.get(pk=request.pk).status == ReportRequestStatus.DONE,
+            timeout=90,
+        )
+    assert done, "the worker did not produce the pack within 90 seconds"
+    request.refresh_from_db()
+    assert (request.progress, request.snapshot.period) == (100, "2025-Q4")
+    assert sorted(request.snapshot.files.values_list("name", flat=True)) == [
+        "pack.csv",
+        "pack.pdf",
+        "pack.xlsx",
+    ]
