@@ -287,6 +287,17 @@ class CMEEpisodeOpenForm(forms.Form):
     )
 
 
+class CMEReasonForm(forms.Form):
+    primary_reason = forms.ChoiceField(choices=CMEReason.choices, label="Primary reason")
+    effective_date = date_field(
+        "The date the new reason applies from",
+        required=False,
+        hint="Leave blank for today. Use the date the enquiry opened if the reason was true from "
+        "the start and only learnt later: returns as at earlier dates use this date.",
+    )
+    why = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="How the LA learnt this")
+
+
 class EnquiryForm(forms.Form):
     enquiry_type = forms.ChoiceField(choices=EnquiryType.choices, label="Enquiry made")
     made_on = date_field("Date of the enquiry")

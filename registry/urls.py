@@ -54,6 +54,7 @@ urlpatterns = [
     path("ehe/<uuid:episode_id>/edit/", casework.ehe_episode_edit, name="ehe-episode-edit"),
     path("cme/<uuid:episode_id>/status/", casework.cme_episode_status, name="cme-episode-status"),
     path("cme/<uuid:episode_id>/assign/", casework.cme_episode_assign, name="cme-episode-assign"),
+    path("cme/<uuid:episode_id>/reason/", casework.cme_episode_reason, name="cme-episode-reason"),
     path(
         "cme/<uuid:episode_id>/enquiries/new/",
         casework.cme_enquiry_create,

@@ -233,6 +233,7 @@ MATRIX = {
     "registry:ehe-episode-edit": _expect({E, A}),
     "registry:cme-episode-status": _expect({C, A}),
     "registry:cme-episode-assign": _expect({C, A}),
+    "registry:cme-episode-reason": _expect({C, A}),
     "registry:cme-enquiry-create": _expect({C, A}),
     "registry:referral-create": _expect({C, A}),
     "registry:action-complete": _expect({E, A}),

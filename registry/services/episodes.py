@@ -294,12 +294,18 @@ def episode_assign_officer(*, episode, officer: User | None, by: User, why: str 
 
 
 def _record_reason_change(
-    episode, *, to_reason: str, effective_date: date | None, why: str, by: User | None
+    episode,
+    *,
+    to_reason: str,
+    effective_date: date | None,
+    why: str,
+    by: User | None,
+    date_field: str,
 ) -> None:
     """Keep the reason the episode had before ``effective_date`` as a dated row, so a count "as at"
     an earlier date still gives the earlier reason (ADR 0008). Call before saving the new reason."""
     effective_date = effective_date or timezone.localdate()
-    _check_effective_date(episode, effective_date, field="reason_effective_date")
+    _check_effective_date(episode, effective_date, field=date_field)
     episode_field = "ehe_episode" if isinstance(episode, EHEEpisode) else "cme_episode"
     EpisodeReasonChange.objects.create(
         child_id=episode.child_id,
@@ -342,7 +348,12 @@ def ehe_episode_update(
     new_reason = changes.get("primary_reason", episode.primary_reason)
     if new_reason != episode.primary_reason:
         _record_reason_change(
-            episode, to_reason=new_reason, effective_date=reason_effective_date, why=why, by=by
+            episode,
+            to_reason=new_reason,
+            effective_date=reason_effective_date,
+            why=why,
+            by=by,
+            date_field="reason_effective_date",
         )
     for field, value in changes.items():
         setattr(episode, field, value)
@@ -364,7 +375,12 @@ def cme_episode_reason_change(
     if primary_reason == episode.primary_reason:
         return episode
     _record_reason_change(
-        episode, to_reason=primary_reason, effective_date=effective_date, why=why, by=by
+        episode,
+        to_reason=primary_reason,
+        effective_date=effective_date,
+        why=why,
+        by=by,
+        date_field="effective_date",
     )
     episode.primary_reason = primary_reason
     save_with_history(episode, by=by, reason=ChangeReason.MANUAL_EDIT, detail=why)

@@ -342,6 +342,24 @@ def ehe_episode_edit(request, episode_id):
 
 
 @login_required
+def cme_episode_reason(request, episode_id):
+    episode = _episode_for_change(request, selectors.cme_episode_queryset_for_user, episode_id)
+    form = forms.CMEReasonForm(
+        request.POST or None, initial={"primary_reason": episode.primary_reason}
+    )
+    return _form_view(
+        request,
+        form,
+        lambda data: episode_services.cme_episode_reason_change(
+            episode=episode, by=request.user, **data
+        ),
+        title="Change the CME primary reason",
+        child=episode.child,
+        success="CME primary reason changed",
+    )
+
+
+@login_required
 def cme_enquiry_create(request, episode_id):
     episode = _episode_for_change(request, selectors.cme_episode_queryset_for_user, episode_id)
     form = forms.EnquiryForm(request.POST or None, initial=_initial_today())

@@ -7,7 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.models import Action, ChildAccessLog, Contact, EpisodeStatusChange
+from registry.models import (
+    Action,
+    ChildAccessLog,
+    Contact,
+    EpisodeReasonChange,
+    EpisodeStatusChange,
+)
 from registry.services.episodes import EpisodeErrors
 from tests.factories import (
     ActionFactory,
@@ -228,6 +234,53 @@ def test_a_status_change_that_breaks_a_rule_shows_the_rule_on_the_form(client, c
 
     assert EpisodeErrors.OTHER_LA_NOT_CONFIRMED in response.content.decode()
     assert not EpisodeStatusChange.objects.filter(cme_episode=episode).exists()
+
+
+def _reason_form(reason: str, on: date) -> dict:
+    return {
+        "primary_reason": reason,
+        "effective_date_0": str(on.day),
+        "effective_date_1": str(on.month),
+        "effective_date_2": str(on.year),
+        "why": "Health visitor confirmed",
+    }
+
+
+def test_a_closed_cme_cases_reason_is_corrected_from_a_date_for_the_dfe_return(client, cme_officer):
+    episode = CMEEpisodeFactory(start_date=date(2025, 9, 1), end_date=date(2025, 11, 1))
+    client.force_login(cme_officer)
+
+    record = client.get(reverse("registry:child-detail", args=[episode.child_id]))
+    response = client.post(
+        reverse("registry:cme-episode-reason", args=[episode.pk]),
+        _reason_form("believed_abroad", date(2025, 9, 1)),
+    )
+
+    assert reverse("registry:cme-episode-reason", args=[episode.pk]) in record.content.decode()
+    assert response.status_code == 302
+    change = EpisodeReasonChange.objects.get(cme_episode=episode)
+    assert (change.from_reason, change.to_reason, change.effective_date) == (
+        "unknown",
+        "believed_abroad",
+        date(2025, 9, 1),
+    )
+
+
+def test_a_cme_reason_dated_before_the_case_opened_is_refused_on_the_date_field(
+    client, cme_officer
+):
+    episode = CMEEpisodeFactory(start_date=date(2025, 9, 1))
+    client.force_login(cme_officer)
+
+    response = client.post(
+        reverse("registry:cme-episode-reason", args=[episode.pk]),
+        _reason_form("believed_abroad", date(2025, 8, 31)),
+    )
+
+    content = response.content.decode()
+    assert EpisodeErrors.DATE_BEFORE_START in content
+    assert 'href="#id_effective_date_0"' in content
+    assert not EpisodeReasonChange.objects.exists()
 
 
 def test_finishing_an_action_from_the_record(client, ehe_officer):
