@@ -53,7 +53,11 @@ from registry.reporting.publish import (
     published_count,
     published_ratio,
 )
-from registry.reporting.selectors import comparators_on, population_aged_5_to_16
+from registry.reporting.selectors import (
+    comparators_on,
+    latest_census_with_comparators,
+    population_aged_5_to_16,
+)
 from registry.school_age import academic_year_start, nc_year_label
 from schools_feed.models import AlertEvent, AlertStatus, OffRollingAlert
 
@@ -198,7 +202,7 @@ def _chart_value(count: int) -> int | None:
 
 def _count_children_on(model, day: date) -> int:
     """How many children an "as at" list for ``day`` has, counted in the database."""
-    episodes = model.objects.filter(asat.covering(day), child__merged_into__isnull=True)
+    episodes = model.objects.filter(asat.covering(day), asat.not_merged())
     return episodes.values("child_id").distinct().count()
 
 
@@ -279,7 +283,9 @@ class _Pack:
         )
 
     def england_and_region(self) -> dict:
-        census = latest_census_on_or_before(self.day)
+        # England and regional figures are published a term or more late, and analysts may enter
+        # only the autumn ones: compare on the latest census day that has them.
+        census = latest_census_with_comparators(on=self.day) or latest_census_on_or_before(self.day)
         population = self.population(census)
         comparators = comparators_on(census_date=census)
         region = comparators.get(Geography.REGION)
@@ -305,7 +311,8 @@ class _Pack:
             f"Beside England and the region on census day {day_text(census)}",
             " ".join(
                 [
-                    f"The latest census day on or before {day_text(self.day)}.",
+                    f"The latest census day on or before {day_text(self.day)} for which "
+                    "England or regional figures have been entered.",
                     self.population_note(census),
                     _comparator_note(region, england),
                 ]
@@ -480,9 +487,7 @@ class _Pack:
 
     def first_contact(self) -> dict:
         starts = EHEEpisode.objects.filter(
-            start_date__gte=self.quarter.first,
-            start_date__lte=self.day,
-            child__merged_into__isnull=True,
+            asat.not_merged(), start_date__gte=self.quarter.first, start_date__lte=self.day
         ).values_list("start_date", "first_contact_date", "assigned_officer__team")
         by_team: dict[str, list] = defaultdict(list)
         everyone = []
@@ -532,7 +537,7 @@ class _Pack:
         cases: dict[int | None, Counter] = defaultdict(Counter)
         for kind, model in (("ehe", EHEEpisode), ("cme", CMEEpisode)):
             counts = (
-                model.objects.filter(asat.covering(self.day), child__merged_into__isnull=True)
+                model.objects.filter(asat.covering(self.day), asat.not_merged())
                 .values("assigned_officer_id")
                 .annotate(cases=Count("pk"))
                 .order_by()
@@ -666,7 +671,7 @@ def _rate_change(before: str, after: str) -> str:
 
 def _cme_starts(first: date, last: date) -> int:
     episodes = CMEEpisode.objects.filter(
-        start_date__gte=first, start_date__lte=last, child__merged_into__isnull=True
+        asat.not_merged(), start_date__gte=first, start_date__lte=last
     )
     return episodes.values("child_id").distinct().count()
 
@@ -674,11 +679,11 @@ def _cme_starts(first: date, last: date) -> int:
 def _cme_closures(first: date, last: date, *, statuses=CME_CLOSED_STATUSES) -> int:
     """CME cases closed in the period (by the status that closed them), counted by episode."""
     changes = EpisodeStatusChange.objects.filter(
+        asat.not_merged(),
         cme_episode__isnull=False,
         to_status__in=list(statuses),
         effective_date__gte=first,
         effective_date__lte=last,
-        child__merged_into__isnull=True,
     )
     return changes.values("cme_episode_id").distinct().count()
 

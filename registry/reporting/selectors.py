@@ -71,6 +71,11 @@ def population_aged_5_to_16(*, on: date) -> PopulationEstimate | None:
     return PopulationEstimate.objects.filter(mid_year__lte=on.year).order_by("-mid_year").first()
 
 
+def latest_census_with_comparators(*, on: date) -> date | None:
+    latest = ComparatorFigure.objects.filter(census_date__lte=on).order_by("-census_date").first()
+    return latest.census_date if latest else None
+
+
 def comparators_on(*, census_date: date) -> dict[str, ComparatorFigure]:
     """England and regional figures for a census day, keyed by geography."""
     figures = ComparatorFigure.objects.filter(census_date=census_date)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from registry.models import (
+    Child,
     CMEEpisode,
     EHEEpisode,
     EHEReason,
@@ -179,3 +180,31 @@ def test_any_point_counts_children_once_and_leaves_out_episodes_outside_the_peri
     assert anytime == {str(first.child_id)}
     assert [event.what for event in endings] == [EHEStatus.MOVED_AWAY, EHEStatus.RETURNED_TO_SCHOOL]
     assert [event.on for event in asat.returned_to_school(endings)] == [date(2025, 10, 20)]
+
+
+def test_a_record_merged_into_another_is_counted_nowhere(ehe_officer):
+    kept = _open_ehe(ehe_officer)
+    duplicate = _open_ehe(ehe_officer)
+    episodes.ehe_episode_status_change(
+        episode=duplicate,
+        by=ehe_officer,
+        status=EHEStatus.S437_NOTICE_SERVED,
+        effective_date=date(2025, 9, 20),
+        reason="No evidence of education",
+    )
+    episodes.ehe_episode_status_change(
+        episode=duplicate,
+        by=ehe_officer,
+        status=EHEStatus.MOVED_AWAY,
+        effective_date=CENSUS_DAY + timedelta(days=1),
+        reason="Moved",
+    )
+    # As a merge leaves a duplicate: pointing at the record kept (merges move the episodes too;
+    # the gate must hold even for a row a merge missed).
+    Child.objects.filter(pk=duplicate.child_id).update(merged_into=kept.child)
+    year = (date(2025, 9, 1), date(2026, 8, 31))
+
+    assert [c.child_id for c in asat.in_ehe_on(CENSUS_DAY)] == [str(kept.child_id)]
+    assert asat.children_at_any_point(EHEEpisode, *year) == {str(kept.child_id)}
+    assert asat.ehe_endings(*year) == []
+    assert asat.enforcement_steps(*year) == []

@@ -375,6 +375,21 @@ def test_england_and_region_are_set_beside_the_la_on_the_latest_census_day(table
     assert "EES autumn 2025" in section["note"]
 
 
+def test_england_and_region_are_compared_on_the_latest_census_day_with_figures_entered(authority):
+    # The January 2026 census has no England or regional figures yet: autumn 2025 has them.
+    section = _section(quarterly_pack_tables(parse_quarter("2026-Q1")), "england_and_region")
+
+    assert "2 October 2025" in section["title"]
+    assert section["rows"][0][5:] == ["126000", "1.5"]
+
+
+def test_with_no_england_figures_at_all_the_latest_census_day_is_shown_with_x():
+    section = _section(quarterly_pack_tables(parse_quarter("2026-Q1")), "england_and_region")
+
+    assert "15 January 2026" in section["title"]
+    assert section["rows"][0][3:] == ["x", "x", "x", "x"]
+
+
 def test_autumn_is_compared_with_the_autumn_a_year_before(tables):
     section = _section(tables, "autumn_to_autumn")
 
