@@ -57,7 +57,7 @@ beat: $(STAMP)
 
 ## bench: every benchmark under bench/ against PostgreSQL (see docs/benchmarks.md)
 bench: $(STAMP)
-	@for script in bench/*.py; do \
+	@for script in bench/[!_]*.py; do \
 		[ -e "$$script" ] || { echo "No benchmarks yet"; break; }; \
 		echo "== $$script"; $(DEV_ENV) DATABASE_URL=$(PG_URL) $(BIN)/python "$$script" || exit 1; \
 	done

@@ -36,13 +36,10 @@ Peak memory is the maximum resident set. Record results in docs/benchmarks.md.
 """
 
 import argparse
-import cProfile
 import gc
 import logging
 import os
-import pstats
 import random
-import resource
 import statistics
 import sys
 import time
@@ -51,7 +48,6 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ehe_register.settings")
@@ -95,10 +91,17 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._shared import (  # noqa: E402
+    create_database,
+    peak_memory_mb,
+    profile_call,
+    store_marker,
+    stored_marker,
+    weighted,
+)
 from registry.bulk import bulk_insert_with_history  # noqa: E402
 from registry.census import census_days  # noqa: E402
 from registry.models import Child, ChildFlag, EHEEpisode, Role, User  # noqa: E402
@@ -172,10 +175,6 @@ FLAGGED_SHARE = 0.05
 EPISODE_SHARE = 0.10
 
 
-def peak_memory_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -190,52 +189,13 @@ def report(name: str, timings_ms: list[float], target_ms: float) -> None:
     )
 
 
-def weighted(rng: random.Random, weights: dict):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
-
-
 # --- The database -------------------------------------------------------------------------------
-
-
-def create_database(url: str, rebuild: bool) -> None:
-    """Create the benchmark's database if missing; drop it first with --rebuild."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    maintenance = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(maintenance, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and rebuild:
-            if "bench" not in name:
-                sys.exit(f"Refusing to drop {name!r}: only a database named *bench* is rebuilt.")
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-            exists = None
-        if not exists:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 def build_marker(notifications: int, today: date, seed: int) -> str:
     return (
         f"offrolling-bench v{DATA_VERSION} notifications={notifications} today={today} seed={seed}"
     )
-
-
-def stored_marker() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
-            " WHERE datname = current_database()"
-        )
-        return cursor.fetchone()[0] or ""
-
-
-def store_marker(marker: str) -> None:
-    name = connection.ops.quote_name(connection.settings_dict["NAME"])
-    with connection.cursor() as cursor:
-        cursor.execute(f"COMMENT ON DATABASE {name} IS %s", [marker])
 
 
 # --- Schools and rolls --------------------------------------------------------------------------
@@ -871,31 +831,9 @@ def phase_timings(call) -> None:
 
 
 def profile(call) -> None:
-    """Where one call's time goes: its steps, Python functions, the slowest SQL and its plan."""
+    """Where one call's time goes: its steps, then Python's profile and the slowest SQL."""
     phase_timings(call)
-    profiler = cProfile.Profile()
-    with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
-        profiler.runcall(call)
-        elapsed = time.perf_counter() - started
-    sql_time = sum(float(q["time"]) for q in queries.captured_queries)
-    print(
-        f"profiled: {elapsed:.2f} s under cProfile, {len(queries.captured_queries)} queries "
-        f"taking {sql_time:.2f} s"
-    )
-    stats = pstats.Stats(profiler)
-    stats.sort_stats("cumulative").print_stats(r"schools_feed|registry", 20)
-    stats.sort_stats("tottime").print_stats(15)
-    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:5]
-    for query in slowest:
-        print(f"{float(query['time']) * 1000:9.1f} ms  {query['sql'][:300]}")
-    for query in slowest[:1]:
-        if not query["sql"].lstrip().upper().startswith("SELECT"):
-            continue
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
-            print("\n".join(row[0][:300] for row in cursor.fetchall()))
-    print()
+    profile_call(call)
 
 
 if __name__ == "__main__":

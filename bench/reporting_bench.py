@@ -56,12 +56,9 @@ Record results in docs/benchmarks.md.
 """
 
 import argparse
-import cProfile
 import inspect
 import os
-import pstats
 import random
-import resource
 import sys
 import time
 import uuid
@@ -70,7 +67,6 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ehe_register.settings")
@@ -129,9 +125,16 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._shared import (  # noqa: E402
+    create_database,
+    peak_memory_mb,
+    profile_call,
+    store_marker,
+    stored_marker,
+    weighted,
+)
 from registry.bulk import bulk_insert, bulk_insert_with_history  # noqa: E402
 from registry.census import census_days  # noqa: E402
 from registry.demo import scales  # noqa: E402
@@ -284,14 +287,6 @@ COMPARATORS = {
 }
 
 
-def peak_memory_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def weighted(rng: random.Random, weights: dict):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
-
-
 def days(first: date, last: date) -> int:
     return (last - first).days
 
@@ -299,46 +294,11 @@ def days(first: date, last: date) -> int:
 # --- The database -------------------------------------------------------------------------------
 
 
-def create_database(url: str, rebuild: bool) -> None:
-    """Create the benchmark's database if missing; drop it first with --rebuild."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    maintenance = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(maintenance, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and rebuild:
-            if "bench" not in name:
-                sys.exit(f"Refusing to drop {name!r}: only a database named *bench* is rebuilt.")
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-            exists = None
-        if not exists:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
-
-
 def build_marker(population: int, register_children: int, today: date, seed: int) -> str:
     return (
         f"reporting-bench v{DATA_VERSION} population={population} "
         f"register_children={register_children} today={today} seed={seed}"
     )
-
-
-def stored_marker() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
-            " WHERE datname = current_database()"
-        )
-        return cursor.fetchone()[0] or ""
-
-
-def store_marker(marker: str) -> None:
-    name = connection.ops.quote_name(connection.settings_dict["NAME"])
-    with connection.cursor() as cursor:
-        cursor.execute(f"COMMENT ON DATABASE {name} IS %s", [marker])
 
 
 # --- Reference data: schools, officers, population, comparators ---------------------------------
@@ -1201,31 +1161,9 @@ def phase_timings(call) -> None:
 
 
 def profile(call) -> None:
-    """Where one call's time goes: its functions, Python's profile, the slowest SQL and its plan."""
+    """Where one call's time goes: its steps, then Python's profile and the slowest SQL."""
     phase_timings(call)
-    profiler = cProfile.Profile()
-    with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
-        profiler.runcall(call)
-        elapsed = time.perf_counter() - started
-    sql_time = sum(float(q["time"]) for q in queries.captured_queries)
-    print(
-        f"profiled: {elapsed:.2f} s under cProfile, {len(queries.captured_queries)} queries "
-        f"taking {sql_time:.2f} s"
-    )
-    stats = pstats.Stats(profiler)
-    stats.sort_stats("cumulative").print_stats(r"schools_feed|registry", 25)
-    stats.sort_stats("tottime").print_stats(20)
-    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:8]
-    for query in slowest:
-        print(f"{float(query['time']) * 1000:9.1f} ms  {query['sql'][:400]}")
-    for query in slowest[:2]:
-        if not query["sql"].lstrip().upper().startswith("SELECT"):
-            continue
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
-            print("\n".join(row[0][:300] for row in cursor.fetchall()))
-    print()
+    profile_call(call, functions=25, queries=8, plans=2)
 
 
 if __name__ == "__main__":
