@@ -14,7 +14,7 @@ the children since, unless an officer has since recorded a fact dated on or befo
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q
@@ -98,7 +98,9 @@ def reasons_on(day: date, *, episodes: dict[str, str], episode_field: str) -> di
     return reasons
 
 
-def _children_on(day: date, model, extra_fields: tuple[str, ...] = ()) -> list[dict]:
+def _children_on(day: date, model, episode_field: str, extra_fields: tuple[str, ...] = ()):
+    """Each child an episode of ``model`` covers on ``day``: the row, and the child's
+    characteristics and primary reason on that day."""
     rows = (
         _counted(model.objects.filter(covering(day)))
         .order_by("child_id", "start_date")
@@ -107,45 +109,37 @@ def _children_on(day: date, model, extra_fields: tuple[str, ...] = ()) -> list[d
     # At most one open episode of a kind per child; should two ever cover a day, count the child
     # once, with the later episode.
     by_child = {row["child_id"]: row for row in rows.iterator(chunk_size=5000)}
-    return list(by_child.values())
+    episodes = {str(row["id"]): row["primary_reason"] for row in by_child.values()}
+    reasons = reasons_on(day, episodes=episodes, episode_field=episode_field)
+    for row in by_child.values():
+        child = ChildOnDay(
+            child_id=str(row["child_id"]),
+            episode_id=str(row["id"]),
+            sex=row["child__sex"],
+            nc_year=expected_nc_year(row["child__date_of_birth"], day),
+            reason=reasons[str(row["id"])],
+        )
+        yield row, child
 
 
 def in_ehe_on(day: date) -> list[ChildOnDay]:
-    rows = _children_on(day, EHEEpisode)
-    reasons = reasons_on(
-        day, episodes={str(r["id"]): r["primary_reason"] for r in rows}, episode_field="ehe_episode"
-    )
-    return [
-        ChildOnDay(
-            child_id=str(row["child_id"]),
-            episode_id=str(row["id"]),
-            sex=row["child__sex"],
-            nc_year=expected_nc_year(row["child__date_of_birth"], day),
-            reason=reasons[str(row["id"])],
-        )
-        for row in rows
-    ]
+    return [child for _, child in _children_on(day, EHEEpisode, "ehe_episode")]
 
 
 def missing_education_on(day: date) -> list[ChildOnDay]:
-    rows = _children_on(day, CMEEpisode, extra_fields=("missing_since",))
-    reasons = reasons_on(
-        day, episodes={str(r["id"]): r["primary_reason"] for r in rows}, episode_field="cme_episode"
-    )
+    children = _children_on(day, CMEEpisode, "cme_episode", extra_fields=("missing_since",))
     return [
-        ChildOnDay(
-            child_id=str(row["child_id"]),
-            episode_id=str(row["id"]),
-            sex=row["child__sex"],
-            nc_year=expected_nc_year(row["child__date_of_birth"], day),
-            reason=reasons[str(row["id"])],
+        replace(
+            child,
             time_missing_band=time_missing_band(row["missing_since"], day),
-            days_missing=(day - row["missing_since"]).days
-            if row["missing_since"] and row["missing_since"] <= day
-            else None,
+            days_missing=_days_missing(row["missing_since"], day),
         )
-        for row in rows
+        for row, child in children
     ]
+
+
+def _days_missing(missing_since: date | None, day: date) -> int | None:
+    return (day - missing_since).days if missing_since and missing_since <= day else None
 
 
 def children_at_any_point(model, first: date, last: date) -> set[str]:
