@@ -34,6 +34,7 @@ from registry.models import (
     SocialCareReferral,
     User,
 )
+from registry.reporting import asat
 from registry.school_age import academic_year_start, date_of_birth_range_for_nc_year
 from registry.services.children import normalise_postcode, normalise_search_text
 from schools_feed.models import Notification, NotificationEvent
@@ -236,16 +237,13 @@ def attach_open_episodes(*, children) -> None:
 
 
 def register_overview(*, on: date) -> dict:
-    """Aggregate counts only (for the DCS): never a child's name."""
+    """Aggregate counts only (for the DCS): never a child's name. Counted as the DfE return and
+    the quarterly pack count (registry/reporting/asat.py), so the three agree."""
     year_start = date(academic_year_start(on), 9, 1)
     return {
         "on": on,
-        "ehe_now": EHEEpisode.objects.filter(start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
-        .count(),
-        "cme_now": CMEEpisode.objects.filter(start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
-        .count(),
+        "ehe_now": asat.children_on_count(EHEEpisode, on),
+        "cme_now": asat.children_on_count(CMEEpisode, on),
         "ehe_starts": EHEEpisode.objects.filter(start_date__range=(year_start, on)).count(),
         "cme_starts": CMEEpisode.objects.filter(start_date__range=(year_start, on)).count(),
         "year_start": year_start,

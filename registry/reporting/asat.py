@@ -122,6 +122,11 @@ def _children_on(day: date, model, episode_field: str, extra_fields: tuple[str, 
         yield row, child
 
 
+def children_on_count(model, day: date) -> int:
+    """How many children episodes of ``model`` cover on ``day``, counted in the database."""
+    return _counted(model.objects.filter(covering(day))).values("child_id").distinct().count()
+
+
 def in_ehe_on(day: date) -> list[ChildOnDay]:
     return [child for _, child in _children_on(day, EHEEpisode, "ehe_episode")]
 

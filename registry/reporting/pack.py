@@ -200,12 +200,6 @@ def _chart_value(count: int) -> int | None:
     return int(text) if text.lstrip("-").isdigit() else None
 
 
-def _count_children_on(model, day: date) -> int:
-    """How many children an "as at" list for ``day`` has, counted in the database."""
-    episodes = model.objects.filter(asat.covering(day), asat.not_merged())
-    return episodes.values("child_id").distinct().count()
-
-
 def _children(events) -> int:
     return len({event.child_id for event in events})
 
@@ -296,7 +290,7 @@ class _Pack:
             ("Children in elective home education", EHEEpisode, "ehe"),
             ("Children missing education", CMEEpisode, "cme"),
         ):
-            count = _count_children_on(model, census)
+            count = asat.children_on_count(model, census)
             rows.append(
                 [
                     label,
@@ -345,7 +339,7 @@ class _Pack:
             ("Children in elective home education", EHEEpisode),
             ("Children missing education", CMEEpisode),
         ):
-            before, after = (_count_children_on(model, day) for day in (previous, latest))
+            before, after = (asat.children_on_count(model, day) for day in (previous, latest))
             rates = [
                 published_ratio(count, self.population(day))
                 for count, day in ((before, previous), (after, latest))
@@ -604,8 +598,8 @@ class _Pack:
         for number, quarter in enumerate(quarters):
             progress(start + (end - start) * number // len(quarters), "Trends")
             first, last = quarter.first, quarter.last
-            series["ehe"].append(_chart_value(_count_children_on(EHEEpisode, last)))
-            series["cme"].append(_chart_value(_count_children_on(CMEEpisode, last)))
+            series["ehe"].append(_chart_value(asat.children_on_count(EHEEpisode, last)))
+            series["cme"].append(_chart_value(asat.children_on_count(CMEEpisode, last)))
             starts = asat.ehe_starts(first, last)
             series["starts"].append(_chart_value(len({r["child_id"] for r in starts})))
             returns = asat.returned_to_school(asat.ehe_endings(first, last))
