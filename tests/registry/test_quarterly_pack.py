@@ -639,6 +639,9 @@ def test_requested_pack_is_produced_by_the_task_with_progress_and_linked_to_its_
         original(request_id=request_id, progress=progress, stage=stage)
 
     monkeypatch.setattr(service, "report_request_progress", record)
+    # The task runs here, in the test's process, on every run: the worker path through Redis is
+    # test_tasks.py's broker test.
+    monkeypatch.setattr(quarterly_pack_task, "delay", lambda *args: quarterly_pack_task.apply(args))
     with django_capture_on_commit_callbacks(execute=True):
         request = service.quarterly_pack_request(quarter="2025-Q4", by=authority)
 

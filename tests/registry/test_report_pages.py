@@ -23,6 +23,7 @@ from registry.reporting import selectors
 from registry.reporting.pack import last_ended_quarter, latest_census_on_or_before
 from registry.services import reporting as reporting_services
 from registry.services.reporting import RenderedFile
+from registry.tasks import quarterly_pack_task
 from registry.views import reports as views
 from tests.factories import CMEEpisodeFactory, EHEEpisodeFactory, UserFactory
 
@@ -318,9 +319,11 @@ def test_a_role_that_may_not_produce_cannot_post_either_form_and_nothing_is_made
 
 
 def test_the_pack_form_queues_a_request_and_opens_its_progress(
-    client, users, django_capture_on_commit_callbacks
+    client, users, django_capture_on_commit_callbacks, monkeypatch
 ):
     client.force_login(users[Role.DCS])
+    # Run the queued task in this process (eager or not): the worker path is the broker test's.
+    monkeypatch.setattr(quarterly_pack_task, "delay", lambda *args: quarterly_pack_task.apply(args))
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
