@@ -10,8 +10,37 @@ import sys
 import time
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+# The benchmarks' county, and the names their synthetic children are drawn from.
+LA_CODE, LA_NAME = "938", "West Sussex"
+TOWNS = [
+    "Worthing", "Crawley", "Horsham", "Chichester", "Bognor Regis", "Haywards Heath",
+    "Burgess Hill", "East Grinstead", "Littlehampton", "Shoreham", "Lancing", "Midhurst",
+    "Petworth", "Steyning", "Arundel", "Selsey", "Billingshurst", "Henfield",
+]  # fmt: skip
+FORENAMES = [
+    "Oliver", "Amelia", "George", "Isla", "Noah", "Ava", "Arthur", "Mia", "Leo", "Ivy",
+    "Harry", "Freya", "Oscar", "Lily", "Archie", "Florence", "Henry", "Willow", "Theo", "Rosie",
+    "Jack", "Sophia", "Charlie", "Evie", "Finley", "Grace", "Alfie", "Poppy", "Jacob", "Ella",
+    "Muhammad", "Aisha", "Zoë", "Kacper", "Maja", "Tomás", "Chloé", "Seán", "Niamh", "Oluwaseun",
+]  # fmt: skip
+SURNAMES = [
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
+    "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall",
+    "Thomas", "Clarke", "Jackson", "Wood", "Harris", "Edwards", "Turner", "Martin", "Cooper",
+    "Hill", "Ward", "Hughes", "Moore", "Clark", "King", "Harrison", "Lewis", "Baker", "Lee",
+    "Allen", "Morris", "Khan", "Scott", "Watson", "Davis", "Parker", "James", "Bennett", "Young",
+    "Phillips", "Richardson", "Mitchell", "Bailey", "Carter", "Cook", "Singh", "Shaw", "Bell",
+    "Collins", "Morgan", "Kelly", "Begum", "Miller", "Cox", "Hussain", "Marshall", "Simpson",
+    "Price", "Anderson", "Adams", "Wilkinson", "Ali", "Ahmed", "Foster", "Ellis", "Murphy",
+    "Chapman", "Mason", "Gray", "Richards", "Webb", "Griffiths", "Hunt", "Palmer", "Campbell",
+    "Holmes", "Mills", "Rogers", "Barnes", "Knight", "Matthews", "Barker", "Powell", "Stevens",
+    "Kaur", "Fisher", "O'Brien", "Kowalski", "Nowak", "Okafor", "Da Silva", "Ahmed-Khan",
+]  # fmt: skip
 
 
 def peak_memory_mb() -> float:
@@ -40,6 +69,28 @@ def create_database(url: str, rebuild: bool) -> None:
         if not exists:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             print(f"created database {name}")
+
+
+def prepare_database(url: str, *, rebuild: bool, marker: str, holds_data, build) -> None:
+    """Create and migrate the benchmark's database; reuse its data when it was built with the
+    same options (``marker``), refuse to touch other data, else ``build()`` it."""
+    if connection.vendor != "postgresql":
+        sys.exit("The benchmark runs on PostgreSQL: give --database-url")
+    create_database(url, rebuild)
+    settings.DEBUG = False  # do not keep every query (DEBUG is only for start-up without a key)
+    call_command("migrate", verbosity=0)
+    if stored_marker() == marker:
+        print(f"reusing the database: {marker}")
+    elif holds_data():
+        sys.exit(f"The database holds other data ({stored_marker()!r}): run with --rebuild.")
+    else:
+        build()
+        print(f"peak memory after the build: {peak_memory_mb():,.0f} MiB")
+
+
+def vacuum_analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
 
 
 def stored_marker() -> str:

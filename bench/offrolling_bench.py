@@ -87,19 +87,23 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench._shared import (  # noqa: E402
-    create_database,
+    FORENAMES,
+    LA_CODE,
+    LA_NAME,
+    SURNAMES,
+    TOWNS,
     peak_memory_mb,
+    prepare_database,
     profile_call,
     store_marker,
-    stored_marker,
+    vacuum_analyze,
     weighted,
 )
 from registry.bulk import bulk_insert_with_history  # noqa: E402
@@ -123,31 +127,6 @@ SECONDARIES = 100
 PRIMARY_YEARS = ["R", "1", "2", "3", "4", "5", "6"]
 SECONDARY_YEARS = ["7", "8", "9", "10", "11"]
 ACADEMIC_YEARS = 5  # before the current one
-LA_CODE, LA_NAME = "938", "West Sussex"
-TOWNS = [
-    "Worthing", "Crawley", "Horsham", "Chichester", "Bognor Regis", "Haywards Heath",
-    "Burgess Hill", "East Grinstead", "Littlehampton", "Shoreham", "Lancing", "Midhurst",
-    "Petworth", "Steyning", "Arundel", "Selsey", "Billingshurst", "Henfield",
-]  # fmt: skip
-FORENAMES = [
-    "Oliver", "Amelia", "George", "Isla", "Noah", "Ava", "Arthur", "Mia", "Leo", "Ivy",
-    "Harry", "Freya", "Oscar", "Lily", "Archie", "Florence", "Henry", "Willow", "Theo", "Rosie",
-    "Jack", "Sophia", "Charlie", "Evie", "Finley", "Grace", "Alfie", "Poppy", "Jacob", "Ella",
-    "Muhammad", "Aisha", "Zoë", "Kacper", "Maja", "Tomás", "Chloé", "Seán", "Niamh", "Oluwaseun",
-]  # fmt: skip
-SURNAMES = [
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
-    "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall",
-    "Thomas", "Clarke", "Jackson", "Wood", "Harris", "Edwards", "Turner", "Martin", "Cooper",
-    "Hill", "Ward", "Hughes", "Moore", "Clark", "King", "Harrison", "Lewis", "Baker", "Lee",
-    "Allen", "Morris", "Khan", "Scott", "Watson", "Davis", "Parker", "James", "Bennett", "Young",
-    "Phillips", "Richardson", "Mitchell", "Bailey", "Carter", "Cook", "Singh", "Shaw", "Bell",
-    "Collins", "Morgan", "Kelly", "Begum", "Miller", "Cox", "Hussain", "Marshall", "Simpson",
-    "Price", "Anderson", "Adams", "Wilkinson", "Ali", "Ahmed", "Foster", "Ellis", "Murphy",
-    "Chapman", "Mason", "Gray", "Richards", "Webb", "Griffiths", "Hunt", "Palmer", "Campbell",
-    "Holmes", "Mills", "Rogers", "Barnes", "Knight", "Matthews", "Barker", "Powell", "Stevens",
-    "Kaur", "Fisher", "O'Brien", "Kowalski", "Nowak", "Okafor", "Da Silva", "Ahmed-Khan",
-]  # fmt: skip
 
 # Notification kinds and the usual mix of deletion grounds (letters of the 2024 Regulations).
 KIND_WEIGHTS = {"deletion": 85, "absence": 10, "exclusion": 5}
@@ -585,8 +564,7 @@ def build(notifications: int, today: date, seed: int, batch: int) -> None:
     finally:
         settings.SIMPLE_HISTORY_ENABLED = previous
     loaded = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    vacuum_analyze()
     analysed = time.perf_counter()
     linked = Notification.objects.filter(child__isnull=False).count()
     print(
@@ -601,20 +579,14 @@ def build(notifications: int, today: date, seed: int, batch: int) -> None:
 
 
 def main() -> None:
-    if connection.vendor != "postgresql":
-        sys.exit("The benchmark runs on PostgreSQL: give --database-url")
-    create_database(ARGS.database_url, ARGS.rebuild)
-    settings.DEBUG = False  # do not keep every query (DEBUG is only for start-up without a key)
-    call_command("migrate", verbosity=0)
     today = ARGS.today or timezone.localdate()
-    marker = build_marker(ARGS.notifications, today, ARGS.seed)
-    if stored_marker() == marker:
-        print(f"reusing the database: {marker}")
-    elif School.objects.exists():
-        sys.exit(f"The database holds other data ({stored_marker()!r}): run with --rebuild.")
-    else:
-        build(ARGS.notifications, today, ARGS.seed, ARGS.batch)
-        print(f"peak memory after the build: {peak_memory_mb():,.0f} MiB")
+    prepare_database(
+        ARGS.database_url,
+        rebuild=ARGS.rebuild,
+        marker=build_marker(ARGS.notifications, today, ARGS.seed),
+        holds_data=School.objects.exists,
+        build=lambda: build(ARGS.notifications, today, ARGS.seed, ARGS.batch),
+    )
     if ARGS.build_only:
         return
     if ARGS.page_only:

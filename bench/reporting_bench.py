@@ -123,16 +123,20 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench._shared import (  # noqa: E402
-    create_database,
+    FORENAMES,
+    LA_CODE,
+    LA_NAME,
+    SURNAMES,
+    TOWNS,
     peak_memory_mb,
+    prepare_database,
     profile_call,
     store_marker,
-    stored_marker,
+    vacuum_analyze,
     weighted,
 )
 from registry.bulk import bulk_insert, bulk_insert_with_history  # noqa: E402
@@ -165,31 +169,6 @@ from schools_feed.models import School  # noqa: E402
 
 ACADEMIC_YEARS = 5  # of history before the current one
 RUN_IN_YEARS = 5  # before the history, so the stock is steady when it starts
-LA_CODE, LA_NAME = "938", "West Sussex"
-TOWNS = [
-    "Worthing", "Crawley", "Horsham", "Chichester", "Bognor Regis", "Haywards Heath",
-    "Burgess Hill", "East Grinstead", "Littlehampton", "Shoreham", "Lancing", "Midhurst",
-    "Petworth", "Steyning", "Arundel", "Selsey", "Billingshurst", "Henfield",
-]  # fmt: skip
-FORENAMES = [
-    "Oliver", "Amelia", "George", "Isla", "Noah", "Ava", "Arthur", "Mia", "Leo", "Ivy",
-    "Harry", "Freya", "Oscar", "Lily", "Archie", "Florence", "Henry", "Willow", "Theo", "Rosie",
-    "Jack", "Sophia", "Charlie", "Evie", "Finley", "Grace", "Alfie", "Poppy", "Jacob", "Ella",
-    "Muhammad", "Aisha", "Zoë", "Kacper", "Maja", "Tomás", "Chloé", "Seán", "Niamh", "Oluwaseun",
-]  # fmt: skip
-SURNAMES = [
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
-    "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall",
-    "Thomas", "Clarke", "Jackson", "Wood", "Harris", "Edwards", "Turner", "Martin", "Cooper",
-    "Hill", "Ward", "Hughes", "Moore", "Clark", "King", "Harrison", "Lewis", "Baker", "Lee",
-    "Allen", "Morris", "Khan", "Scott", "Watson", "Davis", "Parker", "James", "Bennett", "Young",
-    "Phillips", "Richardson", "Mitchell", "Bailey", "Carter", "Cook", "Singh", "Shaw", "Bell",
-    "Collins", "Morgan", "Kelly", "Begum", "Miller", "Cox", "Hussain", "Marshall", "Simpson",
-    "Price", "Anderson", "Adams", "Wilkinson", "Ali", "Ahmed", "Foster", "Ellis", "Murphy",
-    "Chapman", "Mason", "Gray", "Richards", "Webb", "Griffiths", "Hunt", "Palmer", "Campbell",
-    "Holmes", "Mills", "Rogers", "Barnes", "Knight", "Matthews", "Barker", "Powell", "Stevens",
-    "Kaur", "Fisher", "O'Brien", "Kowalski", "Nowak", "Okafor", "Da Silva", "Ahmed-Khan",
-]  # fmt: skip
 ETHNICITIES = {
     "WBRI": 72, "WOTH": 8, "MWBC": 3, "AIND": 3, "APKN": 2, "BAFR": 3, "WIRT": 1, "WROM": 1,
     "CHNE": 1, "AOTH": 2, "MOTH": 2, "REFU": 1, "NOBT": 1,
@@ -955,8 +934,7 @@ def build(population: int, register_children: int, today: date, seed: int) -> No
     finally:
         settings.SIMPLE_HISTORY_ENABLED = previous
     loaded = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    vacuum_analyze()
     analysed = time.perf_counter()
     summarise(generator, history_from, population)
     overdue = sum(1 for a in generator.actions if a.status == "open" and a.due_date < today)
@@ -978,20 +956,14 @@ def build(population: int, register_children: int, today: date, seed: int) -> No
 
 
 def main() -> None:
-    if connection.vendor != "postgresql":
-        sys.exit("The benchmark runs on PostgreSQL: give --database-url")
-    create_database(ARGS.database_url, ARGS.rebuild)
-    settings.DEBUG = False  # do not keep every query (DEBUG is only for start-up without a key)
-    call_command("migrate", verbosity=0)
     today = ARGS.today
-    marker = build_marker(ARGS.population, ARGS.register_children, today, ARGS.seed)
-    if stored_marker() == marker:
-        print(f"reusing the database: {marker}")
-    elif School.objects.exists() or Child.objects.exists():
-        sys.exit(f"The database holds other data ({stored_marker()!r}): run with --rebuild.")
-    else:
-        build(ARGS.population, ARGS.register_children, today, ARGS.seed)
-        print(f"peak memory after the build: {peak_memory_mb():,.0f} MiB")
+    prepare_database(
+        ARGS.database_url,
+        rebuild=ARGS.rebuild,
+        marker=build_marker(ARGS.population, ARGS.register_children, today, ARGS.seed),
+        holds_data=lambda: School.objects.exists() or Child.objects.exists(),
+        build=lambda: build(ARGS.population, ARGS.register_children, today, ARGS.seed),
+    )
     if ARGS.build_only:
         return
     run_timings(today)
