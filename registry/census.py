@@ -1,4 +1,5 @@
-"""School census days (domain.md §4.1): the DfE EHE/CME census and the off-rolling window use them.
+"""School census days and terms (domain.md §4.1): the DfE EHE/CME census, the DCS pack and the
+off-rolling window use them.
 
 The school census falls on a Thursday: the first in October, the third in January and the third in
 May. DfE confirms the dates each year; SCHOOL_CENSUS_DATES in settings replaces a computed date
@@ -8,6 +9,8 @@ in the same month when a year's dates differ.
 from datetime import date, timedelta
 
 from django.conf import settings
+
+from registry.school_age import academic_year_start
 
 THURSDAY = 3
 
@@ -41,3 +44,38 @@ def census_days(academic_year: int) -> dict[str, date]:
 
 def january_census_day(academic_year: int) -> date:
     return census_days(academic_year)["spring"]
+
+
+def is_census_day(day: date) -> bool:
+    return day in census_days(academic_year_start(day)).values()
+
+
+def latest_census_on_or_before(day: date, term: str | None = None) -> date:
+    """The latest census day (of ``term``, if given) on or before ``day``."""
+    year = academic_year_start(day)
+    return max(
+        census
+        for academic_year in (year - 1, year)
+        for name, census in census_days(academic_year).items()
+        if census <= day and (term is None or name == term)
+    )
+
+
+def term_of(day: date) -> str:
+    """The term a date falls in. Without school calendars the terms follow the months: autumn
+    September–December, spring January–March, summer April–August (ADR 0007); each census day
+    falls in its own term."""
+    if day.month >= 9:
+        return "autumn"
+    return "spring" if day.month <= 3 else "summer"
+
+
+def long_date(day: date) -> str:
+    """ "Thursday 2 October 2025", as messages and titles give a census day."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def census_days_description(day: date, *, describe=long_date) -> str:
+    """The census days of ``day``'s academic year, in words, for messages."""
+    days = [describe(census) for census in census_days(academic_year_start(day)).values()]
+    return f"{', '.join(days[:-1])} and {days[-1]}"

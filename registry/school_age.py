@@ -9,6 +9,11 @@ def academic_year_start(on: date) -> int:
     return on.year if on.month >= 9 else on.year - 1
 
 
+def academic_year_label(start_year: int) -> str:
+    """ "2025/26" for the academic year starting in September 2025."""
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
+
+
 def _cohort_start_year(date_of_birth: date) -> int:
     """The calendar year in which the child's birth cohort (1 Sep to 31 Aug) began."""
     return academic_year_start(date_of_birth)

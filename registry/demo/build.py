@@ -237,7 +237,8 @@ class DemoBuilder:
     def _statistics(self) -> None:
         """The latest DfE return and quarterly pack, as the data manager and the quarter-end
         schedule would have produced them, so the Statistics pages have something to open."""
-        from registry.reporting.pack import last_ended_quarter, latest_census_on_or_before
+        from registry.census import latest_census_on_or_before
+        from registry.reporting.pack import last_ended_quarter
         from registry.services.dfe_return import dfe_return_produce
         from registry.services.quarterly_pack import quarterly_pack_produce
 

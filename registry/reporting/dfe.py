@@ -22,7 +22,7 @@ from datetime import date
 
 from django.conf import settings
 
-from registry.census import census_days
+from registry.census import long_date, term_of
 from registry.models import (
     CMEEpisode,
     CMEReason,
@@ -36,7 +36,7 @@ from registry.models import (
 from registry.reporting import asat
 from registry.reporting.publish import NOT_APPLICABLE, exact_ratio
 from registry.reporting.selectors import population_aged_5_to_16
-from registry.school_age import academic_year_start, nc_year_label
+from registry.school_age import academic_year_label, academic_year_start, nc_year_label
 
 METHOD_VERSION = "2026.1"
 
@@ -180,31 +180,6 @@ class DfEReturn:
 
 
 # --- Dates ---------------------------------------------------------------------------------------
-
-
-def is_census_day(day: date) -> bool:
-    return day in census_days(academic_year_start(day)).values()
-
-
-def long_date(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def academic_year_label(start_year: int) -> str:
-    return f"{start_year}/{(start_year + 1) % 100:02d}"
-
-
-def census_days_description(day: date) -> str:
-    """The census days of ``day``'s academic year, in words, for messages."""
-    days = [long_date(census) for census in census_days(academic_year_start(day)).values()]
-    return f"{', '.join(days[:-1])} and {days[-1]}"
-
-
-def term_of(day: date) -> str:
-    """The school term a date falls in; each census day falls in its own term."""
-    if day.month >= 9:
-        return "autumn"
-    return "spring" if day.month <= 3 else "summer"
 
 
 def _time_period(start_year: int) -> str:

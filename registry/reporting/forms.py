@@ -1,8 +1,7 @@
 """The statistics pages' forms: input only; the services produce, request and save (style.md).
 
-What a census day is (``registry.reporting.dfe``) and how a quarter is spelt
-(``registry.reporting.pack``) belong to the modules that produce the figures; they are imported
-where they are used, so these forms import without them.
+Census days come from ``registry.census``; how a quarter is spelt belongs to
+``registry.reporting.pack``.
 """
 
 from datetime import date
@@ -11,10 +10,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateformat import format as format_date
 
-from registry.census import census_days
+from registry.census import (
+    census_days_description,
+    is_census_day,
+    latest_census_on_or_before,
+)
 from registry.forms import date_field
 from registry.models import Geography
-from registry.school_age import academic_year_start
+from registry.reporting.pack import last_ended_quarter, parse_quarter
+from registry.school_age import academic_year_label, academic_year_start
 
 NOT_A_CENSUS_DAY = "{day} is not a school census day. The census days in {year} are {days}"
 CENSUS_DAY_IN_FUTURE = "The census date must be today or in the past"
@@ -25,26 +29,19 @@ COUNT_INPUT = forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmod
 RATE_INPUT = forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "decimal"})
 
 
-def _long(day: date) -> str:
+def _date(day: date) -> str:
     return format_date(day, "j F Y")
 
 
-def census_days_of_academic_year(day: date) -> list[date]:
-    """The autumn, spring and summer census days of the academic year ``day`` falls in."""
-    return list(census_days(academic_year_start(day)).values())
-
-
 def not_a_census_day_message(day: date) -> str:
-    year = academic_year_start(day)
-    *earlier, last = [_long(census_day) for census_day in census_days_of_academic_year(day)]
     return NOT_A_CENSUS_DAY.format(
-        day=_long(day), year=f"{year}/{str(year + 1)[-2:]}", days=f"{', '.join(earlier)} and {last}"
+        day=_date(day),
+        year=academic_year_label(academic_year_start(day)),
+        days=census_days_description(day, describe=_date),
     )
 
 
 def validate_census_day(day: date) -> None:
-    from registry.reporting.dfe import is_census_day
-
     if not is_census_day(day):
         raise ValidationError(not_a_census_day_message(day), code="not_census_day")
 
@@ -56,8 +53,6 @@ class DfEReturnForm(forms.Form):
     )
 
     def __init__(self, *args, today: date, **kwargs):
-        from registry.reporting.pack import latest_census_on_or_before
-
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["census_date"].initial = latest_census_on_or_before(today)
@@ -80,16 +75,12 @@ class QuarterlyPackForm(forms.Form):
     )
 
     def __init__(self, *args, today: date, **kwargs):
-        from registry.reporting.pack import last_ended_quarter
-
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["quarter"].initial = last_ended_quarter(today).key
 
     def clean_quarter(self) -> str:
         """The quarter's key ("2025-Q3"), once it has ended."""
-        from registry.reporting.pack import parse_quarter
-
         try:
             quarter = parse_quarter(self.cleaned_data["quarter"], ended_by=self.today)
         except ValueError as error:

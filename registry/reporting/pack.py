@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from registry.census import census_days
+from registry.census import census_days, latest_census_on_or_before
 from registry.models import (
     CME_CLOSED_STATUSES,
     Action,
@@ -58,7 +58,7 @@ from registry.reporting.selectors import (
     latest_census_with_comparators,
     population_aged_5_to_16,
 )
-from registry.school_age import academic_year_start, nc_year_label
+from registry.school_age import nc_year_label
 from schools_feed.models import AlertEvent, AlertStatus, OffRollingAlert
 
 METHOD_VERSION = "2026.1"
@@ -207,17 +207,6 @@ def _children(events) -> int:
 def _end_of(day: date) -> datetime:
     """The first moment after ``day``, in the LA's time zone (for created_at timestamps)."""
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
-def latest_census_on_or_before(day: date, term: str | None = None) -> date:
-    year = academic_year_start(day)
-    candidates = [
-        census
-        for academic_year in (year - 1, year)
-        for name, census in census_days(academic_year).items()
-        if census <= day and (term is None or name == term)
-    ]
-    return max(candidates)
 
 
 def _cme_reason_label(value: str) -> str:

@@ -6,8 +6,9 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from registry.census import is_census_day
 from registry.models import ReportKind, ReportSnapshot, User
-from registry.reporting.dfe import METHOD_VERSION, dfe_return_tables, is_census_day
+from registry.reporting.dfe import METHOD_VERSION, dfe_return_tables
 from registry.reporting.dfe_files import CSV_CONTENT_TYPE, return_csv_files
 from registry.services.reporting import RenderedFile, snapshot_freeze
 

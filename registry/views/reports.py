@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from registry.census import latest_census_on_or_before
 from registry.models import (
     ReportKind,
     ReportRequest,
@@ -38,6 +39,9 @@ from registry.reporting.forms import (
     QuarterlyPackForm,
     validate_census_day,
 )
+from registry.reporting.pack_render import chart_as_section, chart_svg
+from registry.services import dfe_return as dfe_return_services
+from registry.services import quarterly_pack as pack_services
 from registry.services import reporting as reporting_services
 from schools_feed.intake.files import write_csv
 
@@ -123,8 +127,6 @@ def _add_service_errors(form, error: ValidationError) -> None:
 
 
 def _statistics_home(request, *, dfe_form=None, pack_form=None, failed=None):
-    from registry.reporting.pack import latest_census_on_or_before
-
     user = request.user
     today = timezone.localdate()
     may_produce = selectors.reports_user_may_produce(user=user)
@@ -165,11 +167,11 @@ def dfe_return_produce(request):
     form = DfEReturnForm(request.POST, today=timezone.localdate(), prefix="dfe")
     if form.is_valid():
         # Imported here: the DfE return service is written separately and needed only here.
-        from registry.services.dfe_return import dfe_return_produce as produce
-
         census_date = form.cleaned_data["census_date"]
         try:
-            snapshot = produce(census_date=census_date, by=request.user)
+            snapshot = dfe_return_services.dfe_return_produce(
+                census_date=census_date, by=request.user
+            )
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
@@ -185,11 +187,9 @@ def quarterly_pack_request(request):
     form = QuarterlyPackForm(request.POST, today=timezone.localdate(), prefix="pack")
     if form.is_valid():
         # Imported here: the quarterly pack service is written separately and needed only here.
-        from registry.services.quarterly_pack import quarterly_pack_request as request_pack
-
         quarter = form.cleaned_data["quarter"]
         try:
-            report_request = request_pack(quarter=quarter, by=request.user)
+            report_request = pack_services.quarterly_pack_request(quarter=quarter, by=request.user)
         except ValueError as error:  # the quarter ended at midnight, say: as the form says it
             form.add_error("quarter", str(error))
         else:
@@ -265,8 +265,6 @@ def _section(section: dict) -> dict:
 def _chart(chart: dict) -> dict:
     """A chart of the pack: its inline SVG, and its figures as a table beside it."""
     # Imported here: the pack's renderer (and its PDF library) is needed only for a pack's charts.
-    from registry.reporting.pack_render import chart_as_section, chart_svg
-
     return {
         "title": chart.get("title", ""),
         "svg": mark_safe(chart_svg(chart)),  # noqa: S308 - drawn by pack_render, labels escaped

@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 
+from registry.census import term_of
 from registry.school_age import academic_year_start
 from schools_feed.models import FunnelBand
 from schools_feed.offrolling import stats
@@ -33,7 +34,6 @@ from schools_feed.offrolling.method import (
     counts_towards,
     denominator_years,
     exit_group,
-    term_of,
 )
 
 INDICATORS = ("N1", "N2", "N3", "N4", "N5", "N6")

@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from registry.census import january_census_day
+from registry.census import january_census_day, term_of
 from registry.models import FlagType
-from registry.school_age import academic_year_start
+from registry.school_age import academic_year_label, academic_year_start
 
 METHOD_VERSION = "2026.1"
 
@@ -72,19 +72,9 @@ class Period:
         return self.period_type, self.start
 
 
-def academic_year_label(year: int) -> str:
-    return f"{year}/{(year + 1) % 100:02d}"
-
-
 # Without school calendars the terms follow the months: autumn September–December, spring
 # January–March, summer April–August (ADR 0007).
 TERMS = (("autumn", 9, 1), ("spring", 1, 1), ("summer", 4, 1))
-
-
-def term_of(on: date) -> str:
-    if on.month >= 9:
-        return "autumn"
-    return "spring" if on.month <= 3 else "summer"
 
 
 def _term_bounds(year: int, term: str) -> tuple[date, date]:

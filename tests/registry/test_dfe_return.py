@@ -14,6 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from registry.census import is_census_day, term_of
 from registry.management.commands.dfe_return import Messages
 from registry.models import (
     Child,
@@ -33,11 +34,9 @@ from registry.reporting.dfe import (
     census_section,
     dfe_return_issues,
     dfe_return_tables,
-    is_census_day,
     previous_school_type,
     school_type_checks,
     section,
-    term_of,
 )
 from registry.reporting.dfe_files import (
     CHILDREN_COLUMNS,

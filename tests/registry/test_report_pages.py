@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from registry.census import latest_census_on_or_before
 from registry.models import (
     ComparatorFigure,
     PopulationEstimate,
@@ -20,7 +21,7 @@ from registry.models import (
 )
 from registry.reporting import forms as report_forms
 from registry.reporting import selectors
-from registry.reporting.pack import last_ended_quarter, latest_census_on_or_before
+from registry.reporting.pack import last_ended_quarter
 from registry.services import reporting as reporting_services
 from registry.services.reporting import RenderedFile
 from registry.tasks import quarterly_pack_task

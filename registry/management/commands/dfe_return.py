@@ -5,29 +5,21 @@ shape of the published files, validation_checks.csv, and validation_children.csv
 officers should check before submission: it names children, so keep it where casework is kept).
 """
 
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from registry.reporting.dfe import (
-    CME,
-    EHE,
-    census_days_description,
-    census_total,
-    dfe_return_build,
-    is_census_day,
-    long_date,
-)
+from registry.census import census_days_description, is_census_day, long_date
+from registry.reporting.dfe import CME, EHE, census_total, dfe_return_build
 from registry.reporting.dfe_files import (
     CHILDREN_FILE,
     children_for_issues,
     return_csv_files,
     validation_children_csv,
 )
+from registry.reporting.output import write_files_atomically
 from registry.services.dfe_return import dfe_return_produce
 
 
@@ -102,14 +94,3 @@ class Command(BaseCommand):
             issues=issues,
             children=out_dir / CHILDREN_FILE,
         )
-
-
-def write_files_atomically(out_dir: Path, files: dict[str, bytes]) -> None:
-    """Write every file into a temporary directory beside the targets, then move each into place,
-    so a failure part-way never leaves a half-written CSV where a finished one is expected."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".dfe_return-") as staging:
-        for name, content in files.items():
-            (Path(staging) / name).write_bytes(content)
-        for name in files:
-            os.replace(Path(staging) / name, out_dir / name)

@@ -4,14 +4,13 @@ Produces the DCS quarterly pack for a calendar quarter (figures as at its last d
 as a snapshot and writes the snapshot's pack.pdf, pack.xlsx and pack.csv to DIR.
 """
 
-import os
-import tempfile
 import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from registry.reporting.output import write_files_atomically
 from registry.reporting.pack import parse_quarter
 from registry.services.quarterly_pack import quarterly_pack_produce
 
@@ -37,24 +36,11 @@ class Command(BaseCommand):
             raise CommandError(f"Could not create {out}: {error}") from error
         started = time.monotonic()
         snapshot = quarterly_pack_produce(quarter=key, by=None)
-        names = []
-        for file in snapshot.files.order_by("name"):
-            _write_atomically(out / file.name, bytes(file.content))
-            names.append(file.name)
+        files = {file.name: bytes(file.content) for file in snapshot.files.order_by("name")}
+        write_files_atomically(out, files)
+        names = list(files)
         self.stdout.write(
             f"Quarterly pack {snapshot.period} as at {snapshot.as_at:%d %B %Y}: snapshot "
             f"{snapshot.pk}; {', '.join(names)} written to {out} in "
             f"{time.monotonic() - started:.1f} s."
         )
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Write beside the target, then move into place: a reader never sees half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
