@@ -4,6 +4,7 @@ through crispy-forms-gds (template pack "gds")."""
 from crispy_forms_gds.fields import DateInputField
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from registry.models import (
@@ -34,6 +35,15 @@ class SignInForm(AuthenticationForm):
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
         "inactive": "This account has been disabled. Contact your administrator.",
     }
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field where the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error.messages)
 
 
 def date_field(label: str, *, required: bool = True, hint: str = "For example, 27 3 2025"):

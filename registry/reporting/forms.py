@@ -29,15 +29,15 @@ COUNT_INPUT = forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmod
 RATE_INPUT = forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "decimal"})
 
 
-def _date(day: date) -> str:
+def day_month_year(day: date) -> str:
     return format_date(day, "j F Y")
 
 
 def not_a_census_day_message(day: date) -> str:
     return NOT_A_CENSUS_DAY.format(
-        day=_date(day),
+        day=day_month_year(day),
         year=academic_year_label(academic_year_start(day)),
-        days=census_days_description(day, describe=_date),
+        days=census_days_description(day, describe=day_month_year),
     )
 
 

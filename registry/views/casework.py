@@ -37,14 +37,6 @@ def _episode_for_change(request, gate, episode_id):
     return episode
 
 
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _form_page(request, form, *, title: str, child: Child, submit: str = "Save", intro: str = ""):
     return render(
         request,
@@ -58,7 +50,7 @@ def _run(request, form, service, *, success: str, child: Child):
     try:
         service()
     except ValidationError as error:
-        _add_service_errors(form, error)
+        forms.add_service_errors(form, error)
         return None
     messages.success(request, success)
     return redirect("registry:child-detail", child_id=child.pk)

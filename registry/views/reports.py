@@ -24,6 +24,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from registry.census import latest_census_on_or_before
+from registry.forms import add_service_errors
 from registry.models import (
     ReportKind,
     ReportRequest,
@@ -37,6 +38,7 @@ from registry.reporting.forms import (
     DfEReturnForm,
     PopulationEstimateForm,
     QuarterlyPackForm,
+    day_month_year,
     validate_census_day,
 )
 from registry.reporting.pack_render import chart_as_section, chart_svg
@@ -111,18 +113,6 @@ def _census_day(census_date):
     return census_date
 
 
-def _long(day) -> str:
-    return format_date(day, "j F Y")
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 # --- The statistics home ------------------------------------------------------------------------
 
 
@@ -166,16 +156,17 @@ def dfe_return_produce(request):
     _require_produce(request.user)
     form = DfEReturnForm(request.POST, today=timezone.localdate(), prefix="dfe")
     if form.is_valid():
-        # Imported here: the DfE return service is written separately and needed only here.
         census_date = form.cleaned_data["census_date"]
         try:
             snapshot = dfe_return_services.dfe_return_produce(
                 census_date=census_date, by=request.user
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
-            messages.success(request, DFE_RETURN_PRODUCED.format(census_date=_long(census_date)))
+            messages.success(
+                request, DFE_RETURN_PRODUCED.format(census_date=day_month_year(census_date))
+            )
             return redirect("registry:snapshot-detail", snapshot_id=snapshot.pk)
     return _statistics_home(request, dfe_form=form, failed=form)
 
@@ -186,7 +177,6 @@ def quarterly_pack_request(request):
     _require_produce(request.user)
     form = QuarterlyPackForm(request.POST, today=timezone.localdate(), prefix="pack")
     if form.is_valid():
-        # Imported here: the quarterly pack service is written separately and needed only here.
         quarter = form.cleaned_data["quarter"]
         try:
             report_request = pack_services.quarterly_pack_request(quarter=quarter, by=request.user)
@@ -264,7 +254,6 @@ def _section(section: dict) -> dict:
 
 def _chart(chart: dict) -> dict:
     """A chart of the pack: its inline SVG, and its figures as a table beside it."""
-    # Imported here: the pack's renderer (and its PDF library) is needed only for a pack's charts.
     return {
         "title": chart.get("title", ""),
         "svg": mark_safe(chart_svg(chart)),  # noqa: S308 - drawn by pack_render, labels escaped
@@ -423,7 +412,7 @@ def population_estimate_save(request):
                 by=request.user,
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, POPULATION_SAVED.format(mid_year=data["mid_year"]))
             return redirect("registry:reference-figures")
@@ -445,13 +434,13 @@ def comparator_figure_save(request):
                 **form.figures(),
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
                 COMPARATOR_SAVED.format(
                     geography=figure.get_geography_display(),
-                    census_date=_long(data["census_date"]),
+                    census_date=day_month_year(data["census_date"]),
                 ),
             )
             return redirect("registry:reference-figures")
