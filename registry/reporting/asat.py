@@ -154,6 +154,12 @@ def children_at_any_point(model, first: date, last: date) -> set[str]:
     return {str(child_id) for child_id in ids.order_by().distinct().iterator()}
 
 
+def children_starting(model, first: date, last: date) -> int:
+    """How many children started an episode of ``model`` in the period, counted in the database."""
+    starts = _counted(model.objects.filter(start_date__gte=first, start_date__lte=last))
+    return starts.values("child_id").distinct().count()
+
+
 def ehe_starts(first: date, last: date) -> list[dict]:
     """EHE episodes that started in the period, with what the previous-school breakdown needs."""
     return list(

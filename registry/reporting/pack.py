@@ -59,7 +59,8 @@ from registry.reporting.selectors import (
     population_aged_5_to_16,
 )
 from registry.school_age import nc_year_label
-from schools_feed.models import AlertEvent, AlertStatus, OffRollingAlert
+from schools_feed.models import AlertStatus
+from schools_feed.offrolling import selectors as offrolling_selectors
 
 METHOD_VERSION = "2026.1"
 TREND_QUARTERS = 8
@@ -225,10 +226,6 @@ class _Pack:
         self.year_first = quarter.before(3).first
 
     @cached_property
-    def ehe_at_end(self) -> list[asat.ChildOnDay]:
-        return asat.in_ehe_on(self.day)
-
-    @cached_property
     def cme_at_end(self) -> list[asat.ChildOnDay]:
         return asat.missing_education_on(self.day)
 
@@ -250,7 +247,7 @@ class _Pack:
     def at_quarter_end(self) -> dict:
         population = self.population(self.day)
         rows = [
-            ["Children in elective home education", len(self.ehe_at_end)],
+            ["Children in elective home education", asat.children_on_count(EHEEpisode, self.day)],
             ["Children missing education", len(self.cme_at_end)],
         ]
         return _section(
@@ -355,19 +352,26 @@ class _Pack:
     def _periods(self) -> list[tuple[date, date]]:
         return [(self.quarter.first, self.day), (self.year_first, self.day)]
 
+    @cached_property
+    def _ehe_endings(self) -> dict[tuple[date, date], list[asat.EpisodeEvent]]:
+        """The quarter's and the 12 months' EHE endings: two sections read them."""
+        return {period: asat.ehe_endings(*period) for period in self._periods()}
+
     def starts_and_returns(self) -> dict:
         counts: dict[str, list[int]] = defaultdict(list)
         for first, last in self._periods():
-            endings = asat.ehe_endings(first, last)
+            endings = self._ehe_endings[(first, last)]
             returns = asat.returned_to_school(endings)
             counts["Children who started EHE"].append(
-                len({row["child_id"] for row in asat.ehe_starts(first, last)})
+                asat.children_starting(EHEEpisode, first, last)
             )
             counts["Children who returned to school from EHE"].append(_children(returns))
             counts["Children who left EHE for another reason"].append(
                 _children([e for e in endings if e.what != EHEStatus.RETURNED_TO_SCHOOL])
             )
-            counts["Children who became missing education"].append(_cme_starts(first, last))
+            counts["Children who became missing education"].append(
+                asat.children_starting(CMEEpisode, first, last)
+            )
             counts["Children found (CME cases closed)"].append(_cme_closures(first, last))
         return _section(
             "starts_and_returns",
@@ -398,7 +402,7 @@ class _Pack:
     def returns_brokered(self) -> dict:
         ehe, cme, total = [], [], []
         for first, last in self._periods():
-            returned = len(asat.returned_to_school(asat.ehe_endings(first, last)))
+            returned = len(asat.returned_to_school(self._ehe_endings[(first, last)]))
             located = _cme_closures(first, last, statuses=[CMEStatus.LOCATED_IN_SCHOOL])
             ehe.append(returned)
             cme.append(located)
@@ -546,7 +550,7 @@ class _Pack:
         )
 
     def offrolling_alerts(self) -> dict:
-        statuses = _alert_statuses_on(self.day)
+        statuses = offrolling_selectors.alert_review_statuses_on(day=self.day)
         open_statuses = [s for s in AlertStatus.values if s != AlertStatus.CLOSED]
         by_school: dict[tuple[str, str], Counter] = defaultdict(Counter)
         for (school, urn), status, closed_on in statuses:
@@ -589,8 +593,8 @@ class _Pack:
             first, last = quarter.first, quarter.last
             series["ehe"].append(_chart_value(asat.children_on_count(EHEEpisode, last)))
             series["cme"].append(_chart_value(asat.children_on_count(CMEEpisode, last)))
-            starts = asat.ehe_starts(first, last)
-            series["starts"].append(_chart_value(len({r["child_id"] for r in starts})))
+            starts = asat.children_starting(EHEEpisode, first, last)
+            series["starts"].append(_chart_value(starts))
             returns = asat.returned_to_school(asat.ehe_endings(first, last))
             series["returns"].append(_chart_value(_children(returns)))
         x_labels = [quarter.short_label for quarter in quarters]
@@ -652,13 +656,6 @@ def _rate_change(before: str, after: str) -> str:
     return _signed(one_decimal(Decimal(after) - Decimal(before)))
 
 
-def _cme_starts(first: date, last: date) -> int:
-    episodes = CMEEpisode.objects.filter(
-        asat.not_merged(), start_date__gte=first, start_date__lte=last
-    )
-    return episodes.values("child_id").distinct().count()
-
-
 def _cme_closures(first: date, last: date, *, statuses=CME_CLOSED_STATUSES) -> int:
     """CME cases closed in the period (by the status that closed them), counted by episode."""
     changes = EpisodeStatusChange.objects.filter(
@@ -696,28 +693,6 @@ def _officer_names(officer_ids) -> dict[int, tuple[str, str]]:
         pk: (f"{first} {last}".strip() or username, _team_label(team))
         for pk, first, last, username, team in users
     }
-
-
-def _alert_statuses_on(day: date) -> list[tuple[tuple[str, str], str, date]]:
-    """Each local school's alerts raised by ``day``: ((school, URN), status on the day, the date
-    it was closed, if it was). The status comes from the review's dated events; an alert with
-    none (raised before events were kept) has its current status."""
-    end = _end_of(day)
-    alerts = OffRollingAlert.objects.filter(school__is_local=True, raised_at__lt=end).values_list(
-        "pk", "school__name", "school__urn", "status", "raised_at"
-    )
-    events = (
-        AlertEvent.objects.filter(alert__school__is_local=True, at__lt=end)
-        .exclude(to_status="")
-        .order_by("at", "pk")
-        .values_list("alert_id", "to_status", "at")
-    )
-    latest = {alert_id: (status, at) for alert_id, status, at in events}
-    rows = []
-    for pk, school, urn, current, raised_at in alerts:
-        status, at = latest.get(pk, (current, raised_at))
-        rows.append(((school, urn), status, timezone.localtime(at).date()))
-    return rows
 
 
 # --- The pack -----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ only).
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import (
@@ -30,11 +30,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from registry.models import Child, Role, User
 from registry.selectors import child_queryset_for_user
 from schools_feed.grounds import ground_label
 from schools_feed.models import (
+    AlertEvent,
     AlertStatus,
     FunnelBand,
     IndicatorReference,
@@ -304,6 +306,28 @@ def alert_summary(*, user) -> AlertSummary:
 
 
 # --- Alerts -------------------------------------------------------------------------------------
+
+
+def alert_review_statuses_on(*, day: date) -> list[tuple[tuple[str, str], str, date]]:
+    """Each local school's alerts raised by ``day``: ((school, URN), status on the day, the date
+    it was closed, if it was). The status comes from the review's dated events; an alert with
+    none (raised before events were kept) has its current status."""
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    alerts = OffRollingAlert.objects.filter(school__is_local=True, raised_at__lt=end).values_list(
+        "pk", "school__name", "school__urn", "status", "raised_at"
+    )
+    events = (
+        AlertEvent.objects.filter(alert__school__is_local=True, at__lt=end)
+        .exclude(to_status="")
+        .order_by("at", "pk")
+        .values_list("alert_id", "to_status", "at")
+    )
+    latest = {alert_id: (status, at) for alert_id, status, at in events}
+    rows = []
+    for pk, school, urn, current, raised_at in alerts:
+        status, at = latest.get(pk, (current, raised_at))
+        rows.append(((school, urn), status, timezone.localtime(at).date()))
+    return rows
 
 
 def alert_list(*, user, status: str = "", owner: User | None = None) -> QuerySet[OffRollingAlert]:
