@@ -27,6 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from registry.reporting.publish import figure_columns
 from schools_feed.intake.files import spreadsheet_safe
 from schools_feed.offrolling.charts import nice_ceiling
 
@@ -266,24 +267,6 @@ def _p(text, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(pdf_text(text)), style)
 
 
-SYMBOLS = frozenset({"low", "x", "z", "n/a"})
-
-
-def _is_figure(cell) -> bool:
-    if isinstance(cell, bool):
-        return False
-    return isinstance(cell, int | float) or bool(NUMBER.match(str(cell))) or cell in SYMBOLS
-
-
-def _figure_columns(section: dict) -> list[bool]:
-    """Which columns hold figures (right-aligned); the first always names the row."""
-    count = len(section["columns"])
-    return [
-        index > 0 and all(_is_figure(row[index]) for row in section["rows"])
-        for index in range(count)
-    ]
-
-
 def _pdf_cell(cell, *, published: bool) -> str:
     """Published counts with thousands separators (126,000); everything else as it is (a URN
     or a case reference is not a figure)."""
@@ -300,7 +283,7 @@ def _pdf_widths(count: int) -> list[float]:
 
 def _pdf_table(section: dict, styles: dict) -> Table:
     columns = section["columns"]
-    figures = _figure_columns(section)
+    figures = figure_columns(section["columns"], section["rows"])
     heads = [styles["head-number" if figure else "head"] for figure in figures]
     cells = [styles["number" if figure else "cell"] for figure in figures]
     rows = [[_p(heading, heads[i]) for i, heading in enumerate(columns)]]

@@ -48,3 +48,33 @@ def exact_ratio(count: int, of: int | None, *, per: int = 100) -> str:
     if not of:
         return NOT_APPLICABLE if of == 0 else SUPPRESSED
     return one_decimal(Decimal(count) * per / Decimal(of))
+
+
+# Cells a figure column may hold besides numbers: the DfE symbols, "n/a" and blanks.
+FIGURE_SYMBOLS = frozenset({LOW, SUPPRESSED, NOT_APPLICABLE, "n/a", "c", "u", "-", "–", ""})
+
+
+def is_figure(cell) -> bool:
+    """Whether a table cell is a figure (drawn right-aligned): a number, written with commas,
+    a sign or a per cent sign or not, or one of the symbols that stand in for one."""
+    if isinstance(cell, bool):
+        return False
+    if cell is None or isinstance(cell, int | float):
+        return True
+    text = str(cell).strip().replace(",", "").rstrip("%")
+    if text.lower() in FIGURE_SYMBOLS:
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def figure_columns(columns: list, rows: list[list]) -> list[bool]:
+    """Which columns of a table hold figures; the first always names the row."""
+    width = max([len(columns), *(len(row) for row in rows)], default=0)
+    return [
+        index > 0 and all(is_figure(row[index]) for row in rows if index < len(row))
+        for index in range(width)
+    ]

@@ -42,6 +42,7 @@ from registry.reporting.forms import (
     validate_census_day,
 )
 from registry.reporting.pack_render import chart_as_section, chart_svg
+from registry.reporting.publish import figure_columns
 from registry.services import dfe_return as dfe_return_services
 from registry.services import quarterly_pack as pack_services
 from registry.services import reporting as reporting_services
@@ -64,8 +65,6 @@ STATUS_TAGS = {
     ReportRequestStatus.FAILED: "govuk-tag--red",
 }
 UNFINISHED = {ReportRequestStatus.QUEUED, ReportRequestStatus.RUNNING}
-# Cells of a figure column that are not numbers: DfE's low / suppressed / not applicable symbols.
-FIGURE_SYMBOLS = {"", "low", "x", "z", "c", "u", "-", "–"}
 SNAPSHOTS_PER_PAGE = 25
 VALIDATION_CSV_HEADERS = ["Surname", "Forenames", "Record", "Episode", "Issue", "What to check"]
 
@@ -191,21 +190,6 @@ def quarterly_pack_request(request):
 # --- A snapshot ---------------------------------------------------------------------------------
 
 
-def _is_figure(cell) -> bool:
-    if isinstance(cell, bool):
-        return False
-    if cell is None or isinstance(cell, int | float):
-        return True
-    text = str(cell).strip().replace(",", "").rstrip("%")
-    if text.lower() in FIGURE_SYMBOLS:
-        return True
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _cell_text(cell) -> str:
     if cell is None:
         return "–"
@@ -217,11 +201,8 @@ def _cell_text(cell) -> str:
 def _table(*, title: str, columns: list, rows: list) -> dict:
     """A table of the snapshot as the template draws it: which columns hold figures (right
     aligned), and whether the first column labels its row."""
-    width = max([len(columns), *(len(row) for row in rows)], default=0)
-    numeric = [
-        index > 0 and all(_is_figure(row[index]) for row in rows if index < len(row))
-        for index in range(width)
-    ]
+    numeric = figure_columns(columns, rows)
+    width = len(numeric)
     return {
         "title": title,
         "headers": [
