@@ -10,8 +10,9 @@ DEMO_ENV := $(DEV_ENV) LOCAL_AUTHORITY_CODE=938 LOCAL_AUTHORITY_NAME="West Susse
 	LOCAL_AUTHORITY_NEW_CODE=E10000032 REGION_CODE=E12000008 REGION_NAME="South East"
 PG_URL ?= postgres://postgres@127.0.0.1:5432/ehe_register
 BROKER_URL ?= redis://127.0.0.1:6379/15
+FAULT_BROKER_URL ?= redis://127.0.0.1:6391/0
 
-.PHONY: demo test test-postgres lint format migrations-check worker beat bench install clean
+.PHONY: demo test test-postgres test-faults lint format migrations-check worker beat bench install clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -38,9 +39,16 @@ test: $(STAMP)
 test-postgres: $(STAMP)
 	$(DEV_ENV) DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(BROKER_URL) $(BIN)/pytest
 
+## test-faults: kill a worker mid-run, stop Redis during an upload, cut database connections
+## (ADR 0009); the tests run their own Redis on FAULT_BROKER_URL's port, never the shared one
+test-faults: $(STAMP)
+	$(DEV_ENV) DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(FAULT_BROKER_URL) \
+		$(BIN)/pytest -m fault -p no:randomly -q
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

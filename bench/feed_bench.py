@@ -34,8 +34,8 @@ import tablib  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from registry.csv_output import write_csv  # noqa: E402
 from registry.models import Child  # noqa: E402
-from schools_feed.intake.files import write_csv  # noqa: E402
 from schools_feed.models import Notification, School, Submission  # noqa: E402
 from schools_feed.resources import NotificationRowResource  # noqa: E402
 from schools_feed.services import intake  # noqa: E402

@@ -37,8 +37,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from registry.csv_output import write_csv  # noqa: E402
 from registry.models import Role, User  # noqa: E402
-from schools_feed.intake.files import write_csv  # noqa: E402
 from schools_feed.models import Notification, School, Submission  # noqa: E402
 
 PORT = 8765

@@ -106,11 +106,19 @@ from bench._shared import (  # noqa: E402
     vacuum_analyze,
     weighted,
 )
-from registry.bulk import bulk_insert_with_history  # noqa: E402
+from registry import lifecycle  # noqa: E402
+from registry.bulk import bulk_insert, bulk_insert_with_history  # noqa: E402
 from registry.census import census_days  # noqa: E402
-from registry.models import Child, ChildFlag, EHEEpisode, Role, User  # noqa: E402
+from registry.models import (  # noqa: E402
+    Child,
+    ChildFlag,
+    EHEEpisode,
+    EpisodeStatusChange,
+    Role,
+    User,
+)
 from registry.school_age import academic_year_start, date_of_birth_range_for_nc_year  # noqa: E402
-from registry.services.children import child_refresh_search_fields  # noqa: E402
+from registry.services.children import child_build  # noqa: E402
 from schools_feed.grounds import REGULATIONS_2024_IN_FORCE  # noqa: E402
 from schools_feed.models import (  # noqa: E402
     IndicatorReference,
@@ -402,13 +410,12 @@ class Generator:
             child_id, forenames, surname, born, sex = rng.choice(pool)
             spec["child_id"] = child_id
         else:
-            child = Child(
+            child = child_build(
                 legal_forenames=rng.choice(FORENAMES),
                 legal_surname=rng.choice(SURNAMES),
                 date_of_birth=earliest + timedelta(days=rng.randint(0, (latest - earliest).days)),
                 sex=rng.choice("MF"),
             )
-            child_refresh_search_fields(child)
             child.bench_pool = pool_key
             spec["child"] = child
             forenames, surname = child.legal_forenames, child.legal_surname
@@ -464,9 +471,12 @@ class Generator:
         return fields
 
 
+BENCH_REASON = "Off-rolling bench"
+
+
 def write_batch(specs: list[dict], first: int) -> tuple[list[Child], int, int]:
     """Write one batch by COPY: its new children, notifications, flags and episodes."""
-    children, notifications, flags, episodes = [], [], [], []
+    children, notifications, flags, episodes, changes = [], [], [], [], []
     for offset, spec in enumerate(specs):
         child = spec.pop("child")
         spec_flags = spec.pop("flags")
@@ -483,25 +493,38 @@ def write_batch(specs: list[dict], first: int) -> tuple[list[Child], int, int]:
         if spec_flags:
             flags += spec_flags
         if episode:
-            episodes.append(
-                EHEEpisode(
-                    child=child,
-                    start_date=notification.deletion_date,
-                    source="school_deletion",
-                    previous_school_id=notification.school_id,
-                    opening_notification=notification,
-                    **episode,
-                )
+            status, end = episode.pop("status"), episode.pop("end_date", None)
+            built = EHEEpisode(
+                child=child,
+                start_date=notification.deletion_date,
+                source="school_deletion",
+                previous_school_id=notification.school_id,
+                **episode,
             )
+            notification.opened_ehe_episode = built
+            # Through the lifecycle, as every path (registry/lifecycle.py).
+            changes.append(lifecycle.episode_opening(built, by=None, reason=BENCH_REASON))
+            if status != built.status:
+                changes.append(
+                    lifecycle.episode_transition(
+                        built,
+                        to_status=status,
+                        effective_date=end or built.start_date,
+                        reason=BENCH_REASON,
+                        by=None,
+                    )
+                )
+            episodes.append(built)
     with transaction.atomic():
         for objs, model in (
             (children, Child),
-            (notifications, Notification),
             (flags, ChildFlag),
             (episodes, EHEEpisode),
+            (notifications, Notification),  # after the episodes: each records the one it opened
         ):
             # Synthetic data: no historical rows (SIMPLE_HISTORY_ENABLED is off while building).
             bulk_insert_with_history(objs, model, user=None, reason="offrolling bench")
+        bulk_insert(changes, EpisodeStatusChange)
     return children, len(flags), len(episodes)
 
 

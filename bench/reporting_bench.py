@@ -12,7 +12,7 @@ after five more years of run-in so that the stock is steady when the history sta
   through each school year and falls each autumn as Year 11 ages out), starts about 0.6× the
   stock a year, returns to school about 0.36× the starts, the others leaving as over compulsory
   school age, moved away, became CME or closed; sex, year group and primary reason from
-  ``registry/demo/scales.py``; most starts with a previous school; first contact on most
+  ``ehe_register/demo/scales.py``; most starts with a previous school; first contact on most
   episodes; s.437 notices for about 4% of the children in EHE at any point in a year, SAOs
   issued for about 1.4%, about a quarter of them revoked;
 - CME: about 0.45% of the population on any day, about 4× that at any point in a year (most found
@@ -139,9 +139,10 @@ from bench._shared import (  # noqa: E402
     vacuum_analyze,
     weighted,
 )
+from ehe_register.demo import scales  # noqa: E402
+from registry import lifecycle  # noqa: E402
 from registry.bulk import bulk_insert, bulk_insert_with_history  # noqa: E402
 from registry.census import census_days  # noqa: E402
-from registry.demo import scales  # noqa: E402
 from registry.models import (  # noqa: E402
     Action,
     Child,
@@ -164,7 +165,7 @@ from registry.school_age import (  # noqa: E402
     date_of_birth_range_for_nc_year,
     expected_nc_year,
 )
-from registry.services.children import child_refresh_search_fields  # noqa: E402
+from registry.services.children import child_build  # noqa: E402
 from schools_feed.models import School  # noqa: E402
 
 ACADEMIC_YEARS = 5  # of history before the current one
@@ -208,12 +209,15 @@ TEAMS = {  # team -> (role, officers)
 }
 
 # EHE. Starts by NC year on the day they start (the stock comes out older: Years 10 and 11 about
-# 40% of it, domain.md §6); returns are likelier for younger children. With these exits the mean
-# stay is about 1.7 years, so starts of scales.EHE_STARTS_PER_STOCK x the stock keep it steady.
+# 40% of it, docs/rules/statistics.md §8); returns are likelier for younger children. With these
+# exits the mean stay is about 1.7 years, so starts of scales.EHE_STARTS_PER_STOCK x the stock
+# keep it steady.
 EHE_START_NC_WEIGHTS = [0.5, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 12]
 NC_YEARS = ["R", *(str(year) for year in range(1, 12))]
 EHE_RETURN_YOUNG, EHE_RETURN_OLD = 0.50, 0.35  # probability of returning to school, R .. Y11
 EHE_OTHER_EXITS = {"moved_away": 0.10, "became_cme": 0.02, "closed": 0.04}
+BECOMES_CME_FROM = {"unsuitable", "s437_notice", "sao_steps"}
+BENCH_REASON = "Reporting bench"
 EHE_STAY_MEAN_DAYS = 4000  # otherwise in EHE until 16, unless this (exponential) ends it first
 EHE_SOURCES = {
     "school_deletion": 72,
@@ -257,7 +261,8 @@ ACTIONS = [
     "Check the Lost Pupil Database",
     "Ask the other LA to confirm",
 ]
-# England (domain.md §4.3) and South East (invented, a little above England) at autumn censuses.
+# England (docs/rules/statistics.md §7) and South East (invented, a little above England) at
+# autumn censuses.
 COMPARATORS = {
     2022: ((80_900, "1.0", 24_700, "0.3"), (13_400, "1.1", 3_900, "0.3")),
     2023: ((92_000, "1.1", 33_000, "0.4"), (15_600, "1.2", 5_100, "0.4")),
@@ -449,18 +454,18 @@ class Generator:
         rng = self.rng
         earliest, latest = date_of_birth_range_for_nc_year(nc, on)
         sex = weighted(rng, sexes)
-        child = Child(
-            id=self.uuid(),
-            legal_forenames=rng.choice(FORENAMES),
-            legal_surname=rng.choice(SURNAMES),
-            date_of_birth=self.between(earliest, latest),
-            sex=sex,
-            ethnicity=weighted(rng, ETHNICITIES),
-            created_at=self.moment(created),
-        )
+        identity = {
+            "id": self.uuid(),
+            "legal_forenames": rng.choice(FORENAMES),
+            "legal_surname": rng.choice(SURNAMES),
+            "date_of_birth": self.between(earliest, latest),
+            "sex": sex,
+            "ethnicity": weighted(rng, ETHNICITIES),
+            "created_at": self.moment(created),
+        }
         if rng.random() < 0.1:
-            child.middle_names = rng.choice(FORENAMES)
-        child_refresh_search_fields(child)
+            identity["middle_names"] = rng.choice(FORENAMES)
+        child = child_build(**identity)
         self.children.append(child)
         return child
 
@@ -495,24 +500,33 @@ class Generator:
             self.flag(child, kind, start - timedelta(days=rng.randint(30, 700)), "social_care")
 
     def status_path(self, episode, path: list[tuple[str, date]], officer) -> None:
-        field = "ehe_episode" if isinstance(episode, EHEEpisode) else "cme_episode"
-        previous = ""
-        for status, on in path:
-            self.status_changes.append(
-                EpisodeStatusChange(
-                    id=self.uuid(),
-                    child=episode.child,
-                    from_status=previous,
+        """Replay the episode's path through the lifecycle (registry/lifecycle.py), as every
+        path does: the opening, then each change; the last one takes the evidence already on
+        the episode (another LA's confirmation, evidence of being abroad, the school)."""
+        evidence = {
+            "other_la_name": getattr(episode, "other_la_name", ""),
+            "other_la_confirmed_on": getattr(episode, "other_la_confirmed_on", None),
+            "abroad_evidence": getattr(episode, "abroad_evidence", ""),
+            "located_school": getattr(episode, "located_school", None),
+        }
+        if isinstance(episode, EHEEpisode):
+            evidence = {}
+        changes = [lifecycle.episode_opening(episode, by=officer, reason=BENCH_REASON)]
+        for status, on in path[1:]:
+            changes.append(
+                lifecycle.episode_transition(
+                    episode,
                     to_status=status,
                     effective_date=on,
-                    reason="Reporting bench",
-                    changed_by=officer,
-                    changed_at=self.moment(on),
-                    **{field: episode},
+                    reason=BENCH_REASON,
+                    by=officer,
+                    **evidence,
                 )
             )
-            previous = status
-        episode.status = previous
+        for change in changes:
+            change.id = self.uuid()
+            change.changed_at = self.moment(change.effective_date)
+        self.status_changes += changes
 
     def reason_history(self, episode, weights: dict, officer) -> None:
         """About one episode in ten has its primary reason changed, once or twice, after it
@@ -683,8 +697,13 @@ class Generator:
             outcome, end = "over_csa", leaves_at
         path = [(status, on) for status, on in path if on < end and on <= self.today]
         if end <= self.today:
+            if outcome == "became_cme" and path[-1][0] not in BECOMES_CME_FROM:
+                # The lifecycle lets only education found unsuitable become CME: concerns first.
+                found = max(path[-1][1], end - timedelta(days=14))
+                if path[-1][0] != "concerns":
+                    path.append(("concerns", found))
+                path.append(("unsuitable", found))
             path.append((outcome, end))
-            episode.end_date = end
         else:
             episode.next_review_due = self.today + timedelta(days=rng.randint(-60, 300))
             if rng.random() < 0.03:
@@ -795,7 +814,6 @@ class Generator:
         path = [(status, on) for status, on in path if on < end and on <= self.today]
         if end <= self.today:
             path.append((outcome, end))
-            episode.end_date = end
             if outcome == "located_school":
                 nc = expected_nc_year(child.date_of_birth, end)
                 episode.located_school = self.school_for(nc if nc in NC_YEARS else "11")

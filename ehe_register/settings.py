@@ -53,23 +53,36 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "axes",
     "crispy_forms",
     "crispy_forms_gds",
     "registry",
     "schools_feed",
+    # The project layer (ADR 0010): the demo authority, which builds on both apps (seed_demo).
+    "ehe_register",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Refuses an oversized body before anything reads it (ehe_register/limits.py).
+    "ehe_register.limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ehe_register.sessions.AbsoluteSessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "registry.second_factor.SecondFactorRequiredMiddleware",
+    # Parents reach the parent portal's pages and nothing else (ADR 0014).
+    "registry.portal.middleware.ParentsStayInThePortalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Axes goes last so that it sees the outcome of authentication.
@@ -89,7 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "registry.context_processors.navigation",
+                "ehe_register.navigation.navigation",
             ],
         },
     },
@@ -99,6 +112,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        # A kept connection is checked before a request uses it: after a database restart the
+        # next request reconnects instead of failing (ADR 0009).
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -107,6 +123,8 @@ AUTH_USER_MODEL = "registry.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Parents' one-time sign-in links (django-sesame; ADR 0014, registry/portal/views.py).
+    "sesame.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -117,20 +135,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id, the hasher Django recommends, with its default (strong) cost; the others only read
+# older hashes, which are upgraded to Argon2 at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "registry:home"
+LOGIN_REDIRECT_URL = "home"
+
+# A history row's change reason holds the person's own words after the fixed reason (a merge's or
+# a death's explanation, say): never cut to simple-history's default 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock an account and address pair out after repeated failures (django-axes).
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+# Lock an account and address pair out after repeated failures, and an address after more
+# failures across accounts (django-axes; ehe_register/lockout.py).
+LOCKOUT_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+LOCKOUT_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "15"))
+AXES_FAILURE_LIMIT = "ehe_register.lockout.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Locked out on an account and address pair (guessing one password), and on an address alone
+# (password spraying: one guess each at many accounts from one address).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+# The client's address: REMOTE_ADDR unless the deployment says how many reverse proxies it trusts
+# in front of Django; then X-Forwarded-For read from the right, skipping exactly that many.
+# With 0 (the default) X-Forwarded-For is ignored, so nobody can spoof another's address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "ehe_register.lockout.client_ip_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # Sessions end after a period of inactivity and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE_SECONDS", str(60 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True
+# ...and in any case this long after signing in, however active (ehe_register/sessions.py).
+SESSION_ABSOLUTE_LIFETIME = timedelta(
+    hours=float(os.environ.get("SESSION_ABSOLUTE_LIFETIME_HOURS", "10"))
+)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -140,6 +184,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): scripts and styles only from our own static files, no
+# inline script or style, nothing framed, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Request bodies (ehe_register/limits.py): a request larger than this is refused (413) before
+# its body is read; the upload pages take up to FEED_MAX_UPLOAD_BYTES (below).
+REQUEST_MAX_BODY_BYTES = int(os.environ.get("REQUEST_MAX_BODY_BYTES", str(1024 * 1024)))
+
+# A second factor (django-otp: an authenticator app, or backup codes) for administrators and
+# staff before any page (registry/second_factor.py).
+OTP_TOTP_ISSUER = "EHE and CME register"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
@@ -197,15 +266,80 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "schools_feed.tasks.destination_checks_expire_task",
         "schedule": 6 * 60 * 60,
     },
+    "remove-expired-feed-files": {
+        "task": "schools_feed.tasks.submission_files_remove_expired_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "offrolling-nightly-recompute": {
         "task": "schools_feed.tasks.offrolling_recompute_task",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Retrain the matching model on the LA's own register (ADR 0012); a no-op when nothing changed.
+    "retrain-matching-model": {
+        "task": "schools_feed.tasks.matching_model_train_task",
+        "schedule": crontab(hour=4, minute=30, day_of_week="sunday"),
+    },
+    # Side effects whose task was lost to a broker outage or a killed worker (ADR 0009).
+    "requeue-lost-feed-work": {
+        "task": "schools_feed.tasks.side_effects_requeue_task",
+        "schedule": 5 * 60,
+    },
+    # The children-not-in-school register (ADR 0016): does nothing until it commences.
+    "keep-cnis-register": {
+        "task": "registry.tasks.cnis_register_keep_task",
+        "schedule": crontab(hour=1, minute=45),
+    },
+    "requeue-lost-pack-requests": {
+        "task": "registry.tasks.quarterly_pack_requests_requeue_task",
+        "schedule": 5 * 60,
     },
     "quarterly-pack-at-quarter-end": {
         "task": "registry.tasks.quarterly_pack_quarter_end_task",
         "schedule": crontab(hour=4, minute=0, day_of_month=1, month_of_year="1,4,7,10"),
     },
+    # Close the EHE and CME episodes of children past compulsory school age
+    # (docs/rules/episode-lifecycle.md §1).
+    "close-episodes-over-compulsory-school-age": {
+        "task": "registry.tasks.episodes_close_over_compulsory_school_age_task",
+        "schedule": crontab(hour=1, minute=45),
+    },
+    # Anonymise the children whose records have passed the retention schedule
+    # (docs/rules/data-protection.md §4).
+    "apply-retention-schedule": {
+        "task": "registry.tasks.retention_apply_task",
+        "schedule": crontab(hour=3, minute=45),
+    },
+    # Then the rows of schools' returns: those of the children just anonymised, and old unlinked
+    # rows.
+    "anonymise-returns-past-retention": {
+        "task": "schools_feed.tasks.notifications_anonymise_task",
+        "schedule": crontab(hour=4, minute=15),
+    },
 }
+
+# A side effect still waiting this long after it was queued was lost (the broker was down, or
+# its worker died): the sweeper queues it again (ADR 0009).
+SIDE_EFFECTS_RETRY_AFTER_SECONDS = int(os.environ.get("SIDE_EFFECTS_RETRY_AFTER_SECONDS", "600"))
+
+# The parent portal (ADR 0014). A sign-in link works once, for this many minutes; links are
+# asked for at most this often per email address and per network address (a rolling window).
+PORTAL_SIGN_IN_LINK_MINUTES = int(os.environ.get("PORTAL_SIGN_IN_LINK_MINUTES", "15"))
+SESAME_MAX_AGE = PORTAL_SIGN_IN_LINK_MINUTES * 60
+SESAME_ONE_TIME = True
+PORTAL_LINK_REQUESTS_PER_ADDRESS = int(os.environ.get("PORTAL_LINK_REQUESTS_PER_ADDRESS", "3"))
+PORTAL_LINK_REQUESTS_PER_IP = int(os.environ.get("PORTAL_LINK_REQUESTS_PER_IP", "20"))
+PORTAL_LINK_REQUEST_WINDOW_MINUTES = int(os.environ.get("PORTAL_LINK_REQUEST_WINDOW_MINUTES", "60"))
+# Rows of sign-in link requests (a hashed address and the network address) are kept this long
+# for looking into abuse, then deleted by the nightly retention run.
+PORTAL_LINK_REQUEST_RETENTION_DAYS = int(os.environ.get("PORTAL_LINK_REQUEST_RETENTION_DAYS", "30"))
+# Parents' evidence files: the largest accepted, where they are kept (never served directly:
+# only the gated download views read it), and clamd's socket ("/run/clamav/clamd.ctl" or
+# "host:3310"); blank: files are kept and recorded "not scanned".
+PORTAL_MAX_UPLOAD_BYTES = int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+PORTAL_PRIVATE_ROOT = Path(
+    os.environ.get("PORTAL_PRIVATE_ROOT") or MEDIA_ROOT / "private" / "portal"
+)
+CLAMAV_SOCKET = os.environ.get("CLAMAV_SOCKET", "")
 
 # The local authority this deployment serves (its 3-digit DfE LA code).
 LOCAL_AUTHORITY_CODE = os.environ.get("LOCAL_AUTHORITY_CODE", "")
@@ -220,6 +354,15 @@ REGION_NAME = os.environ.get("REGION_NAME", "")
 # The schools feed (issue 3). Sizes are in bytes; days are calendar days.
 FEED_MAX_UPLOAD_BYTES = int(os.environ.get("FEED_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 FEED_MAX_CTF_BYTES = int(os.environ.get("FEED_MAX_CTF_BYTES", str(20 * 1024 * 1024)))
+# The whole GIAS extract (all establishments, open and closed) is about 62 MB
+# (docs/rules/formats.md §4.1), more than a school's return may be.
+GIAS_MAX_UPLOAD_BYTES = int(os.environ.get("GIAS_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
+# An Excel workbook is refused before it is parsed when its parts would unpack to more than this,
+# or its sheet has more rows than this (schools_feed/intake/files.py).
+FEED_MAX_XLSX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("FEED_MAX_XLSX_UNCOMPRESSED_BYTES", str(200 * 1024 * 1024))
+)
+FEED_MAX_XLSX_ROWS = int(os.environ.get("FEED_MAX_XLSX_ROWS", "100000"))
 # Files with more rows than this are processed by a Celery worker with a progress bar.
 FEED_BACKGROUND_ROWS = int(os.environ.get("FEED_BACKGROUND_ROWS", "2000"))
 # A deletion date this many days ahead is accepted (a deletion planned for the coming days).
@@ -227,21 +370,26 @@ FEED_FUTURE_DELETION_MARGIN_DAYS = int(os.environ.get("FEED_FUTURE_DELETION_MARG
 # Days after a home-education deletion before the EHE episode opens (the parent may change
 # their mind and the school may re-admit).
 FEED_EHE_GRACE_DAYS = int(os.environ.get("FEED_EHE_GRACE_DAYS", "0"))
-# Days after a destination school's expected start date before a missing new pupil return opens
-# a CME enquiry "destination unconfirmed".
-FEED_DESTINATION_CHECK_DAYS = int(os.environ.get("FEED_DESTINATION_CHECK_DAYS", "10"))
+# Days a school's uploaded file is kept (for the rejected-rows download), after which a nightly
+# task removes its content; the submission record, its sha256, counts and rows stay.
+FEED_FILE_RETENTION_DAYS = int(os.environ.get("FEED_FILE_RETENTION_DAYS", "90"))
 # Matching thresholds (ADR 0005): link automatically at or above the upper, review between.
 MATCH_AUTO_LINK_THRESHOLD = float(os.environ.get("MATCH_AUTO_LINK_THRESHOLD", "0.92"))
-MATCH_REVIEW_THRESHOLD = float(os.environ.get("MATCH_REVIEW_THRESHOLD", "0.55"))
-# s.434A consent cases (Children's Wellbeing and Schools Act 2026) once the section commences.
-FEATURE_S434A_CONSENT = env_bool("FEATURE_S434A_CONSENT", False)
+MATCH_REVIEW_THRESHOLD = float(os.environ.get("MATCH_REVIEW_THRESHOLD", "0.10"))
+# Both thresholds are Splink match probabilities (ADR 0012). The model learns m from the returns
+# of this many recent days linked to the register (with none, from the register alone).
+MATCH_TRAINING_RETURNS_DAYS = int(os.environ.get("MATCH_TRAINING_RETURNS_DAYS", "365"))
+# The statutory rulebook's clocks, commencement dates and policy choices (registry/rulebook.py):
+# a JSON object overriding any of its defaults, e.g. {"s437_response_days": 21}.
+STATUTORY_RULES = os.environ.get("STATUTORY_RULES", "{}")
 
 # School census days, when they differ from the usual Thursdays (first in October, third in
 # January and May): ISO dates separated by commas (registry/census.py).
 SCHOOL_CENSUS_DATES = env_list("SCHOOL_CENSUS_DATES", "")
 
-# The off-rolling monitor (domain.md §5.7, ADR 0007). Every parameter of the method is here; each
-# alert stores the values that raised it. OFFROLLING_PARAMETERS (JSON) overrides any of them.
+# The off-rolling monitor (docs/rules/offrolling.md §9, ADR 0007). Every parameter of the method
+# is here; each alert stores the values that raised it. OFFROLLING_PARAMETERS (JSON) overrides any
+# of them.
 OFFROLLING = {
     "warning_level": 0.95,
     "alert_level": 0.998,
@@ -282,10 +430,13 @@ LOGGING = {
 
 # The schools feed API for MIS suppliers (schools_feed/api.py). Token authentication only: no
 # session authentication, so the API never depends on cookies or CSRF. One token per API client,
-# a school user linked to one school (manage.py create_api_client).
+# a school user linked to one school (manage.py create_api_client); stored hashed, expiring.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["knox.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "registry.second_factor.NoSecondFactorUsers",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -297,6 +448,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_THROTTLE_RATE", "600/minute")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# API tokens (django-rest-knox): only a hash is stored, each expires after this many days.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "365"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "EHE and CME register: schools feed API",
     "VERSION": "1.0.0",
@@ -305,7 +462,8 @@ SPECTACULAR_SETTINGS = {
         "the local authority: deletion returns, new pupil returns, CME referrals, ten-day "
         "absence returns and exclusions.\n\n"
         "**Credentials.** The local authority issues one API client per school and supplier; "
-        "each has a token, shown once. Send it as `Authorization: Token <key>`. A client is "
+        "each has a token, shown once, that expires (ask the local authority for a new one). "
+        "Send it as `Authorization: Token <key>`. A client is "
         "scoped to its school: it can send returns only for that school and read only that "
         "school's notifications. A client that may send for several schools (a trust's data "
         "manager) names the school in `school_urn`.\n\n"

@@ -1,21 +1,45 @@
-"""Django admin for administrators. Querysets go through the same access gates as every view."""
+"""Django admin for administrators. Querysets go through the same access gates as every view.
+
+Every page about a child's records (a change page, its history, one historical version) is served
+only for records inside the user's gate, and opening one writes an access-log row through
+``child_record_open``, as any other page does; a list writes one row naming the children shown.
+Children, episodes and their status events are read-only here: they change only through the
+services, so every status change follows the lifecycle (registry/lifecycle.py) and writes its
+status event.
+"""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import selectors
+from registry.access import Capability, user_can
 from registry.models import (
+    AccessPurpose,
     Action,
     Child,
     ChildAccessLog,
     ChildMerge,
+    ClosureDay,
     CMEEpisode,
+    CMEReasonCode,
     Contact,
     Decision,
     EHEEpisode,
+    OfficerAssignmentRule,
     ReportSnapshot,
+    Term,
     User,
+)
+from registry.services.access_log import (
+    ReasonRequired,
+    child_record_open,
+    children_list_log_for_request,
 )
 
 
@@ -30,10 +54,28 @@ class RegisterUserAdmin(UserAdmin):
     )
 
 
+def gated_object(queryset, object_id):
+    """The record with this id inside ``queryset`` (a gate), or Http404: a record outside the
+    gate and one that does not exist look the same."""
+    try:
+        obj = queryset.filter(pk=unquote(object_id)).first()
+    except (ValidationError, ValueError) as malformed:
+        raise Http404 from malformed
+    if obj is None:
+        raise Http404
+    return obj
+
+
 class GatedAdmin(SimpleHistoryAdmin):
-    """An admin whose rows come from the access gate for the signed-in user."""
+    """An admin whose rows come from the access gate for the signed-in user.
+
+    simple-history's history pages look a record up in its historical table when the gated
+    queryset does not hold it, so without the checks here they showed records outside the gate.
+    """
 
     gate = None
+    # The purpose logged when the admin shows a child's details.
+    access_purpose = AccessPurpose.DATA_QUALITY
 
     def get_queryset(self, request):
         return type(self).gate(user=request.user)
@@ -42,29 +84,83 @@ class GatedAdmin(SimpleHistoryAdmin):
         # Records about children are never deleted from the admin: retention rules decide.
         return False
 
+    def child_id_of(self, obj):
+        """The child whose details a page about ``obj`` shows (None: no child yet)."""
+        return obj.child_id
+
+    def _gated_open(self, request, object_id):
+        """The record inside the gate, its child's opening logged; Http404 outside the gate
+        (nothing says the record exists). Returns a redirect while a reason is owed."""
+        obj = gated_object(self.get_queryset(request), object_id)
+        child_id = self.child_id_of(obj)
+        if child_id is not None:
+            try:
+                child_record_open(request=request, child_id=child_id, purpose=self.access_purpose)
+            except ReasonRequired as owed:
+                return redirect(owed.url)
+        return None
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        refused = self._gated_open(request, object_id)
+        return refused or super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        refused = self._gated_open(request, object_id)
+        return refused or super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        refused = self._gated_open(request, object_id)
+        return refused or super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_changelist_instance(self, request):
+        """The list, with one access-log row naming the children it shows."""
+        changelist = super().get_changelist_instance(request)
+        children_list_log_for_request(
+            request,
+            [self.child_id_of(obj) for obj in changelist.result_list],
+            purpose=self.access_purpose,
+        )
+        return changelist
+
+
+class ReadOnlyGatedAdmin(GatedAdmin):
+    """Gated, and nobody adds or changes the records here: only the services write them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Child)
-class ChildAdmin(GatedAdmin):
+class ChildAdmin(ReadOnlyGatedAdmin):
+    """Children are created by ``child_build`` (identifiers validated) and corrected with a
+    reason through the identity form: never here."""
+
     gate = staticmethod(selectors.child_queryset_for_user)
     list_display = ("legal_surname", "legal_forenames", "date_of_birth", "upn")
     search_fields = ("search_name", "upn")
     readonly_fields = ("search_name", "merged_into")
 
+    def child_id_of(self, obj):
+        return obj.pk
+
 
 @admin.register(EHEEpisode)
-class EHEEpisodeAdmin(GatedAdmin):
+class EHEEpisodeAdmin(ReadOnlyGatedAdmin):
     gate = staticmethod(selectors.ehe_episode_queryset_for_user)
     list_display = ("child", "status", "start_date", "end_date", "assigned_officer")
     list_filter = ("status", "primary_reason")
-    raw_id_fields = ("child", "opening_notification", "previous_school")
+    raw_id_fields = ("child", "previous_school")
 
 
 @admin.register(CMEEpisode)
-class CMEEpisodeAdmin(GatedAdmin):
+class CMEEpisodeAdmin(ReadOnlyGatedAdmin):
     gate = staticmethod(selectors.cme_episode_queryset_for_user)
     list_display = ("child", "status", "start_date", "end_date", "assigned_officer")
     list_filter = ("status", "primary_reason")
-    raw_id_fields = ("child", "opening_notification", "located_school")
+    raw_id_fields = ("child", "located_school")
 
 
 @admin.register(Contact)
@@ -114,9 +210,28 @@ class ChildAccessLogAdmin(ReadOnlyAdmin):
         )
 
 
+def merge_queryset_for_user(*, user: User):
+    """Merges whose kept record is inside the user's gate (a merged record is in no gate)."""
+    return ChildMerge.objects.filter(kept__in=selectors.child_queryset_for_user(user=user))
+
+
 @admin.register(ChildMerge)
 class ChildMergeAdmin(ReadOnlyAdmin):
     list_display = ("merged_at", "kept", "merged", "merged_by", "undone_at")
+
+    def get_queryset(self, request):
+        return merge_queryset_for_user(user=request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Both records' names are shown: the opening of the kept record is logged.
+        merge = gated_object(self.get_queryset(request), object_id)
+        try:
+            child_record_open(
+                request=request, child_id=merge.kept_id, purpose=AccessPurpose.DATA_QUALITY
+            )
+        except ReasonRequired as owed:
+            return redirect(owed.url)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(ReportSnapshot)
@@ -126,3 +241,103 @@ class ReportSnapshotAdmin(ReadOnlyAdmin):
     list_display = ("produced_at", "kind", "period", "as_at", "produced_by", "method_version")
     list_filter = ("kind",)
     exclude = ("tables",)
+
+
+@admin.register(OfficerAssignmentRule)
+class OfficerAssignmentRuleAdmin(SimpleHistoryAdmin):
+    """Who new cases from schools' returns go to: by school, or else by postcode district
+    (registry/assignment.py). Cases already open keep their officer when a rule changes."""
+
+    list_display = ("register", "school_urn", "postcode_district", "officer")
+    list_filter = ("register",)
+    search_fields = ("school_urn", "postcode_district", "officer__username", "officer__last_name")
+
+
+class CalendarAdmin(SimpleHistoryAdmin):
+    """The LA's school calendar (docs/rules/registration.md §5.3): administrators only, whatever
+    the Django permissions say; files are imported on the School calendar page."""
+
+    change_list_template = "admin/schools_feed/change_list_with_import.html"
+
+    def _administers(self, request) -> bool:
+        return user_can(request.user, Capability.ADMINISTER)
+
+    def has_module_permission(self, request):
+        return self._administers(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._administers(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return self._administers(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._administers(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._administers(request) and super().has_delete_permission(request, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "import_url": reverse("registry:school-calendar"),
+            "import_label": "Import from a CSV file",
+        }
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(Term)
+class TermAdmin(CalendarAdmin):
+    list_display = ("name", "first_day", "last_day")
+    date_hierarchy = "first_day"
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(CalendarAdmin):
+    list_display = ("date", "school", "kind", "description")
+    list_filter = ("kind", ("school", admin.EmptyFieldListFilter))
+    raw_id_fields = ("school",)
+    search_fields = ("school__name", "school__urn", "description")
+    date_hierarchy = "date"
+
+
+@admin.register(CMEReasonCode)
+class CMEReasonCodeAdmin(SimpleHistoryAdmin):
+    """The CME primary reasons (docs/rules/statistics.md §4.2): administrators add DfE's new
+    reasons here and map each to the DfE category the return counts it under. Episodes keep
+    their code, so a reason is deactivated rather than deleted, and its code never changes."""
+
+    list_display = ("label", "code", "dfe_category", "order", "active")
+    list_filter = ("active",)
+    search_fields = ("code", "label", "dfe_category")
+    ordering = ("order", "label")
+
+    def _administers(self, request) -> bool:
+        return user_can(request.user, Capability.ADMINISTER)
+
+    def has_module_permission(self, request):
+        return self._administers(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._administers(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return self._administers(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._administers(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj is not None else ()
+
+
+# Legal holds, the retention job's runs and the disclosure log (ADR 0011); letter templates,
+# forbidden phrasings and the letters sent (docs/rules/ehe.md §10).
+from registry import (  # noqa: E402
+    admin_letters,  # noqa: F401
+    admin_portal,  # noqa: F401  (the parent portal, ADR 0014)
+    admin_retention,  # noqa: F401
+)

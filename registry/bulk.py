@@ -15,7 +15,12 @@ differs: another database; a row without a primary key yet; a value that is an e
 (``F()``, ``Now()``, a ``db_default``); a column the database fills in and Django reads back; a
 multi-table inherited model; a historical model with columns this module does not know.
 
-Both functions run inside the caller's transaction (``atomic(savepoint=False)``, as
+After a write that grows a table by more than a tenth, or fills one never analysed, the
+table's planner statistics are refreshed there and then (``refresh_statistics``): autovacuum
+would do it only when its daemon next wakes, and on a freshly loaded database PostgreSQL would
+plan the rest of the import, and the tasks it queues, as if the tables were empty.
+
+All three functions run inside the caller's transaction (``atomic(savepoint=False)``, as
 ``bulk_create`` does): they never commit it, and a rollback undoes the COPY.
 """
 
@@ -38,6 +43,10 @@ from simple_history.utils import (
 
 # The batch size of the INSERT fallback (SQLite, or anything COPY cannot do the same way).
 FALLBACK_BATCH_SIZE = 500
+# Autovacuum's own trigger (autovacuum_analyze_scale_factor): a tenth of the table changed.
+STATISTICS_STALE_FRACTION = 0.1
+# Below this many rows a write cannot mislead the planner enough to matter (a 30-row upload).
+STATISTICS_MIN_ROWS = 1000
 
 _NOT_SET = object()
 
@@ -84,6 +93,7 @@ def bulk_insert_with_history(objs: list, model: type[Model], *, user, reason: st
             )
             _copy(connection, history_plan.table, history_plan.columns, history_rows)
     _mark_saved(objs, db)
+    refresh_statistics(connection, {main_plan.table: len(objs), history_plan.table: len(objs)})
     return objs
 
 
@@ -108,6 +118,7 @@ def bulk_insert(objs: list, model: type[Model]) -> list:
     with transaction.atomic(using=db, savepoint=False):
         _copy(connection, plan.table, plan.columns, rows)
     _mark_saved(objs, db)
+    refresh_statistics(connection, {plan.table: len(objs)})
     return objs
 
 
@@ -134,6 +145,7 @@ def insert_rows(model: type[Model], fields: tuple[str, ...], rows) -> None:
                 for row in rows
             )
             _copy(connection, model._meta.db_table, columns, prepared)
+            refresh_statistics(connection, {model._meta.db_table: None})
             return
         quote = connection.ops.quote_name
         sql = (
@@ -151,6 +163,29 @@ def insert_rows(model: type[Model], fields: tuple[str, ...], rows) -> None:
                     for row in rows
                 ],
             )
+
+
+def refresh_statistics(connection, inserted: dict[str, int | None]) -> None:
+    """ANALYZE each table (name -> rows just written, None if not counted) whose statistics
+    are now stale: never analysed, or grown by more than ``STATISTICS_STALE_FRACTION`` of the
+    rows its statistics know, when at least ``STATISTICS_MIN_ROWS`` were written. PostgreSQL
+    only; inside a transaction ANALYZE samples the rows this transaction wrote, so the same
+    import's next queries are planned on them. SKIP_LOCKED: a table another session is
+    analysing is left to it rather than waited for (the lock lasts to the end of the
+    transaction, and two imports must never queue behind each other for it)."""
+    inserted = {t: n for t, n in inserted.items() if n is None or n >= STATISTICS_MIN_ROWS}
+    if connection.vendor != "postgresql" or not inserted:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r'",
+            [list(inserted)],
+        )
+        known = dict(cursor.fetchall())
+        for table, rows in inserted.items():
+            estimate = known.get(table, -1)
+            if estimate < 0 or rows is None or rows > STATISTICS_STALE_FRACTION * estimate:
+                cursor.execute(f"ANALYZE (SKIP_LOCKED) {connection.ops.quote_name(table)}")
 
 
 def _copy_encoder(field: Field):

@@ -1,5 +1,5 @@
-"""School census days and terms (domain.md §4.1): the DfE EHE/CME census, the DCS pack and the
-off-rolling window use them.
+"""School census days and terms (docs/rules/statistics.md §2): the DfE EHE/CME census, the
+DCS pack and the off-rolling window use them.
 
 The school census falls on a Thursday: the first in October, the third in January and the third in
 May. DfE confirms the dates each year; SCHOOL_CENSUS_DATES in settings replaces a computed date
@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 
+from registry.dates import date_words
 from registry.school_age import academic_year_start
 
 THURSDAY = 3
@@ -72,7 +73,7 @@ def term_of(day: date) -> str:
 
 def long_date(day: date) -> str:
     """ "Thursday 2 October 2025", as messages and titles give a census day."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return f"{day:%A} {date_words(day)}"
 
 
 def census_days_description(day: date, *, describe=long_date) -> str:

@@ -5,11 +5,13 @@ from crispy_forms_gds.fields import DateInputField
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
+from registry.access import Capability, roles_with
+from registry.cme_reasons import cme_reason_choices
+from registry.dates import date_words
 from registry.models import (
+    SENSITIVE_FLAGS,
     AccessPurpose,
-    CMEReason,
     CMESource,
     CMEStatus,
     ContactMethod,
@@ -21,10 +23,16 @@ from registry.models import (
     EHEStatus,
     EnquiryType,
     FlagType,
+    ReferralOutcome,
     ReferralTarget,
-    Role,
+    School,
     Sex,
     User,
+)
+from registry.postcodes import (
+    POSTCODE_SEARCH_HINT,
+    POSTCODE_SEARCH_INVALID,
+    postcode_search_parse,
 )
 
 
@@ -46,6 +54,17 @@ def add_service_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def school_by_urn(form, urn: str, field: str) -> tuple[School | None, bool]:
+    """The school a form's URN field names: (the school, True); (None, True) when left blank;
+    (None, False) with the error on the field when no school in the register has that URN."""
+    urn = (urn or "").strip()
+    school = School.objects.filter(urn=urn).first() if urn else None
+    if urn and school is None:
+        form.add_error(field, "Enter the URN of a school in the register")
+        return None, False
+    return school, True
+
+
 def date_field(label: str, *, required: bool = True, hint: str = "For example, 27 3 2025"):
     return DateInputField(label=label, required=required, help_text=hint, require_all_fields=False)
 
@@ -62,36 +81,96 @@ SORT_FIELDS = {
 }
 
 
+SENSITIVE_SEARCH_REASON_REQUIRED = (
+    "Say why you need to search by this flag: the children it lists are recorded as seen"
+)
+
+
+STATUS_OF_ANOTHER_EPISODE = (
+    "The status you chose is a {status_kind} status: choose {status_kind} or Any under Episode"
+)
+
+
 class ChildSearchForm(forms.Form):
     text = forms.CharField(
-        label="Name", required=False, help_text="Part of a first name or surname"
+        label="Name",
+        required=False,
+        help_text=(
+            "First name, surname or both, or the start of either (for example, ains). "
+            "Similar names are shown when nothing matches exactly"
+        ),
     )
-    upn = forms.CharField(label="UPN", required=False)
-    date_of_birth = date_field("Date of birth", required=False)
-    postcode = forms.CharField(required=False)
-    school_urn = forms.CharField(label="School URN", required=False)
+    upn = forms.CharField(
+        label="UPN",
+        required=False,
+        help_text="The 13-character unique pupil number, or a former one",
+    )
+    date_of_birth = date_field("Date of birth", required=False, hint="For example, 27 3 2014")
+    postcode = forms.CharField(required=False, help_text=POSTCODE_SEARCH_HINT)
+    school_urn = forms.CharField(
+        label="School URN",
+        required=False,
+        help_text="The school's 6-digit URN: children named in that school's returns",
+    )
     episode_type = forms.ChoiceField(
         label="Episode",
         required=False,
         choices=[("", "Any"), ("ehe", "EHE"), ("cme", "CME")],
     )
+    # EHE and CME share some status names ("closed"): each option's value names its episode kind.
     status = forms.ChoiceField(
         required=False,
+        help_text="Children with an EHE or CME episode, open or closed, in this status",
         choices=[("", "Any")]
-        + [(f"{value}", f"EHE: {label}") for value, label in EHEStatus.choices]
-        + [(f"{value}", f"CME: {label}") for value, label in CMEStatus.choices],
+        + [(f"ehe:{value}", f"EHE: {label}") for value, label in EHEStatus.choices]
+        + [(f"cme:{value}", f"CME: {label}") for value, label in CMEStatus.choices],
     )
     officer = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Any"
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Any",
+        help_text="Children with an episode assigned to this officer",
     )
-    nc_year = forms.ChoiceField(label="NC year", required=False, choices=NC_YEAR_CHOICES)
+    nc_year = forms.ChoiceField(
+        label="NC year",
+        required=False,
+        choices=NC_YEAR_CHOICES,
+        help_text="The year group the child would be in at school by age",
+    )
     flag = forms.ChoiceField(required=False, choices=[("", "Any")] + FlagType.choices)
+    sensitive_reason = forms.CharField(
+        label="Why do you need to search by this flag?",
+        required=False,
+        max_length=300,
+        help_text=(
+            "Only if you chose a safeguarding or health flag: the children it lists are "
+            "sensitive, and your reason is recorded"
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = User.objects.filter(
-            is_active=True, role__in=[Role.EHE_OFFICER, Role.CME_OFFICER]
+            is_active=True,
+            role__in=roles_with(Capability.EHE_CASEWORK) + roles_with(Capability.CME_CASEWORK),
         )
+
+    def clean_postcode(self):
+        postcode = self.cleaned_data["postcode"]
+        if postcode.strip() and postcode_search_parse(postcode) is None:
+            raise ValidationError(POSTCODE_SEARCH_INVALID)
+        return postcode
+
+    def clean(self):
+        data = super().clean()
+        if data.get("flag") in SENSITIVE_FLAGS and not data.get("sensitive_reason", "").strip():
+            self.add_error("sensitive_reason", SENSITIVE_SEARCH_REASON_REQUIRED)
+        status_kind = data.get("status", "").partition(":")[0]
+        if status_kind and data.get("episode_type") not in ("", status_kind):
+            self.add_error(
+                "status", STATUS_OF_ANOTHER_EPISODE.format(status_kind=status_kind.upper())
+            )
+        return data
 
 
 class AccessReasonForm(forms.Form):
@@ -142,7 +221,11 @@ class ContactForm(EpisodeChoiceMixin, forms.Form):
     follow_up = forms.CharField(
         label="Follow-up needed", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    follow_up_date = date_field("Follow up by", required=False)
+    follow_up_date = date_field(
+        "Follow up by",
+        required=False,
+        hint="Adds an action to your list, due on this date. For example, 27 3 2025",
+    )
     episode = forms.ChoiceField(label="Which episode is this about?", required=False)
 
 
@@ -155,7 +238,7 @@ class ActionForm(EpisodeChoiceMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(
-            is_active=True, role__in=[Role.EHE_OFFICER, Role.CME_OFFICER, Role.ADMINISTRATOR]
+            is_active=True, role__in=roles_with(Capability.CHANGE_CHILD)
         )
 
 
@@ -176,6 +259,20 @@ class DecisionForm(EpisodeChoiceMixin, forms.Form):
     )
     decided_on = date_field("Date of the decision")
     episode = forms.ChoiceField(label="Which episode is this about?", required=False)
+
+
+class ConsentDecisionForm(forms.Form):
+    """The LA's decision on a withdrawal that needs its consent (s.434A, docs/rules/ehe.md §5)."""
+
+    outcome = forms.ChoiceField(
+        choices=[("given", "Consent given"), ("refused", "Consent refused")],
+        widget=forms.RadioSelect,
+        label="The local authority's decision",
+    )
+    decided_on = date_field("Date of the decision")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="Reason for the decision"
+    )
 
 
 class IdentityForm(forms.Form):
@@ -231,6 +328,53 @@ class CMEStatusForm(StatusForm):
         required=False,
         help_text="For 'located: on a school roll'",
     )
+    manager_decision = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Manager's decision: why the case closes without the child being found",
+        help_text=(
+            "Needed for 'Closed'. Only a manager may close a case that way; otherwise choose "
+            "the outcome that found the child"
+        ),
+    )
+
+
+class EnforcementStepForm(forms.Form):
+    """A s.437 / SAO step (docs/rules/ehe.md §4). The step types offered are those of the
+    procedure in force (the view passes them); the parent's period is computed, not typed."""
+
+    step_type = forms.ChoiceField(widget=forms.RadioSelect, label="Step")
+    served_on = date_field("Date served")
+    school_named_urn = forms.CharField(
+        label="URN of the school named", required=False, help_text="For a notice naming a school"
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Note")
+    before_response_date_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Manager's reason for not waiting for the parent's response date",
+        help_text="Only for a notice naming a school or an order before that date",
+    )
+
+    grounds_request = forms.ChoiceField(
+        required=False,
+        label="Does this step follow a refusal or no answer on the register?",
+        help_text="The register of children not in school's request it follows from, if any",
+    )
+
+    def __init__(self, *args, choices, non_compliance=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step_type"].choices = choices
+        self.non_compliance = {str(request.pk): request for request in non_compliance}
+        if self.non_compliance:
+            self.fields["grounds_request"].choices = [("", "No")] + [
+                (pk, str(request)) for pk, request in self.non_compliance.items()
+            ]
+        else:
+            del self.fields["grounds_request"]
+
+    def clean_grounds_request(self):
+        return self.non_compliance.get(self.cleaned_data.get("grounds_request") or "")
 
 
 class AssignOfficerForm(forms.Form):
@@ -238,10 +382,10 @@ class AssignOfficerForm(forms.Form):
         queryset=User.objects.none(), required=False, empty_label="Nobody"
     )
 
-    def __init__(self, *args, role: str, **kwargs):
+    def __init__(self, *args, casework: Capability, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = User.objects.filter(
-            Q(role=role) | Q(role=Role.ADMINISTRATOR), is_active=True
+            role__in=roles_with(casework), is_active=True
         )
 
 
@@ -289,7 +433,7 @@ class EHEEpisodeOpenForm(forms.Form):
 class CMEEpisodeOpenForm(forms.Form):
     start_date = date_field("Date the CME enquiry opened")
     source = forms.ChoiceField(choices=CMESource.choices, label="Who told the LA")
-    primary_reason = forms.ChoiceField(choices=CMEReason.choices, label="Primary reason")
+    primary_reason = forms.ChoiceField(choices=cme_reason_choices, label="Primary reason")
     last_seen_date = date_field("Date last seen", required=False)
     missing_since = date_field("Missing education since", required=False)
     safeguarding_concerns = forms.CharField(
@@ -298,7 +442,7 @@ class CMEEpisodeOpenForm(forms.Form):
 
 
 class CMEReasonForm(forms.Form):
-    primary_reason = forms.ChoiceField(choices=CMEReason.choices, label="Primary reason")
+    primary_reason = forms.ChoiceField(choices=cme_reason_choices, label="Primary reason")
     effective_date = date_field(
         "The date the new reason applies from",
         required=False,
@@ -320,6 +464,22 @@ class ReferralForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Concerns referred")
 
 
+class ReferralOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[
+            choice for choice in ReferralOutcome.choices if choice[0] != ReferralOutcome.AWAITING
+        ],
+        widget=forms.RadioSelect,
+        label="What did they decide?",
+    )
+    outcome_on = date_field("Date of the decision")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="What happens next (optional)",
+    )
+
+
 class MergeForm(forms.Form):
     other = forms.ChoiceField(widget=forms.RadioSelect, label="Which record is the same child?")
     why = forms.CharField(
@@ -331,7 +491,7 @@ class MergeForm(forms.Form):
         self.fields["other"].choices = [
             (
                 str(c.pk),
-                f"{c.full_name}, born {c.date_of_birth:%d %B %Y}, UPN {c.upn or 'not known'}",
+                f"{c.full_name}, born {date_words(c.date_of_birth)}, UPN {c.upn or 'not known'}",
             )
             for c in candidates[:20]
         ]

@@ -1,4 +1,7 @@
-"""UPN, ULN and NHS number checks (formats.md §1). Pure functions returning message constants."""
+"""UPN, ULN and NHS number checks (docs/rules/formats.md §1, §2).
+
+Pure functions returning message constants.
+"""
 
 import re
 
@@ -26,7 +29,8 @@ def _la_codes(spec: str) -> frozenset[str]:
     return frozenset(codes)
 
 
-# CIN rule 1530 list (formats.md §1.3) plus 942 and 943, which replaced 909 Cumbria in 2023.
+# CIN rule 1530 list (docs/rules/formats.md §1.3) plus 942 and 943, which replaced 909
+# Cumbria in 2023.
 DEFAULT_UPN_LA_CODES = _la_codes(
     "1-5, 201-213, 301-320, 330-336, 340-344, 350-359, 370-373, 380-384, 390-394, 420, 660-681,"
     " 701-708, 800-803, 805-808, 810-813, 815, 816, 820-823, 825, 826, 830, 831, 835-837, 838-839,"
@@ -41,7 +45,7 @@ def normalise_upn(value: str) -> str:
 
 
 def is_unknown_upn_placeholder(value: str) -> bool:
-    """UN1–UN5: the codes LA returns use when a UPN is unknown (formats.md §1.3)."""
+    """UN1–UN5: the codes LA returns use when a UPN is unknown (docs/rules/formats.md §1.3)."""
     return bool(UNKNOWN_UPN_PLACEHOLDER.match(normalise_upn(value)))
 
 
@@ -78,8 +82,9 @@ def is_valid_upn(value: str, **kwargs) -> bool:
 
 
 def uln_errors(value: str) -> list[str]:
-    """Weights 10..1 over the ten digits; the sum mod 11 must be 10 (formats.md §1.6). The ILR's
-    temporary 9999999999 fails this check and is treated as invalid here: it names nobody."""
+    """Weights 10..1 over the ten digits; the sum mod 11 must be 10 (docs/rules/formats.md §2.1).
+    The ILR's temporary 9999999999 fails this check and is treated as invalid here: it names
+    nobody."""
     uln = (value or "").strip()
     if not re.fullmatch(r"[1-9]\d{9}", uln):
         return [ULN_WRONG_FORMAT]

@@ -1,4 +1,4 @@
-"""Expected NC year and compulsory school age (domain.md §4.5). Pure functions."""
+"""Expected NC year and compulsory school age (docs/rules/statistics.md §3.3). Pure functions."""
 
 from datetime import date, timedelta
 

@@ -6,9 +6,10 @@ from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from rest_framework.authtoken.admin import TokenProxy
+from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
+from registry.admin import ReadOnlyGatedAdmin
 from schools_feed import selectors
 from schools_feed.intake.files import FileProblem
 from schools_feed.intake.messages import FileMessages
@@ -23,9 +24,6 @@ from schools_feed.models import (
 )
 from schools_feed.services.schools import school_import_gias, school_roll_import
 
-# The whole GIAS extract (all establishments, open and closed) is about 62 MB (formats.md §3.1),
-# more than a school's return may be.
-GIAS_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 IMPORT_CHANGE_LIST = "admin/schools_feed/change_list_with_import.html"
 IMPORT_FORM = "admin/schools_feed/import_form.html"
 
@@ -43,7 +41,7 @@ class GiasUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        return _checked_size(self.cleaned_data["file"], GIAS_MAX_UPLOAD_BYTES)
+        return _checked_size(self.cleaned_data["file"], settings.GIAS_MAX_UPLOAD_BYTES)
 
 
 class RollUploadForm(forms.Form):
@@ -97,13 +95,13 @@ class SchoolAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_gias_view)
-        url = path("import-gias/", view, name="schools_feed_school_import_gias")
+        url = path("import-gias/", view, name="registry_school_import_gias")
         return [url, *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = dict(extra_context or {})
         if self.has_change_permission(request):
-            extra_context["import_url"] = reverse("admin:schools_feed_school_import_gias")
+            extra_context["import_url"] = reverse("admin:registry_school_import_gias")
             extra_context["import_label"] = self.import_title
         return super().changelist_view(request, extra_context)
 
@@ -160,16 +158,27 @@ class SchoolRollAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(SimpleHistoryAdmin):
+class NotificationAdmin(ReadOnlyGatedAdmin):
+    """Read-only and gated, its history too: a return is matched and routed by the services."""
+
+    gate = staticmethod(selectors.notification_queryset_for_user)
     list_display = ("__str__", "school", "kind", "status", "received_at")
     list_filter = ("kind", "status")
-    raw_id_fields = ("submission", "school", "destination_school", "child")
+    raw_id_fields = (
+        "submission",
+        "school",
+        "destination_school",
+        "child",
+        "opened_ehe_episode",
+        "opened_cme_episode",
+    )
 
-    def get_queryset(self, request):
-        return selectors.notification_queryset_for_user(user=request.user)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+def destination_check_queryset_for_user(*, user):
+    """The checks behind the deletion returns the user may see."""
+    return DestinationCheck.objects.filter(
+        deletion__in=selectors.notification_queryset_for_user(user=user)
+    )
 
 
 @admin.register(Submission)
@@ -190,7 +199,11 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(DestinationCheck)
-class DestinationCheckAdmin(SimpleHistoryAdmin):
+class DestinationCheckAdmin(ReadOnlyGatedAdmin):
+    """Read-only and gated: a check is confirmed by the new pupil return, or left unconfirmed by
+    the sweep, which opens the CME enquiry through routing."""
+
+    gate = staticmethod(destination_check_queryset_for_user)
     list_display = ("deletion", "destination_school", "due_by", "status")
     list_filter = ("status",)
     raw_id_fields = ("deletion", "child", "destination_school", "new_pupil_return")
@@ -229,6 +242,6 @@ class OffRollingAlertAdmin(SimpleHistoryAdmin):
         return False
 
 
-# DRF's token admin lists every API client's secret in clear: credentials are issued once, by
-# ``create_api_client``, and revoked there, never read back.
-admin.site.unregister(TokenProxy)
+# API clients' tokens are issued once, by ``create_api_client``, and revoked there: knox's admin
+# would let staff mint a token for any user (an officer's, bypassing the API client's school).
+admin.site.unregister(AuthToken)

@@ -6,6 +6,7 @@ checked exactly as a file row is. Every read goes through ``notification_queryse
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -14,7 +15,9 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from registry.models import Role, User
+from registry.access import Capability, user_can
+from registry.models import User
+from registry.second_factor import NoSecondFactorUsers
 from schools_feed.api_serializers import (
     ApiMessages,
     ErrorsSerializer,
@@ -25,7 +28,12 @@ from schools_feed.api_serializers import (
 )
 from schools_feed.intake.messages import RowMessages
 from schools_feed.models import Channel, NotificationKind, NotificationStatus, School
-from schools_feed.selectors import notification_queryset_for_user, school_queryset_for_user
+from schools_feed.selectors import (
+    notification_event_queryset_for_user,
+    notification_queryset_for_user,
+    notifications_with_status,
+    school_queryset_for_user,
+)
 from schools_feed.services import intake
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 100  # Submission.idempotency_key
@@ -37,7 +45,7 @@ class IsSchoolUser(BasePermission):
     message = ApiMessages.SCHOOL_USERS_ONLY
 
     def has_permission(self, request, view) -> bool:
-        return request.user.is_authenticated and request.user.role == Role.SCHOOL_USER
+        return user_can(request.user, Capability.USE_SCHOOL_API)
 
 
 def _errors(errors: dict) -> dict:
@@ -86,7 +94,7 @@ class NotificationViewSet(
 ):
     """Returns sent by the client's schools, each as the notification the register made of it."""
 
-    permission_classes = [IsAuthenticated, IsSchoolUser]
+    permission_classes = [IsAuthenticated, NoSecondFactorUsers, IsSchoolUser]
 
     def get_queryset(self):
         notifications = notification_queryset_for_user(user=self.request.user).select_related(
@@ -97,9 +105,13 @@ class NotificationViewSet(
         if kind in NotificationKind.values:
             notifications = notifications.filter(kind=kind)
         if status_ in NotificationStatus.values:
-            notifications = notifications.filter(status=status_)
+            notifications = notifications_with_status(
+                notifications, user=self.request.user, status=status_
+            )
         if self.action == "retrieve":
-            notifications = notifications.prefetch_related("events")
+            # The events the web pages show this user, by the same rule.
+            visible = notification_event_queryset_for_user(user=self.request.user)
+            notifications = notifications.prefetch_related(Prefetch("events", queryset=visible))
         return notifications.order_by("-received_at", "id")
 
     def get_serializer_class(self):
@@ -120,7 +132,7 @@ class NotificationViewSet(
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
-        summary="One notification: its status, matching and what happened",
+        summary="One notification: its status and what happened, as the web pages show it",
         parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         responses={200: NotificationDetailSerializer, 404: OpenApiResponse(description="None.")},
     )
@@ -210,6 +222,7 @@ class NotificationViewSet(
         notification = get_object_or_404(
             notification_queryset_for_user(user=self.request.user), pk=notification.pk
         )
+        context["request"] = self.request
         return Response(
             NotificationReceiptSerializer(notification, context=context).data, status=code
         )

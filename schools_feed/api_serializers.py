@@ -15,6 +15,7 @@ from schools_feed.models import (
     NotificationKind,
     NotificationStatus,
 )
+from schools_feed.selectors import notification_status_for_user
 
 # Longer than any field the register keeps (notes are the longest), short of abuse.
 MAX_VALUE_LENGTH = 4000
@@ -33,17 +34,6 @@ class ApiMessages:
     REPLAY_WITHOUT_NOTIFICATION = (
         "The earlier call with this Idempotency-Key stored no notification: send the return "
         "again with a new key"
-    )
-
-
-class MatchStatus:
-    MATCHED = "matched"
-    AWAITING_REVIEW = "awaiting_review"
-    NOT_MATCHED = "not_matched"
-    CHOICES = (
-        (MATCHED, "Linked to a child on the register"),
-        (AWAITING_REVIEW, "Waiting for an officer to confirm the child"),
-        (NOT_MATCHED, "Not linked to a child yet"),
     )
 
 
@@ -107,12 +97,17 @@ class ErrorsSerializer(serializers.Serializer):
 
 
 class _NotificationBase(serializers.ModelSerializer):
+    """What a school sees of its own return: the fields and status its web pages show, read
+    through the same selectors. Nothing says whether the pupil was already on the register."""
+
     submission = serializers.UUIDField(source="submission_id", read_only=True)
-    child_matched = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
     warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
 
-    def get_child_matched(self, notification: Notification) -> bool:
-        return notification.child_id is not None
+    @extend_schema_field(serializers.ChoiceField(choices=NotificationStatus.choices))
+    def get_status(self, notification: Notification) -> str:
+        user = self.context["request"].user
+        return notification_status_for_user(user=user, status=notification.status)
 
 
 class NotificationReceiptSerializer(_NotificationBase):
@@ -123,7 +118,7 @@ class NotificationReceiptSerializer(_NotificationBase):
 
     class Meta:
         model = Notification
-        fields = ["id", "status", "submission", "child_matched", "duplicate", "warnings"]
+        fields = ["id", "status", "submission", "duplicate", "warnings"]
         read_only_fields = fields
 
     def get_duplicate(self, notification: Notification) -> bool:
@@ -139,13 +134,11 @@ class NotificationEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = NotificationEvent
-        fields = ["type", "label", "at"]
+        fields = ["type", "label", "at", "detail"]
 
 
 class NotificationSerializer(_NotificationBase):
     school_urn = serializers.CharField(source="school.urn", read_only=True)
-    status = serializers.ChoiceField(choices=NotificationStatus.choices, read_only=True)
-    match_status = serializers.SerializerMethodField()
     event_date = serializers.SerializerMethodField()
 
     class Meta:
@@ -163,25 +156,18 @@ class NotificationSerializer(_NotificationBase):
             "date_of_birth",
             "event_date",
             "is_late",
-            "child_matched",
-            "match_status",
             "warnings",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.ChoiceField(choices=MatchStatus.CHOICES))
-    def get_match_status(self, notification: Notification) -> str:
-        if notification.child_id:
-            return MatchStatus.MATCHED
-        if notification.status == NotificationStatus.REVIEW:
-            return MatchStatus.AWAITING_REVIEW
-        return MatchStatus.NOT_MATCHED
 
     def get_event_date(self, notification: Notification) -> date | None:
         return notification.event_date
 
 
 class NotificationDetailSerializer(NotificationSerializer):
+    """The view prefetches ``events`` through ``notification_event_queryset_for_user``, the rule
+    the web pages read: a school never sees a routing decision."""
+
     events = NotificationEventSerializer(many=True, read_only=True)
 
     class Meta(NotificationSerializer.Meta):

@@ -4,11 +4,12 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from registry.dates import date_words
 from registry.forms import date_field
 from schools_feed.grounds import GROUNDS_2006, GROUNDS_2024
 from schools_feed.intake.fields import FIELD_BY_NAME
 from schools_feed.intake.messages import FileMessages
-from schools_feed.models import ExclusionType, NotificationKind, School
+from schools_feed.models import SCHOOL_ENQUIRY_CHOICES, ExclusionType, NotificationKind, School
 
 FILE_KIND_CHOICES = [
     ("", "The file says (a Return type column, or a common transfer file)"),
@@ -16,23 +17,46 @@ FILE_KIND_CHOICES = [
 ]
 
 
-class SchoolChoiceMixin:
-    """A school user with one school sends for it; with several (a trust), or as an LA
-    administrator, they choose."""
+class SchoolMessages:
+    CHOOSE = "Choose the school"
+    # For a school's staff: everyone linked to a school sees what is sent for it.
+    HINT_SCHOOL_USER = "The school these returns are for"
+    # For an LA administrator: the app's own templates have no school column.
+    HINT_ADMINISTRATOR_FILE = (
+        "Leave blank only for a file with a School URN or School LAESTAB column on every row. "
+        "The templates on this service have no such column: choose the school"
+    )
 
-    def add_school_field(self, schools):
+
+class SchoolChoiceMixin:
+    """A school user with one school sends for it, shown but never asked; with several (a trust)
+    they choose. An LA administrator chooses, or leaves it blank for a file whose rows name their
+    schools. ``school_optional`` is whether a blank choice is allowed (a file, for an
+    administrator); the one-pupil form always needs a school."""
+
+    school_optional = False
+
+    def add_school_field(self, schools, *, school_user: bool):
         self.schools = schools
-        if len(schools) != 1:
-            self.fields["school"] = forms.ModelChoiceField(
-                queryset=School.objects.filter(pk__in=[s.pk for s in schools]).order_by("name"),
-                label="School",
-                required=False,
-                help_text="Leave blank for a file with School URN or LAESTAB columns",
-            )
+        self.fixed_school = schools[0] if school_user and len(schools) == 1 else None
+        if self.fixed_school is not None:
+            return
+        optional = self.school_optional and not school_user
+        self.fields["school"] = forms.ModelChoiceField(
+            queryset=School.objects.filter(pk__in=[s.pk for s in schools]).order_by("name"),
+            label="School",
+            required=not optional,
+            empty_label="Choose the school",
+            error_messages={"required": SchoolMessages.CHOOSE},
+            help_text=SchoolMessages.HINT_ADMINISTRATOR_FILE
+            if optional
+            else SchoolMessages.HINT_SCHOOL_USER,
+        )
+        self.order_fields(["school"])
 
     def chosen_school(self):
-        if len(self.schools) == 1:
-            return self.schools[0]
+        if self.fixed_school is not None:
+            return self.fixed_school
         return self.cleaned_data.get("school")
 
 
@@ -48,9 +72,11 @@ class UploadForm(SchoolChoiceMixin, forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, schools, **kwargs):
+    school_optional = True
+
+    def __init__(self, *args, schools, school_user: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_school_field(schools)
+        self.add_school_field(schools, school_user=school_user)
         self.fields["starting_date"] = date_field(
             "Starting day, for a common transfer file of pupils joining your school",
             required=False,
@@ -111,11 +137,14 @@ FORM_FIELDS = {
         *NEEDS,
         "ground",
         "deletion_date",
+        # Ground I: twenty school days of continuous absence from this day (registration.md §5).
+        "last_attended_date",
         "parent_notice_date",
         "new_address",
         "new_postcode",
         "destination_urn",
         "destination_start_date",
+        "lost_pupil",
         "notes",
     ),
     NotificationKind.NEW_PUPIL: (
@@ -168,6 +197,7 @@ CHOICES = {
     "sex": [("", "Choose"), ("F", "Female"), ("M", "Male")],
     "sen_provision": [("", "Not known"), ("N", "No SEN"), ("K", "SEN support"), ("E", "EHC plan")],
     "fsm": [("", "Not known"), ("Y", "Yes"), ("N", "No")],
+    "lost_pupil": [("", "No: the destination is known or given above"), ("Y", "Yes")],
     "exclusion_type": [("", "Choose"), *ExclusionType.choices],
 }
 
@@ -188,9 +218,9 @@ class NotificationForm(SchoolChoiceMixin, forms.Form):
     """The one-child form. Every field is optional here: the intake's own rules say what is
     required for this return and ground, so the form and a file give the same messages."""
 
-    def __init__(self, *args, kind: str, schools, **kwargs):
+    def __init__(self, *args, kind: str, schools, school_user: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_school_field(schools)
+        self.add_school_field(schools, school_user=school_user)
         for name in FORM_FIELDS[kind]:
             self.fields[name] = _form_field(name)
 
@@ -218,7 +248,7 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["decision"].choices = [
             *(
-                (str(c.child.pk), f"{c.child.full_name}, born {c.child.date_of_birth:%d %B %Y}")
+                (str(c.child.pk), f"{c.child.full_name}, born {date_words(c.child.date_of_birth)}")
                 for c in candidates
             ),
             (self.OTHER, "Another child on the register"),
@@ -240,7 +270,52 @@ class QueryForm(forms.Form):
     )
 
 
+class ArrivalConfirmForm(forms.Form):
+    evidence = forms.CharField(
+        label="How do you know the pupil arrived?",
+        help_text="For example: the other local authority's CME officer confirmed it by email on "
+        "3 March",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={"required": "Enter how you know the pupil arrived"},
+    )
+
+
 class UndoLinkForm(forms.Form):
     why = forms.CharField(
         label="Why is this the wrong child?", widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class SchoolEnquiryForm(forms.Form):
+    """One enquiry the school made to find a pupil (a joint enquiry's row)."""
+
+    enquiry_type = forms.ChoiceField(
+        label="What did the school do?", choices=SCHOOL_ENQUIRY_CHOICES, widget=forms.RadioSelect
+    )
+    made_on = date_field("Date it was done")
+    outcome = forms.CharField(
+        label="What happened", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class JointEnquiryForm(NotificationForm):
+    """Open a joint enquiry: the pupil as a CME referral asks, and the school's first enquiry."""
+
+    def __init__(self, *args, schools, school_user: bool, **kwargs):
+        super().__init__(
+            *args,
+            kind=NotificationKind.CME_REFERRAL,
+            schools=schools,
+            school_user=school_user,
+            **kwargs,
+        )
+        self.fields["last_attended_date"].label = "Last day the pupil attended"
+        self.fields["last_attended_date"].required = True
+        self.fields.update(SchoolEnquiryForm().fields)
+
+    def raw_values(self) -> dict[str, str]:
+        values = super().raw_values()
+        for name in SchoolEnquiryForm.base_fields:
+            values.pop(name, None)
+        return values

@@ -1,10 +1,12 @@
-"""Layer 2 for the GIAS establishment extract (edubasealldata, formats.md §3): bytes to school rows.
+"""Layer 2 for the GIAS establishment extract (edubasealldata, docs/rules/formats.md §4):
+bytes to school rows.
 
-A pure parser: no database access. It reads columns by name, never by position, because the DfE
-adds and drops columns between years (§3.2). A missing optional column leaves its field blank; a
-missing URN or EstablishmentName column means the file is not an extract (``FileProblem``). A row
-that cannot be read (a bad date, a URN that is not a number) becomes a ``RowProblem`` naming the
-row and column, and is skipped: one bad row must not stop 50,000 good ones.
+A pure parser: no database access. It reads columns by name, never by position, because the DfE adds
+and drops columns between years (docs/rules/formats.md §4.2). A missing optional column leaves its
+field blank; a missing URN or EstablishmentName column means the file is not an extract
+(``FileProblem``). A row that cannot be read (a bad date, a URN that is not a number) becomes a
+``RowProblem`` naming the row and column, and is skipped: one bad row must not stop 50,000 good
+ones.
 """
 
 import csv

@@ -1,7 +1,7 @@
 """Deletion grounds: reg 9(1) of the 2024 Regulations and reg 8(1) of the 2006 Regulations.
 
 A letter means different things under each set (8(1)(d) was home education; 9(1)(d) is an SAO
-amended), so a ground is always stored with its legal basis (domain.md §1.8, formats.md §4.1).
+amended), so a ground is always stored with its legal basis (docs/rules/registration.md §1, §2).
 The set that applies follows the deletion date.
 """
 
@@ -49,7 +49,9 @@ GROUNDS_2006 = {
     "k": "Will cease to be of compulsory school age and not continuing",
     "l": "Ceased to be a pupil at a school other than a maintained school or academy",
     "m": "Permanently excluded",
-    "n": "Boarder whose boarding fees have not been paid",
+    # The nursery ground (docs/rules/registration.md §2.2). The boarding-fees ground added in 2011
+    # has no letter the sources agree on, so it is not a 2006 ground here.
+    "n": "Nursery pupil not transferring to reception",
 }
 
 GROUNDS = {LegalBasis.REGS_2024: GROUNDS_2024, LegalBasis.REGS_2006: GROUNDS_2006}
@@ -60,6 +62,25 @@ CME_RISK_GROUNDS = {(LegalBasis.REGS_2024, letter) for letter in ("g", "h", "i",
     (LegalBasis.REGS_2006, letter) for letter in ("e", "f", "h", "l")
 }
 PERMANENT_EXCLUSION_GROUNDS = {(LegalBasis.REGS_2024, "o"), (LegalBasis.REGS_2006, "m")}
+# "Has died": the death is recorded on the child (registry.services.deaths), not a case opened.
+DEATH_GROUNDS = {(LegalBasis.REGS_2024, "k"), (LegalBasis.REGS_2006, "j")}
+# Each 2006 ground's nearest 2024 ground (docs/rules/registration.md §2.2); 8(1)(a) is either
+# 9(1)(d) or (e), and 8(1)(g) has none.
+GROUND_2024_FOR_2006 = {
+    "a": "d",
+    "b": "a",
+    "c": "c",
+    "d": "f",
+    "e": "g",
+    "f": "h",
+    "h": "i",
+    "i": "j",
+    "j": "k",
+    "k": "l",
+    "l": "n",
+    "m": "o",
+    "n": "b",
+}
 
 
 def legal_basis_on(deletion_date: date) -> str:

@@ -9,7 +9,7 @@ it, row by row, to show what the layered pipeline buys (docs/benchmarks.md).
 import tablib
 from import_export import fields, resources
 
-from schools_feed.intake.files import spreadsheet_safe
+from registry.csv_output import spreadsheet_safe
 from schools_feed.models import Notification
 
 EXPORT_FIELDS = (

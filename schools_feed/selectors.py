@@ -4,34 +4,48 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import StrIndex, Substr
 
-from registry.models import Address, Child, Role, User
+from registry.access import Capability, user_can
+from registry.models import Address, Child, User
 from registry.names import name_key, normalise_name
 from registry.school_age import academic_year_start
 from registry.selectors import child_queryset_for_user
 from schools_feed import matching
 from schools_feed.grounds import CME_RISK_GROUNDS, HOME_EDUCATION_GROUNDS
 from schools_feed.models import (
+    JointEnquiry,
     Notification,
+    NotificationEvent,
+    NotificationEventType,
     NotificationKind,
     NotificationStatus,
     School,
     Submission,
 )
 
-# Roles that triage notifications across every school.
-LA_WIDE_ROLES = frozenset(
-    {Role.ADMINISTRATOR, Role.EHE_OFFICER, Role.CME_OFFICER, Role.INCLUSION_LEAD}
-)
+# Which schools, notifications and submissions a role reaches is read from the capability table
+# (registry/access.py): every school's (SEE_EVERY_NOTIFICATION), or only the schools the user is
+# linked to (SEE_OWN_SCHOOLS).
 
 
 def school_queryset_for_user(*, user: User) -> QuerySet[School]:
     if not user.is_authenticated:
         return School.objects.none()
-    if user.role == Role.SCHOOL_USER:
+    if user_can(user, Capability.SEE_OWN_SCHOOLS):
         return user.schools.all()
-    if user.role in LA_WIDE_ROLES or user.role == Role.DCS:
+    if user_can(user, Capability.SEE_EVERY_SCHOOL):
         return School.objects.all()
     return School.objects.none()
 
@@ -40,19 +54,71 @@ def notification_queryset_for_user(*, user: User) -> QuerySet[Notification]:
     """The one gate for notifications: a school user sees only their own schools' returns."""
     if not user.is_authenticated or not user.is_active:
         return Notification.objects.none()
-    if user.role == Role.SCHOOL_USER:
+    if user_can(user, Capability.SEE_OWN_SCHOOLS):
         return Notification.objects.filter(school__in=user.schools.all())
-    if user.role in LA_WIDE_ROLES:
+    if user_can(user, Capability.SEE_EVERY_NOTIFICATION):
         return Notification.objects.all()
     return Notification.objects.none()
+
+
+# What a school may see of what the LA did with its return, on its pages and through the API
+# alike: that it arrived, and the LA's questions about it. Every routing decision (a safeguarding
+# alert, an at-risk flag, a consent case, a CME enquiry opened, whether the child was already on
+# the register or added as new) is the LA's own and never reaches a school.
+SCHOOL_VISIBLE_EVENT_TYPES = frozenset(
+    {NotificationEventType.RECEIVED, NotificationEventType.QUERIED}
+)
+
+
+def notification_event_queryset_for_user(*, user: User) -> QuerySet[NotificationEvent]:
+    """The one rule for which notification events a user sees: every page and the API read it."""
+    if not user.is_authenticated or not user.is_active:
+        return NotificationEvent.objects.none()
+    if user_can(user, Capability.SEE_EVERY_NOTIFICATION):
+        return NotificationEvent.objects.all()
+    if user_can(user, Capability.SEE_OWN_SCHOOLS):
+        return NotificationEvent.objects.filter(
+            event_type__in=SCHOOL_VISIBLE_EVENT_TYPES,
+            notification__school__in=user.schools.all(),
+        )
+    return NotificationEvent.objects.none()
+
+
+def notification_status_for_user(*, user: User, status: str) -> str:
+    """The status a user sees. "Waiting for an officer to confirm the child" would tell a school
+    that a child much like its pupil is already on the register, so a school sees "received"
+    until the officer decides."""
+    la_wide = user_can(user, Capability.SEE_EVERY_NOTIFICATION)
+    if status == NotificationStatus.REVIEW and not la_wide:
+        return NotificationStatus.RECEIVED
+    return status
+
+
+def notification_statuses_for_user(*, user: User) -> list[tuple[str, str]]:
+    """The statuses a user can filter by: those ``notification_status_for_user`` can show them."""
+    shown = {notification_status_for_user(user=user, status=s) for s in NotificationStatus.values}
+    return [(value, label) for value, label in NotificationStatus.choices if value in shown]
+
+
+def notifications_with_status(
+    notifications: QuerySet[Notification], *, user: User, status: str
+) -> QuerySet[Notification]:
+    """The notifications this user sees with ``status``, as ``notification_status_for_user``
+    shows it (a school's "received" holds the returns waiting for review too)."""
+    stored = [
+        s
+        for s in NotificationStatus.values
+        if notification_status_for_user(user=user, status=s) == status
+    ]
+    return notifications.filter(status__in=stored)
 
 
 def submission_queryset_for_user(*, user: User) -> QuerySet[Submission]:
     if not user.is_authenticated or not user.is_active:
         return Submission.objects.none()
-    if user.role == Role.SCHOOL_USER:
+    if user_can(user, Capability.SEE_OWN_SCHOOLS):
         return Submission.objects.filter(school__in=user.schools.all())
-    if user.role in LA_WIDE_ROLES:
+    if user_can(user, Capability.SEE_EVERY_NOTIFICATION):
         return Submission.objects.all()
     return Submission.objects.none()
 
@@ -64,6 +130,24 @@ def notifications_awaiting_triage(*, user: User) -> QuerySet[Notification]:
         .filter(status__in=[NotificationStatus.RECEIVED, NotificationStatus.MATCHED])
         .select_related("school", "child")
         .order_by("received_at")
+    )
+
+
+def notifications_awaiting_review(*, user: User) -> QuerySet[Notification]:
+    """Returns the matcher could not tie to one child: they wait in "Returns to match" for an
+    officer to say which child each is. Those carrying safeguarding information (the school's
+    concerns) come first whatever their age, as child protection comes first
+    (docs/rules/cme.md §6); then oldest first."""
+    return (
+        notification_queryset_for_user(user=user)
+        .filter(status=NotificationStatus.REVIEW)
+        .select_related("school")
+        .annotate(
+            carries_safeguarding=ExpressionWrapper(
+                ~Q(safeguarding_concerns=""), output_field=BooleanField()
+            )
+        )
+        .order_by("-carries_safeguarding", "received_at", "pk")
     )
 
 
@@ -106,27 +190,54 @@ def _key_initials(key: str) -> set[str]:
     return {key[:1], key[bar + 1 : bar + 2]} - {"", "|"}
 
 
+# A postcode holding more children than a street does (a placeholder a school keys for every
+# pupil, a care home) is not used as a block: it would make every child there a candidate.
+POSTCODE_BLOCK_LIMIT = 60
+
+
 class CandidateIndex:
     """The children a return could be, found by blocking (ADR 0005): the same UPN; the same date
     of birth (or day and month swapped) sharing an initial; or the same normalised names whatever
     the date of birth. Blocks already loaded are kept for the rest of the file, so a large file
-    reads each part of the register once and cost grows about linearly with the file. Register
-    children are indexed from their stored ``name_key``, so loading needs no text processing."""
+    reads each part of the register once and cost grows about linearly with the file. Past
+    ``MAX_CHILDREN`` children the index forgets what it read from the register (it reads it again
+    when needed) and keeps the children its caller added (new children not yet written), so
+    memory stays bounded whatever the file's length. Register children are indexed from their
+    stored ``name_key``, so loading needs no text processing."""
+
+    # About 1 KB a child in memory (the record, its index entries and its comparison columns).
+    MAX_CHILDREN = 150_000
 
     def __init__(self):
+        self._added: list[matching.MatchRecord] = []
+        self._forget()
+
+    def _forget(self) -> None:
         self._by_block: dict[tuple, list] = defaultdict(list)
         self._by_upn: dict[str, list] = defaultdict(list)
-        self._loaded_dates: set[date] = set()
+        self._loaded_date_initials: set[tuple[date, str]] = set()
         self._loaded_upns: set[str] = set()
         self._loaded_names: set[str] = set()
+        self._loaded_postcodes: set[str] = set()
+        self._crowded_postcodes: set[str] = set()
         self._indexed: set = set()
 
-    def add(self, record: matching.MatchRecord, stored_key: str = "") -> None:
+    def __len__(self) -> int:
+        return len(self._indexed)
+
+    def add(self, record: matching.MatchRecord) -> None:
+        """A child the caller made (a new child from the file): kept until the index is dropped."""
+        self._added.append(record)
+        self._index(record)
+
+    def _index(self, record: matching.MatchRecord, stored_key: str = "") -> None:
         self._indexed.add(record.key)
         key = stored_key or name_key(record.surname, record.forenames)
         for initial in _key_initials(key):
             self._by_block[(record.date_of_birth, initial)].append(record)
         self._by_block[key].append(record)
+        if record.postcode:
+            self._by_block[("postcode", matching.postcode_block(record.postcode))].append(record)
         if record.upn:
             self._by_upn[record.upn].append(record)
 
@@ -136,26 +247,64 @@ class CandidateIndex:
     def candidates(self, record: matching.MatchRecord) -> list[matching.MatchRecord]:
         found = {}
         for block in self._lookups_for(record):
-            for candidate in self._by_block.get(block, ()):
+            children = self._by_block.get(block, ())
+            if block[0] == "postcode" and (
+                len(children) > POSTCODE_BLOCK_LIMIT or block[1] in self._crowded_postcodes
+            ):
+                continue  # a placeholder or institution postcode: it says nothing
+            for candidate in children:
                 found[candidate.key] = candidate
         for candidate in self.holders_of_upn(record.upn):
             found[candidate.key] = candidate
         return list(found.values())
 
     def load_for(self, records: list[matching.MatchRecord]) -> None:
-        dates = {d for r in records for d in matching.date_of_birth_block(r.date_of_birth)}
-        dates -= self._loaded_dates
+        if len(self._indexed) > self.MAX_CHILDREN:
+            self._forget()
+            for record in self._added:
+                self._index(record)
+        date_initials = {pair for r in records for pair in _date_initial_blocks(r)}
+        date_initials -= self._loaded_date_initials
         upns = {r.upn for r in records if r.upn} - self._loaded_upns
         names = {key for r in records for key in self._name_keys(r)} - self._loaded_names
-        self._loaded_dates |= dates
+        postcodes = {
+            matching.postcode_block(r.postcode) for r in records if r.postcode
+        } - self._loaded_postcodes
+        self._loaded_date_initials |= date_initials
         self._loaded_upns |= upns
         self._loaded_names |= names
-        if not (dates or upns or names):
+        self._loaded_postcodes |= postcodes
+        if not (date_initials or upns or names or postcodes):
             return
-        query = Q(date_of_birth__in=dates) | Q(upn__in=upns) | Q(name_key__in=names)
+        query = (
+            date_of_birth_initial_query(date_initials)
+            | Q(upn__in=upns)
+            | Q(name_key__in=names)
+            | Q(pk__in=self._children_at(postcodes))
+        )
         for record, stored_key in _child_match_records(query):
             if record.key not in self._indexed:  # found again by another block
-                self.add(record, stored_key)
+                self._index(record, stored_key)
+
+    def _children_at(self, postcodes: set[str]) -> list:
+        """The children living at the returns' postcodes (ADR 0012), found whatever names and
+        date of birth a return carries; a postcode holding more than ``POSTCODE_BLOCK_LIMIT`` is
+        noted as crowded and its children are not read. Read apart from the children so the
+        database can serve every block from an index."""
+        if not postcodes:
+            return []
+        by_postcode: dict[str, list] = defaultdict(list)
+        for postcode, child_id in Address.objects.filter(
+            valid_to__isnull=True, postcode__in=postcodes
+        ).values_list("postcode", "child_id"):
+            by_postcode[postcode].append(child_id)
+        found = []
+        for postcode, children in by_postcode.items():
+            if len(children) > POSTCODE_BLOCK_LIMIT:
+                self._crowded_postcodes.add(postcode)
+            else:
+                found += children
+        return found
 
     @staticmethod
     def _name_keys(record) -> set[str]:
@@ -164,21 +313,62 @@ class CandidateIndex:
         return matching.name_block_keys(record)
 
     def _lookups_for(self, record) -> set:
-        initials = _initials(record.surname, record.forenames, *record.other_surnames)
-        lookups = {
-            (d, i) for d in matching.date_of_birth_block(record.date_of_birth) for i in initials
-        }
+        lookups = _date_initial_blocks(record)
+        if record.postcode:
+            lookups.add(("postcode", matching.postcode_block(record.postcode)))
         return lookups | self._name_keys(record)
 
 
-def _child_match_records(query: Q):
-    current_postcode = Address.objects.filter(child=OuterRef("pk"), valid_to__isnull=True).order_by(
-        "-valid_from"
+def _date_initial_blocks(record: matching.MatchRecord) -> set[tuple[date, str]]:
+    """The date-of-birth blocks of a return: its date of birth (and the day-month swap) with each
+    initial of its names."""
+    initials = _initials(record.surname, record.forenames, *record.other_surnames)
+    return {(d, i) for d in matching.date_of_birth_block(record.date_of_birth) for i in initials}
+
+
+def date_of_birth_initial_query(blocks: set[tuple[date, str]]) -> Q:
+    """The children in any of ``blocks``, (date of birth, initial) pairs, as one filter the
+    database applies: born on the date with the initial of their surname or forename (the two
+    initials of the stored ``name_key``). Filtering by initial in SQL rather than after loading
+    reads about a tenth of the children a date of birth alone would (a county has about 150
+    children born on any day). One branch per initial, each with its dates, on every database."""
+    dates_by_initial: dict[str, set[date]] = defaultdict(set)
+    for dob, initial in blocks:
+        dates_by_initial[initial].add(dob)
+    query = Q(pk__in=[])
+    for initial, dates in sorted(dates_by_initial.items()):
+        query |= Q(date_of_birth__in=sorted(dates)) & (
+            Q(_surname_initial=initial) | Q(_forename_initial=initial)
+        )
+    return query
+
+
+def _with_key_initials(children: QuerySet[Child]) -> QuerySet[Child]:
+    """The surname and forename initials of each child's stored ``name_key`` ("smith|tom")."""
+    return children.alias(
+        _surname_initial=Substr("name_key", 1, 1),
+        _forename_initial=Substr("name_key", StrIndex("name_key", Value("|")) + 1, 1),
     )
+
+
+def child_match_records(query: Q):
+    """The register's children as the matcher sees them, with the key each is stored under."""
+    return _child_match_records(query)
+
+
+def _child_match_records(query: Q):
+    # The current address by a join, not a subquery for each child. A child with more than one
+    # current address is read once, with the latest (the rows are not sorted: sorting costs more
+    # than the rare duplicate).
+    # An anonymised child has no name or identifiers left (docs/rules/data-protection.md §4):
+    # never a candidate, and never half of a "recorded twice" pair with another anonymised child.
     children = (
-        Child.objects.active()
+        _with_key_initials(Child.objects.active().filter(anonymised_at__isnull=True))
         .filter(query)
-        .annotate(postcode=Subquery(current_postcode.values("postcode")[:1]))
+        .order_by()
+        .annotate(
+            current=FilteredRelation("addresses", condition=Q(addresses__valid_to__isnull=True))
+        )
         .values_list(
             "pk",
             "upn",
@@ -189,11 +379,27 @@ def _child_match_records(query: Q):
             "preferred_forename",
             "date_of_birth",
             "sex",
-            "postcode",
+            "current__postcode",
             "name_key",
+            "middle_names",
+            "current__line_1",
+            "current__valid_from",
         )
     )
-    for (
+    found: dict = {}
+    for row in children.iterator(chunk_size=5000):
+        valid_from, earlier = row[13], found.get(row[0])
+        if earlier is not None and not (
+            valid_from and (earlier[0] is None or valid_from > earlier[0])
+        ):
+            continue
+        found[row[0]] = (valid_from, _match_record(row), row[10])
+    for _valid_from, record, stored_key in found.values():
+        yield record, stored_key
+
+
+def _match_record(row: tuple) -> matching.MatchRecord:
+    (
         pk,
         upn,
         forenames,
@@ -204,23 +410,27 @@ def _child_match_records(query: Q):
         dob,
         sex,
         postcode,
-        stored_key,
-    ) in children.iterator(chunk_size=5000):
-        others = (preferred_surname,) if preferred_surname else ()
-        if former:
-            others += tuple(n.strip() for n in former.split(",") if n.strip())
-        record = matching.MatchRecord(
-            key=pk,
-            upn=upn,
-            forenames=forenames,
-            surname=surname,
-            other_surnames=others,
-            preferred_forename=preferred,
-            date_of_birth=dob,
-            sex=sex,
-            postcode=postcode or "",
-        )
-        yield record, stored_key
+        _stored_key,
+        middle_names,
+        address_line,
+        _valid_from,
+    ) = row
+    others = (preferred_surname,) if preferred_surname else ()
+    if former:
+        others += tuple(n.strip() for n in former.split(",") if n.strip())
+    return matching.MatchRecord(
+        key=pk,
+        upn=upn,
+        forenames=forenames,
+        surname=surname,
+        other_surnames=others,
+        preferred_forename=preferred,
+        date_of_birth=dob,
+        sex=sex,
+        postcode=postcode or "",
+        middle_names=middle_names or "",
+        address=address_line or "",
+    )
 
 
 @dataclass
@@ -265,3 +475,15 @@ def review_child_choice(*, user: User, child_id, upn: str) -> Child | None:
     if child_id:
         return children.filter(pk=child_id).first()
     return children.filter(upn=upn.strip().upper()).first()
+
+
+def joint_enquiry_queryset_for_user(*, user: User) -> QuerySet[JointEnquiry]:
+    """The one gate for joint enquiries (docs/rules/registration.md §5): a school's own staff see
+    their schools' only; the CME officers every school's."""
+    if not user_can(user, Capability.VIEW_JOINT_ENQUIRIES):
+        return JointEnquiry.objects.none()
+    if user_can(user, Capability.SEE_OWN_SCHOOLS):
+        return JointEnquiry.objects.filter(school__in=user.schools.all())
+    if user_can(user, Capability.SEE_EVERY_NOTIFICATION):
+        return JointEnquiry.objects.all()
+    return JointEnquiry.objects.none()

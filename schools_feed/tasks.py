@@ -2,13 +2,39 @@
 
 from celery import shared_task
 
-from schools_feed.services import intake, offrolling, reconciliation
+from schools_feed.services import (
+    matching_model,
+    offrolling,
+    reconciliation,
+    recovery,
+    retention,
+)
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def submission_process_task(submission_id: str) -> str:
-    """Import a confirmed file. A second run of the same id finds it finished and does nothing."""
-    return intake.submission_process(submission_id=submission_id).status
+    """Import a confirmed file. A second run of the same id finds it finished and does nothing;
+    one sent while another worker imports the file leaves it to that worker."""
+    return recovery.submission_process_once(submission_id=submission_id)
+
+
+@shared_task
+def side_effects_requeue_task() -> dict:
+    """The sweeper (beat): queue again the files and recomputes whose task was lost."""
+    return recovery.side_effects_requeue()
+
+
+@shared_task
+def submission_files_remove_expired_task() -> int:
+    """Remove the content of files kept longer than FEED_FILE_RETENTION_DAYS (beat, nightly)."""
+    return retention.submission_files_remove_expired()
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1750)
+def notifications_anonymise_task() -> int:
+    """Anonymise the rows of returns past the retention schedule (beat, nightly, after the
+    register's own run has anonymised the children). Idempotent by the data."""
+    return retention.notifications_anonymise()
 
 
 @shared_task
@@ -41,3 +67,11 @@ def offrolling_school_recompute_task(self, school_id: int, requested_at: str) ->
         )
     except offrolling.RunInProgress as busy:
         raise self.retry(countdown=60) from busy
+
+
+@shared_task(acks_late=True)
+def matching_model_train_task() -> int:
+    """Retrain the matching model (beat, weekly). Nothing new to learn from leaves the latest
+    version in place, so a repeated run does nothing. The new version waits for the data
+    manager to adopt it (ADR 0012)."""
+    return matching_model.model_train(label="the weekly schedule").version

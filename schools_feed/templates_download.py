@@ -4,9 +4,9 @@ dataset library)."""
 
 import tablib
 
+from registry.csv_output import spreadsheet_safe, write_csv
 from schools_feed.forms import FORM_FIELDS
 from schools_feed.intake.fields import FIELD_BY_NAME
-from schools_feed.intake.files import spreadsheet_safe, write_csv
 from schools_feed.models import NotificationKind
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

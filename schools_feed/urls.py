@@ -1,6 +1,6 @@
 from django.urls import path
 
-from schools_feed import views
+from schools_feed import destination_views, joint_enquiry_views, views
 
 app_name = "schools_feed"
 
@@ -12,6 +12,7 @@ urlpatterns = [
         name="notification-detail",
     ),
     path("notifications/review/", views.review_queue, name="review-queue"),
+    path("children/duplicates/", views.duplicate_children, name="duplicate-children"),
     path(
         "notifications/<uuid:notification_id>/review/",
         views.review_notification,
@@ -23,11 +24,32 @@ urlpatterns = [
         name="notification-query",
     ),
     path(
+        "notifications/<uuid:notification_id>/confirm-arrival/",
+        destination_views.destination_arrival_confirm,
+        name="destination-arrival-confirm",
+    ),
+    path(
         "notifications/<uuid:notification_id>/undo-link/",
         views.notification_link_undo,
         name="notification-undo-link",
     ),
     path("send/", views.send_returns, name="send"),
+    path("joint-enquiries/", joint_enquiry_views.joint_enquiry_list, name="joint-enquiry-list"),
+    path(
+        "joint-enquiries/new/",
+        joint_enquiry_views.joint_enquiry_open,
+        name="joint-enquiry-open",
+    ),
+    path(
+        "joint-enquiries/<uuid:joint_enquiry_id>/",
+        joint_enquiry_views.joint_enquiry_detail,
+        name="joint-enquiry-detail",
+    ),
+    path(
+        "joint-enquiries/<uuid:joint_enquiry_id>/enquiries/",
+        joint_enquiry_views.school_enquiry_add,
+        name="school-enquiry-add",
+    ),
     path("send/upload/", views.upload, name="upload"),
     path("send/<str:kind>/", views.notification_form, name="notification-form"),
     path(

@@ -3,6 +3,8 @@
 import datetime
 
 import factory
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
 from factory.django import DjangoModelFactory
 
 from registry.models import (
@@ -20,6 +22,7 @@ from registry.models import (
     Role,
     User,
 )
+from registry.second_factor import second_factor_required
 from registry.services.children import child_refresh_search_fields
 from schools_feed.models import (
     Channel,
@@ -316,3 +319,15 @@ class AlertEventFactory(DjangoModelFactory):
     alert = factory.SubFactory(OffRollingAlertFactory)
     event_type = "raised"
     to_status = "new"
+
+
+def sign_in(client, user) -> None:
+    """Sign ``user`` in on a test client as the sign-in pages would: the password step
+    (force_login) and, for administrators and staff, the second factor too (a backup-code
+    device, confirmed in the session as the verify page does)."""
+    client.force_login(user)
+    if second_factor_required(user):
+        device, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes")
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from registry.models import (
     ChildAccessLog,
+    ChildListAccessLog,
     ComparatorFigure,
     Contact,
     PopulationEstimate,
@@ -24,9 +25,10 @@ from registry.models import (
     Role,
 )
 from registry.services.reporting import RenderedFile, report_request_create, snapshot_freeze
-from schools_feed.models import AlertStatus
+from schools_feed.models import AlertStatus, JointEnquiry
 from tests.factories import (
     ActionFactory,
+    CarerFactory,
     CMEEpisodeFactory,
     EHEEpisodeFactory,
     IndicatorReferenceFactory,
@@ -36,6 +38,7 @@ from tests.factories import (
     SchoolIndicatorFactory,
     SubmissionFactory,
     UserFactory,
+    sign_in,
 )
 
 ROLES = [
@@ -45,10 +48,11 @@ ROLES = [
     Role.INCLUSION_LEAD,
     Role.DCS,
     Role.ADMINISTRATOR,
+    Role.PARENT,
 ]
-S, E, C, I, D, A = ROLES  # noqa: E741 - one letter per role keeps the matrix readable
+S, E, C, I, D, A, P = ROLES  # noqa: E741 - one letter per role keeps the matrix readable
 ALL = set(ROLES)
-OK, DENIED, REASON_FIRST, ADMIN_SIGN_IN, FORBIDDEN = 200, 404, 302, 302, 403
+OK, DENIED, REASON_FIRST, ADMIN_SIGN_IN, FORBIDDEN, REDIRECT = 200, 404, 302, 302, 403, 302
 
 
 @pytest.fixture
@@ -93,7 +97,19 @@ def world(db):
         "local_alert": OffRollingAlertFactory(school=other_school),
         "faraway_school": faraway,
         "faraway_alert": OffRollingAlertFactory(school=faraway),
+        "own_joint_enquiry": _joint_enquiry(own_school, "Ownjointqx"),
+        "other_joint_enquiry": _joint_enquiry(other_school, "Otherjointqx"),
     }
+
+
+def _joint_enquiry(school, surname: str) -> JointEnquiry:
+    return JointEnquiry.objects.create(
+        school=school,
+        legal_forenames="Rowan",
+        legal_surname=surname,
+        date_of_birth=date(2013, 5, 20),
+        last_attended_date=date(2025, 10, 10),
+    )
 
 
 CENSUS_DAY = date(2025, 10, 2)
@@ -136,9 +152,17 @@ def _url(world, name):
         "registry:child-merge",
         "registry:ehe-episode-create",
         "registry:cme-episode-create",
+        "registry:letter-list",
     }
+    if name == "registry:carer-portal-account":
+        carer = CarerFactory(child=ehe.child)
+        return reverse(name, args=[ehe.child_id, carer.pk])
     if name == "registry:child-detail (CME child)":
         return reverse("registry:child-detail", args=[cme.child_id])
+    if name == "letter (s.437 notice)":
+        return reverse("registry:letter-compose", args=[ehe.child_id, "s437_notice"])
+    if name == "letter (CME whereabouts)":
+        return reverse("registry:letter-compose", args=[cme.child_id, "cme_whereabouts"])
     if name in child_pages:
         return reverse(name, args=[ehe.child_id])
     if name.startswith("registry:ehe-episode"):
@@ -163,6 +187,14 @@ def _url(world, name):
         "schools_feed:notification-undo-link": (name, world["other"].pk),
         "schools_feed:notification-query": (name, world["other"].pk),
         "schools_feed:notification-form": (name, "deletion"),
+        "joint enquiry (own school)": (
+            "schools_feed:joint-enquiry-detail",
+            world["own_joint_enquiry"].pk,
+        ),
+        "joint enquiry (other school)": (
+            "schools_feed:joint-enquiry-detail",
+            world["other_joint_enquiry"].pk,
+        ),
     }
     if name in feed_pages:
         url_name, arg = feed_pages[name]
@@ -204,7 +236,17 @@ def _url(world, name):
 
 
 def _expect(allowed: set, otherwise=DENIED, **special):
-    return {role: special.get(role, OK if role in allowed else otherwise) for role in ROLES}
+    """A parent (P) is kept to the parent portal: every staff page is 404 to them, whatever
+    another role without access gets (registry/portal/middleware.py; ADR 0014)."""
+    return {
+        role: special.get(
+            role, OK if role in allowed else (PARENT_OUTSIDE_THE_PORTAL if role == P else otherwise)
+        )
+        for role in ROLES
+    }
+
+
+PARENT_OUTSIDE_THE_PORTAL = DENIED
 
 
 # The off-rolling roles get 404 for a school or alert outside this LA; the others 403 as ever.
@@ -214,7 +256,8 @@ PACK_HIDDEN_FROM_OFFICERS = {E: DENIED, C: DENIED}
 STATISTICS = {E, C, I, D, A}
 
 MATRIX = {
-    "registry:home": _expect(ALL),
+    # A school user's home is their returns' list; a parent's, the parent portal.
+    "home": _expect(ALL, **{S: REDIRECT, P: REDIRECT}),
     "registry:child-list": _expect({E, C, I, A}),
     "registry:child-detail": _expect({E, A}, **{I: REASON_FIRST}),
     "registry:child-detail (CME child)": _expect({C, A}, **{I: REASON_FIRST}),
@@ -231,6 +274,7 @@ MATRIX = {
     "registry:ehe-episode-status": _expect({E, A}),
     "registry:ehe-episode-assign": _expect({E, A}),
     "registry:ehe-episode-edit": _expect({E, A}),
+    "registry:ehe-episode-consent": _expect({E, A}),
     "registry:cme-episode-status": _expect({C, A}),
     "registry:cme-episode-assign": _expect({C, A}),
     "registry:cme-episode-reason": _expect({C, A}),
@@ -238,19 +282,23 @@ MATRIX = {
     "registry:referral-create": _expect({C, A}),
     "registry:action-complete": _expect({E, A}),
     "schools_feed:notification-list": _expect({S, E, C, I, A}),
-    "notification (own school)": _expect({S, E, C, I, A}),
-    "notification (other school)": _expect({E, C, I, A}),
+    "notification (own school)": _expect({S, E, C, I, A}, **{I: REASON_FIRST}),
+    "notification (other school)": _expect({E, C, I, A}, **{I: REASON_FIRST}),
     "schools_feed:send": _expect({S, A}),
     "schools_feed:upload": _expect({S, A}),
     "schools_feed:notification-form": _expect({S, A}),
     "schools_feed:template-download": _expect({S, A}),
     "schools_feed:submission-list": _expect({S, E, C, I, A}),
-    "submission (own school)": _expect({S, E, C, I, A}),
-    "submission (other school)": _expect({E, C, I, A}),
+    "submission (own school)": _expect({S, E, C, I, A}, **{I: REASON_FIRST}),
+    "submission (other school)": _expect({E, C, I, A}, **{I: REASON_FIRST}),
     "schools_feed:review-queue": _expect({E, C, A}),
     "schools_feed:review-notification": _expect({E, C, A}),
     "schools_feed:notification-undo-link": _expect({E, C, A}),
     "schools_feed:notification-query": _expect({E, C, I, A}),
+    "schools_feed:joint-enquiry-list": _expect({S, C, A}),
+    "schools_feed:joint-enquiry-open": _expect({S, A}),
+    "joint enquiry (own school)": _expect({S, C, A}),
+    "joint enquiry (other school)": _expect({C, A}),
     "admin": _expect({A}, otherwise=ADMIN_SIGN_IN),
     "offrolling:overview": _expect({I, D, A}, otherwise=FORBIDDEN),
     "offrolling:alert-list": _expect({I, D, A}, otherwise=FORBIDDEN),
@@ -273,15 +321,24 @@ MATRIX = {
     "pack request": _expect({I, D, A}, otherwise=FORBIDDEN, **PACK_HIDDEN_FROM_OFFICERS),
     "pack request progress": _expect({I, D, A}, otherwise=FORBIDDEN, **PACK_HIDDEN_FROM_OFFICERS),
     "registry:reference-figures": _expect({D, A}, otherwise=FORBIDDEN),
+    "registry:school-calendar": _expect({A}, otherwise=FORBIDDEN),
+    # What parents sent (ADR 0014): EHE officers and administrators; complaints, their handlers.
+    "registry:parent-notice-list": _expect({E, A}, otherwise=FORBIDDEN),
+    "registry:complaint-list": _expect({I, A}, otherwise=FORBIDDEN),
+    "registry:carer-portal-account": _expect({E, A}, **{I: REASON_FIRST}),
     "registry:dfe-return-validation": _expect({E, C, A}, otherwise=FORBIDDEN),
     "registry:dfe-return-validation-csv": _expect({E, C, A}, otherwise=FORBIDDEN),
+    # Letters and notices (docs/rules/ehe.md §10): the team that works the child's case.
+    "registry:letter-list": _expect({E, A}),
+    "letter (s.437 notice)": _expect({E, A}),
+    "letter (CME whereabouts)": _expect({C, A}),
 }
 CASES = [(page, role, status) for page, row in MATRIX.items() for role, status in row.items()]
 
 
 @pytest.mark.parametrize(("page", "role", "expected"), CASES, ids=[f"{p}-{r}" for p, r, _ in CASES])
 def test_each_role_gets_what_the_matrix_says_for_each_page(client, world, page, role, expected):
-    client.force_login(world["users"][role])
+    sign_in(client, world["users"][role])
 
     response = client.get(_url(world, page))
 
@@ -292,7 +349,7 @@ def test_each_role_gets_what_the_matrix_says_for_each_page(client, world, page, 
 def test_roles_that_cannot_change_a_file_cannot_post_to_it_and_nothing_is_written(
     client, world, role
 ):
-    client.force_login(world["users"][role])
+    sign_in(client, world["users"][role])
     before = Contact.objects.count()
 
     response = client.post(
@@ -316,7 +373,7 @@ def test_roles_that_cannot_change_a_file_cannot_post_to_it_and_nothing_is_writte
 def test_roles_that_cannot_review_an_off_rolling_alert_cannot_post_to_it_and_nothing_changes(
     client, world, role
 ):
-    client.force_login(world["users"][role])
+    sign_in(client, world["users"][role])
     alert = world["local_alert"]
 
     response = client.post(
@@ -356,7 +413,7 @@ STATISTICS_WRITES = {
 def test_roles_that_cannot_produce_statistics_cannot_post_and_nothing_is_written(
     client, world, page, role
 ):
-    client.force_login(world["users"][role])
+    sign_in(client, world["users"][role])
     before = [
         model.objects.count()
         for model in (ReportSnapshot, ReportRequest, PopulationEstimate, ComparatorFigure)
@@ -373,7 +430,7 @@ def test_roles_that_cannot_produce_statistics_cannot_post_and_nothing_is_written
 
 
 def test_a_school_user_asking_for_another_schools_child_by_id_learns_nothing(client, world):
-    client.force_login(world["users"][S])
+    sign_in(client, world["users"][S])
     other_child = world["cme"].child
 
     responses = [
@@ -390,9 +447,9 @@ def test_a_school_user_asking_for_another_schools_child_by_id_learns_nothing(cli
 
 
 def test_the_dcs_home_page_shows_counts_and_never_a_childs_name(client, world):
-    client.force_login(world["users"][D])
+    sign_in(client, world["users"][D])
 
-    response = client.get(reverse("registry:home"))
+    response = client.get(reverse("home"))
 
     assert response.status_code == OK
     for child in (world["ehe"].child, world["cme"].child):
@@ -400,7 +457,7 @@ def test_the_dcs_home_page_shows_counts_and_never_a_childs_name(client, world):
 
 
 def test_the_dcs_statistics_pages_never_name_a_child(client, world):
-    client.force_login(world["users"][D])
+    sign_in(client, world["users"][D])
     pages = ["registry:report-list", "DfE return snapshot", "pack snapshot", "pack request"]
 
     responses = [client.get(_url(world, page)) for page in pages]
@@ -414,7 +471,7 @@ def test_the_dcs_statistics_pages_never_name_a_child(client, world):
 def test_an_inclusion_lead_opens_a_record_after_giving_a_reason_and_the_reason_is_logged(
     client, world
 ):
-    client.force_login(world["users"][I])
+    sign_in(client, world["users"][I])
     child = world["ehe"].child
 
     client.post(
@@ -426,3 +483,81 @@ def test_an_inclusion_lead_opens_a_record_after_giving_a_reason_and_the_reason_i
     assert response.status_code == OK
     entry = ChildAccessLog.objects.get(child=child, user=world["users"][I])
     assert (entry.purpose, entry.reason) == ("offrolling_review", "Reviewing the school's exits")
+
+
+# Every page that shows a child, and the access-log row it must write: a record opened is one
+# ChildAccessLog row for that child; a list is one ChildListAccessLog row naming the children
+# shown. (page: kind of row, the child it names, and the roles it applies to when not all.)
+RECORD, LIST = "record", "list"
+EHE_CHILD, CME_CHILD = "ehe", "cme"
+CHILD_LOGS = {
+    "registry:child-detail": (RECORD, EHE_CHILD, None),
+    "registry:child-detail (CME child)": (RECORD, CME_CHILD, None),
+    "registry:child-history": (RECORD, EHE_CHILD, None),
+    "registry:child-access-log": (RECORD, EHE_CHILD, None),
+    "registry:contact-create": (RECORD, EHE_CHILD, None),
+    "registry:action-create": (RECORD, EHE_CHILD, None),
+    "registry:decision-create": (RECORD, EHE_CHILD, None),
+    "registry:child-identity": (RECORD, EHE_CHILD, None),
+    "registry:child-merge": (RECORD, EHE_CHILD, None),
+    "registry:ehe-episode-create": (RECORD, EHE_CHILD, None),
+    "registry:cme-episode-create": (RECORD, EHE_CHILD, None),
+    "registry:ehe-episode-status": (RECORD, EHE_CHILD, None),
+    "registry:ehe-episode-assign": (RECORD, EHE_CHILD, None),
+    "registry:ehe-episode-edit": (RECORD, EHE_CHILD, None),
+    "registry:ehe-episode-consent": (RECORD, EHE_CHILD, None),
+    "registry:cme-episode-status": (RECORD, CME_CHILD, None),
+    "registry:cme-episode-assign": (RECORD, CME_CHILD, None),
+    "registry:cme-episode-reason": (RECORD, CME_CHILD, None),
+    "registry:cme-enquiry-create": (RECORD, CME_CHILD, None),
+    "registry:referral-create": (RECORD, CME_CHILD, None),
+    "registry:action-complete": (RECORD, EHE_CHILD, None),
+    "registry:letter-list": (RECORD, EHE_CHILD, None),
+    "letter (s.437 notice)": (RECORD, EHE_CHILD, None),
+    "letter (CME whereabouts)": (RECORD, CME_CHILD, None),
+    # The EHE officer owns an open action on the EHE child: their home page names that child.
+    "home": (LIST, EHE_CHILD, {E}),
+    # The inclusion lead sees it without names until a reason is given (tests/registry/test_access).
+    "schools_feed:notification-list": (LIST, EHE_CHILD, {S, E, C, A}),
+    "notification (own school)": (LIST, EHE_CHILD, None),
+    "notification (other school)": (LIST, CME_CHILD, None),
+    "submission (own school)": (LIST, EHE_CHILD, None),
+    "submission (other school)": (LIST, CME_CHILD, None),
+}
+LOG_CASES = [
+    (page, role)
+    for page, (_, _, roles) in CHILD_LOGS.items()
+    for role in ROLES
+    if MATRIX[page][role] == OK and (roles is None or role in roles)
+]
+
+
+@pytest.mark.parametrize(("page", "role"), LOG_CASES, ids=[f"{p}-{r}" for p, r in LOG_CASES])
+def test_each_page_that_shows_a_child_writes_its_access_log_row(client, world, page, role):
+    kind, which, _ = CHILD_LOGS[page]
+    user, child = world["users"][role], world[which].child
+    sign_in(client, user)
+    url = _url(world, page)
+
+    response = client.get(url)
+
+    assert response.status_code == OK
+    if kind == RECORD:
+        assert ChildAccessLog.objects.filter(user=user, child=child, path=url).count() == 1
+    else:
+        row = ChildListAccessLog.objects.get(user=user, path=url)
+        assert child.pk in set(row.children.values_list("pk", flat=True))
+        assert row.shown == row.children.count()
+
+
+NO_LOG_CASES = [(page, role) for page in CHILD_LOGS for role in ROLES if MATRIX[page][role] != OK]
+
+
+@pytest.mark.parametrize(("page", "role"), NO_LOG_CASES, ids=[f"{p}-{r}" for p, r in NO_LOG_CASES])
+def test_a_page_refused_or_sent_for_a_reason_first_logs_no_child(client, world, page, role):
+    sign_in(client, world["users"][role])
+
+    client.get(_url(world, page))
+
+    assert not ChildAccessLog.objects.exists()
+    assert not ChildListAccessLog.objects.exists()

@@ -39,7 +39,16 @@ def wait_until(predicate, timeout: float) -> bool:
 @contextmanager
 def celery_worker(**environment):
     """Yield the name of a fresh queue that a real worker process consumes; stop it after."""
-    queue = f"test-{uuid.uuid4().hex}"  # no other worker takes these tasks
+    with celery_worker_process(**environment) as (queue, _process):
+        yield queue
+
+
+@contextmanager
+def celery_worker_process(queue: str = "", **environment):
+    """Yield a queue (a fresh one unless named) and the real worker process consuming it, for
+    tests that kill it; stop it after if it still runs. The fault tests name the default queue,
+    on a Redis of their own that no other worker reads."""
+    queue = queue or f"test-{uuid.uuid4().hex}"  # no other worker takes these tasks
     env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "true", **environment}
     worker = subprocess.Popen(
         [
@@ -60,7 +69,7 @@ def celery_worker(**environment):
         env=env,
     )
     try:
-        yield queue
+        yield queue, worker
     finally:
         worker.terminate()
         worker.wait(timeout=30)

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from registry.dates import date_words
 from registry.models.episodes import AT_MOST_ONE_EPISODE
 
 
@@ -86,7 +87,8 @@ class Contact(CaseworkRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_method_display()} with {self.with_whom} on {self.contact_date:%d %b %Y}"
+        on = date_words(self.contact_date, short_month=True)
+        return f"{self.get_method_display()} with {self.with_whom} on {on}"
 
 
 class ActionStatus(models.TextChoices):
@@ -197,4 +199,6 @@ class Decision(CaseworkRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_decision_type_display()} on {self.decided_on:%d %b %Y}"
+        return (
+            f"{self.get_decision_type_display()} on {date_words(self.decided_on, short_month=True)}"
+        )

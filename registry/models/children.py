@@ -14,7 +14,8 @@ from registry import school_age
 
 
 class Sex(models.TextChoices):
-    # DfE census codes (formats.md §5.2); "U" keeps a child whose sex is not known countable.
+    # DfE census codes (docs/rules/formats.md §6.2); "U" keeps a child whose sex is not known
+    # countable.
     FEMALE = "F", "Female"
     MALE = "M", "Male"
     UNKNOWN = "U", "Unknown"
@@ -58,7 +59,15 @@ class Child(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
     )
+    # A death, recorded by ``child_death_record`` (from a deletion return on the "has died"
+    # ground, or by an officer). A school's return gives the day the name was deleted, so the
+    # death was on or before it: ``death_recorded_from`` says where the date came from.
+    date_of_death = models.DateField(null=True, blank=True)
+    death_recorded_from = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Set by the retention job (registry/services/retention.py): the identifying details are gone
+    # and only what the statistics count remains.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
     objects = ChildQuerySet.as_manager()
@@ -97,6 +106,10 @@ class Child(models.Model):
             if part
         )
         return self.full_name if preferred == self.full_name else f"{self.full_name} ({preferred})"
+
+    @property
+    def has_died(self) -> bool:
+        return self.date_of_death is not None
 
     def expected_nc_year(self, on: date | None = None) -> str:
         return school_age.expected_nc_year(self.date_of_birth, on or timezone.localdate())
@@ -154,6 +167,15 @@ class Address(EffectiveDated):
     class Meta:
         ordering = ["-valid_from"]
         verbose_name_plural = "addresses"
+        indexes = [
+            # Search by a postcode district or sector ("RH10", "RH10 6") is a prefix match; on
+            # PostgreSQL only a pattern index serves LIKE 'RH10%' under the LA's collation.
+            models.Index(
+                fields=["postcode"],
+                name="address_postcode_prefix",
+                opclasses=["varchar_pattern_ops"],
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(valid_to__isnull=True)
@@ -218,7 +240,7 @@ class FlagType(models.TextChoices):
     YOUNG_CARER = "young_carer", "Young carer"
     GYPSY_ROMA_TRAVELLER = "grt", "Gypsy, Roma or Traveller"
     EAL = "eal", "English as an additional language"
-    # Children at particular risk of missing education (domain.md §2.4).
+    # Children at particular risk of missing education (docs/rules/cme.md §5).
     REFUGE = "refuge", "Living in a domestic abuse refuge"
     HOMELESS = "homeless", "Homeless or in temporary accommodation"
     MEDICAL_OR_EMOTIONAL = "medical_emotional", "Long-term medical or emotional needs"
@@ -237,7 +259,7 @@ class FlagType(models.TextChoices):
     AT_RISK_OF_CME = "at_risk_cme", "At risk of missing education (ten-day absence)"
 
 
-# Flags that call for child protection procedures ahead of CME procedures (domain.md §2.5).
+# Flags that call for child protection procedures ahead of CME procedures (docs/rules/cme.md §6).
 SAFEGUARDING_FLAGS = frozenset(
     {
         FlagType.LOOKED_AFTER,
@@ -249,7 +271,8 @@ SAFEGUARDING_FLAGS = frozenset(
         FlagType.RADICALISATION_RISK,
     }
 )
-# Flags held back on screen until asked for, and the viewing logged (domain.md §7.4).
+# Flags held back on screen until asked for, and the viewing logged
+# (docs/rules/data-protection.md §3).
 SENSITIVE_FLAGS = SAFEGUARDING_FLAGS | {FlagType.MEDICAL_OR_EMOTIONAL}
 
 

@@ -1,6 +1,6 @@
 """Statistics the LA produces from the register: the DfE termly EHE/CME return and the DCS
-quarterly pack (domain.md §4), the reference figures they need, and the frozen snapshots of what
-was produced (ADR 0008).
+quarterly pack (docs/rules/statistics.md §3, §6), the reference figures they need, and the
+frozen snapshots of what was produced (ADR 0008).
 
 A produced return or pack is a ``ReportSnapshot``: its tables and its files, with who produced it,
 when and with which method version. Snapshots are written once and never changed; re-opening one
@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from registry.dates import date_words
 from registry.models.episodes import ONE_EPISODE_ONLY
 
 
@@ -87,7 +88,8 @@ class ReportSnapshot(models.Model):
         indexes = [models.Index(fields=["kind", "period", "-produced_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.period} ({self.produced_at:%d %b %Y %H:%M})"
+        when = date_words(self.produced_at, short_month=True, time=True)
+        return f"{self.get_kind_display()} {self.period} ({when})"
 
 
 class SnapshotFile(models.Model):
@@ -160,7 +162,7 @@ class Geography(models.TextChoices):
 
 class ComparatorFigure(models.Model):
     """A published England or regional figure an analyst enters for a census day, so the pack can
-    set the LA beside it (domain.md §4.3)."""
+    set the LA beside it (docs/rules/statistics.md §7)."""
 
     census_date = models.DateField()
     geography = models.CharField(max_length=10, choices=Geography.choices)

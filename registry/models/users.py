@@ -11,15 +11,15 @@ class Role(models.TextChoices):
     INCLUSION_LEAD = "inclusion_lead", "Inclusion lead"
     DCS = "dcs", "DCS and performance analyst"
     ADMINISTRATOR = "administrator", "Data manager / administrator"
+    # A parent or carer using the parent portal (ADR 0014): sees only their own children.
+    PARENT = "parent", "Parent or carer"
 
 
-CASEWORK_ROLES = frozenset({Role.EHE_OFFICER, Role.CME_OFFICER, Role.ADMINISTRATOR})
-
-
+# What each role may do is the capability table in registry/access.py, not properties here.
 class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     # A school user may act for several schools (a trust's data manager, say).
-    schools = models.ManyToManyField("schools_feed.School", blank=True, related_name="users")
+    schools = models.ManyToManyField("registry.School", blank=True, related_name="users")
     team = models.CharField(max_length=100, blank=True, help_text="Team, for caseload reports.")
 
     class Meta:
@@ -27,11 +27,3 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
-
-    @property
-    def is_school_user(self) -> bool:
-        return self.role == Role.SCHOOL_USER
-
-    @property
-    def is_caseworker(self) -> bool:
-        return self.role in CASEWORK_ROLES

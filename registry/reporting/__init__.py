@@ -1,2 +1,2 @@
 """Statistics from the register: "as at" counts, the DfE termly return and the DCS quarterly pack
-(domain.md §4, ADR 0008)."""
+(docs/rules/statistics.md §3, ADR 0008)."""

@@ -7,7 +7,11 @@ only (ADR 0008). Nothing here reads a record's current status or a history table
 - flows are dated rows: episode start dates, status changes by effective date, enforcement steps by
   the date served;
 - the NC year is the expected one for the child's date of birth on the day (the DfE's "expected
-  year group"), and the CME time-missing band is measured to the day.
+  year group"), and the CME time-missing band is measured to the day;
+- a child is counted only on days they are of compulsory school age (docs/rules/statistics.md
+  §3.5), whether or not their episode has been closed yet;
+- an EHE child whose education has been found unsuitable counts as CME, not EHE, from the stage
+  the LA's policy names, once, even with a CME episode open too (docs/rules/statistics.md §3.6).
 
 A count "as at" a past date is therefore the same today as on that date, whatever has happened to
 the children since, unless an officer has since recorded a fact dated on or before it.
@@ -15,7 +19,9 @@ the children since, unless an officer has since recorded a fact dated on or befo
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
+from functools import cache
+from itertools import groupby
 
 from django.db.models import Exists, OuterRef, Q
 
@@ -23,14 +29,22 @@ from registry.models import (
     EHE_CLOSED_STATUSES,
     Child,
     CMEEpisode,
+    CMEReason,
     EHEEpisode,
     EHEStatus,
     EnforcementStep,
+    EnforcementStepType,
     EpisodeReasonChange,
     EpisodeStatusChange,
     time_missing_band,
 )
-from registry.school_age import expected_nc_year
+from registry.rulebook import rules
+from registry.school_age import (
+    compulsory_school_age_end,
+    compulsory_school_age_start,
+    expected_nc_year,
+    is_compulsory_school_age,
+)
 
 CHILD_FIELDS = ("child_id", "child__sex", "child__date_of_birth")
 
@@ -98,11 +112,198 @@ def reasons_on(day: date, *, episodes: dict[str, str], episode_field: str) -> di
     return reasons
 
 
-def _children_on(day: date, model, episode_field: str, extra_fields: tuple[str, ...] = ()):
+# --- Compulsory school age (docs/rules/statistics.md §3.5) ----------------------------------------
+
+
+@cache
+def school_age_dates_of_birth(day: date) -> tuple[date, date]:
+    """The earliest and latest dates of birth of a child of compulsory school age on ``day``.
+
+    Both the first and the last day of compulsory school age move forward with the date of birth,
+    so the children of that age on a day are exactly those born in one span, which the database
+    can filter on. Found by halving, from the two ends in ``registry.school_age``."""
+    oldest, youngest = day.toordinal() - 20 * 366, day.toordinal()
+    low, high = oldest, youngest  # the latest birth whose compulsory school age has begun
+    while low < high:
+        middle = (low + high + 1) // 2
+        if compulsory_school_age_start(date.fromordinal(middle)) <= day:
+            low = middle
+        else:
+            high = middle - 1
+    latest = low
+    low, high = oldest, youngest  # the earliest birth whose compulsory school age has not ended
+    while low < high:
+        middle = (low + high) // 2
+        if compulsory_school_age_end(date.fromordinal(middle)) >= day:
+            high = middle
+        else:
+            low = middle + 1
+    return date.fromordinal(low), date.fromordinal(latest)
+
+
+def of_school_age(day: date, date_of_birth: str = "child__date_of_birth") -> Q:
+    """Rows whose child is of compulsory school age on ``day``."""
+    return Q(**{f"{date_of_birth}__range": school_age_dates_of_birth(day)})
+
+
+def _school_age_window(
+    first: date, last: date, start: date, end: date | None, date_of_birth: date
+) -> tuple[date, date] | None:
+    """The days from ``first`` to ``last`` that an episode (``start``, ``end``) covers while the
+    child is of compulsory school age, as (first day, last day), or None when there are none."""
+    low = max(first, start, compulsory_school_age_start(date_of_birth))
+    high = min(last, compulsory_school_age_end(date_of_birth))
+    if end is not None:
+        high = min(high, end - timedelta(days=1))
+    return (low, high) if low <= high else None
+
+
+# --- Unsuitable home education counts as missing education (docs/rules/statistics.md §3.6) --------
+
+# How far an EHE episode has gone after its education was found unsuitable: its status, or an
+# enforcement step served while it is at one of these statuses. The LA's policy
+# (``unsuitable_ehe_counts_as_cme_from``) says from which stage the child counts as CME.
+UNSUITABLE_STAGES = {
+    EHEStatus.UNSUITABLE: 1,
+    EHEStatus.S437_NOTICE_SERVED: 2,
+    EHEStatus.SAO_STEPS: 3,
+}
+STEP_STAGES = {
+    EnforcementStepType.S437_NOTICE: 2,
+    EnforcementStepType.NOTICE_OF_INTENTION: 3,
+    EnforcementStepType.SAO_ISSUED: 3,
+}
+POLICY_STAGES = {"unsuitable": 1, "s437_notice": 2, "sao": 3}
+
+Run = tuple[date, date | None]  # from a day up to, not including, another (None: still running)
+
+
+@dataclass(frozen=True)
+class UnsuitableEHE:
+    """An EHE episode whose education was found unsuitable, and the days it counts as CME."""
+
+    episode_id: str
+    child_id: str
+    start_date: date
+    end_date: date | None
+    date_of_birth: date
+    runs: tuple[Run, ...]
+
+    def cme_since(self, day: date) -> date | None:
+        """The day the child began counting as CME, if they count as CME on ``day``."""
+        if day < self.start_date or (self.end_date is not None and day >= self.end_date):
+            return None
+        for since, until in self.runs:
+            if since <= day and (until is None or day < until):
+                return since
+        return None
+
+    def counts_as_cme_between(self, first: date, last: date) -> bool:
+        return any(since <= last and (until is None or until > first) for since, until in self.runs)
+
+
+def _a_day_outside(first: date, last: date, runs) -> bool:
+    """Whether some day from ``first`` to ``last`` is in none of ``runs`` ([from, to) each)."""
+    day = first
+    for since, until in sorted(runs, key=lambda run: run[0]):
+        if since > day:
+            break
+        if until is None:
+            return False
+        day = max(day, until)
+    return day <= last
+
+
+def _runs(events: list[tuple], needed: int) -> tuple[Run, ...]:
+    """The runs of days an episode counts as CME, from its dated events (day, 0, changed_at,
+    stage of the new status) and (day, 1, None, stage of the step), taking each day's events
+    together: the status in force says whether the education is unsuitable at all, and the
+    furthest stage reached since it became so says whether the policy's stage is reached."""
+    runs: list[Run] = []
+    since = None
+    status_stage = step_stage = 0
+    for day, on_the_day in groupby(sorted(events), key=lambda event: event[0]):
+        for _, kind, _, stage in on_the_day:
+            if kind == 0:
+                status_stage = stage
+                step_stage = step_stage if stage else 0
+            elif status_stage:
+                step_stage = max(step_stage, stage)
+        counting = status_stage > 0 and max(status_stage, step_stage) >= needed
+        if counting and since is None:
+            since = day
+        elif not counting and since is not None:
+            runs.append((since, day))
+            since = None
+    if since is not None:
+        runs.append((since, None))
+    return tuple(runs)
+
+
+def unsuitable_ehe_episodes() -> dict[str, UnsuitableEHE]:
+    """Every EHE episode ever found unsuitable (or taken to s.437 / SAO stages), by episode id,
+    with the days it counts as CME under the LA's policy. Few episodes, three queries."""
+    needed = POLICY_STAGES[rules().unsuitable_ehe_counts_as_cme_from]
+    found = EpisodeStatusChange.objects.filter(
+        ehe_episode__isnull=False, to_status__in=list(UNSUITABLE_STAGES)
+    ).values("ehe_episode_id")
+    episodes = list(
+        _counted(EHEEpisode.objects.filter(id__in=found)).values_list(
+            "id", "child_id", "start_date", "end_date", "child__date_of_birth"
+        )
+    )
+    if not episodes:
+        return {}
+    ids = [row[0] for row in episodes]
+    events = defaultdict(list)
+    changes = EpisodeStatusChange.objects.filter(ehe_episode_id__in=ids).values_list(
+        "ehe_episode_id", "effective_date", "changed_at", "to_status"
+    )
+    for episode_id, on, changed_at, to_status in changes:
+        events[episode_id].append((on, 0, changed_at, UNSUITABLE_STAGES.get(to_status, 0)))
+    steps = EnforcementStep.objects.filter(
+        episode_id__in=ids, step_type__in=list(STEP_STAGES)
+    ).values_list("episode_id", "served_on", "step_type")
+    for episode_id, on, step_type in steps:
+        events[episode_id].append((on, 1, None, STEP_STAGES[step_type]))
+    return {
+        str(episode_id): UnsuitableEHE(
+            str(episode_id), str(child_id), start, end, born, _runs(events[episode_id], needed)
+        )
+        for episode_id, child_id, start, end, born in episodes
+    }
+
+
+def counting_as_cme_on(day: date) -> dict[str, UnsuitableEHE]:
+    """The EHE episodes that count as CME on ``day``, for children of compulsory school age."""
+    return {
+        episode_id: episode
+        for episode_id, episode in unsuitable_ehe_episodes().items()
+        if episode.cme_since(day) and is_compulsory_school_age(episode.date_of_birth, day)
+    }
+
+
+# --- Who is counted on a day and over a period ---------------------------------------------------
+
+
+def _children_on(
+    day: date,
+    model,
+    episode_field: str,
+    extra_fields: tuple[str, ...] = (),
+    *,
+    school_age: bool = True,
+    episode_ids: list[str] | None = None,
+):
     """Each child an episode of ``model`` covers on ``day``: the row, and the child's
-    characteristics and primary reason on that day."""
+    characteristics and primary reason on that day. Only children of compulsory school age that
+    day (with ``school_age=False``, only the others)."""
+    age = of_school_age(day)
+    episodes = model.objects.filter(covering(day), age if school_age else ~age)
+    if episode_ids is not None:
+        episodes = episodes.filter(id__in=episode_ids)
     rows = (
-        _counted(model.objects.filter(covering(day)))
+        _counted(episodes)
         .order_by("child_id", "start_date")
         .values("id", "primary_reason", *CHILD_FIELDS, *extra_fields)
     )
@@ -122,18 +323,48 @@ def _children_on(day: date, model, episode_field: str, extra_fields: tuple[str, 
         yield row, child
 
 
+def _cme_episodes_on(day: date):
+    return _counted(CMEEpisode.objects.filter(covering(day), of_school_age(day)))
+
+
 def children_on_count(model, day: date) -> int:
-    """How many children episodes of ``model`` cover on ``day``, counted in the database."""
-    return _counted(model.objects.filter(covering(day))).values("child_id").distinct().count()
+    """How many children are in EHE (``model`` EHEEpisode) or missing education (CMEEpisode) on
+    ``day``, counted as the DfE return counts them: of compulsory school age, and a child counted
+    as CME (unsuitable home education, or a CME episode open too) counted once, as CME
+    (docs/rules/statistics.md §3.5, §3.6)."""
+    episodes = _counted(model.objects.filter(covering(day), of_school_age(day)))
+    converted = counting_as_cme_on(day)
+    if model is EHEEpisode:
+        missing = _cme_episodes_on(day).values("child_id")
+        counted = episodes.exclude(id__in=list(converted)).exclude(child_id__in=missing)
+        return counted.values("child_id").distinct().count()
+    children = {episode.child_id for episode in converted.values()}
+    already = episodes.filter(child_id__in=children).values_list("child_id", flat=True)
+    extra = children - {str(child_id) for child_id in already}
+    return episodes.values("child_id").distinct().count() + len(extra)
 
 
 def in_ehe_on(day: date) -> list[ChildOnDay]:
-    return [child for _, child in _children_on(day, EHEEpisode, "ehe_episode")]
+    """Children in EHE on ``day``: of compulsory school age, and not counted as CME (unsuitable
+    home education, or a CME episode open too)."""
+    converted = counting_as_cme_on(day)
+    missing = {
+        str(child_id) for child_id in _cme_episodes_on(day).values_list("child_id", flat=True)
+    }
+    return [
+        child
+        for _, child in _children_on(day, EHEEpisode, "ehe_episode")
+        if child.episode_id not in converted and child.child_id not in missing
+    ]
 
 
 def missing_education_on(day: date) -> list[ChildOnDay]:
+    """Children missing education on ``day``: of compulsory school age, with an open CME episode
+    or home educated unsuitably (from the policy's stage). Such a child's primary reason is "Home
+    education unsuitable" and their time missing runs from the day they began counting as CME; a
+    child with both is counted once, by the CME episode."""
     children = _children_on(day, CMEEpisode, "cme_episode", extra_fields=("missing_since",))
-    return [
+    missing = [
         replace(
             child,
             time_missing_band=time_missing_band(row["missing_since"], day),
@@ -141,6 +372,31 @@ def missing_education_on(day: date) -> list[ChildOnDay]:
         )
         for row, child in children
     ]
+    converted = counting_as_cme_on(day)
+    if not converted:
+        return missing
+    counted = {child.child_id for child in missing}
+    home_educated = _children_on(day, EHEEpisode, "ehe_episode", episode_ids=list(converted))
+    for _, child in home_educated:
+        if child.child_id in counted:
+            continue
+        since = converted[child.episode_id].cme_since(day)
+        missing.append(
+            replace(
+                child,
+                reason=CMEReason.EHE_UNSUITABLE,
+                time_missing_band=time_missing_band(since, day),
+                days_missing=_days_missing(since, day),
+            )
+        )
+    return missing
+
+
+def not_of_school_age_on(model, day: date) -> list[ChildOnDay]:
+    """Children an episode of ``model`` covers on ``day`` who are not of compulsory school age
+    that day: never counted; the validation report lists them so the episode can be closed."""
+    field = "ehe_episode" if model is EHEEpisode else "cme_episode"
+    return [child for _, child in _children_on(day, model, field, school_age=False)]
 
 
 def _days_missing(missing_since: date | None, day: date) -> int | None:
@@ -148,21 +404,68 @@ def _days_missing(missing_since: date | None, day: date) -> int | None:
 
 
 def children_at_any_point(model, first: date, last: date) -> set[str]:
-    ids = _counted(model.objects.filter(overlapping(first, last))).values_list(
-        "child_id", flat=True
+    """Children in EHE (``model`` EHEEpisode) or missing education (CMEEpisode) on at least one
+    day from ``first`` to ``last`` on which they were of compulsory school age; a day an EHE child
+    counts as CME (unsuitable home education, or a CME episode open too) is a CME day, not an EHE
+    one."""
+    rows = _counted(model.objects.filter(overlapping(first, last))).values_list(
+        "id", "child_id", "start_date", "end_date", "child__date_of_birth"
     )
-    return {str(child_id) for child_id in ids.order_by().distinct().iterator()}
+    unsuitable = unsuitable_ehe_episodes()
+    cme_days = defaultdict(list)  # child id -> the runs of days a CME episode covers
+    if model is EHEEpisode:
+        cme_rows = _counted(CMEEpisode.objects.filter(overlapping(first, last))).values_list(
+            "child_id", "start_date", "end_date"
+        )
+        for child_id, start, end in cme_rows:
+            cme_days[str(child_id)].append((start, end))
+    children = set()
+    for episode_id, child_id, start, end, born in rows.iterator(chunk_size=5000):
+        window = _school_age_window(first, last, start, end, born)
+        if window is None:
+            continue
+        found_unsuitable = unsuitable.get(str(episode_id))
+        runs = [
+            *(found_unsuitable.runs if found_unsuitable else ()),
+            *cme_days.get(str(child_id), ()),
+        ]
+        if model is CMEEpisode or _a_day_outside(*window, runs):
+            children.add(str(child_id))
+    if model is CMEEpisode:
+        for episode in unsuitable.values():
+            window = _school_age_window(
+                first, last, episode.start_date, episode.end_date, episode.date_of_birth
+            )
+            if window is not None and episode.counts_as_cme_between(*window):
+                children.add(episode.child_id)
+    return children
 
 
 def children_starting(model, first: date, last: date) -> int:
-    """How many children started an episode of ``model`` in the period, counted in the database."""
+    """How many children started an episode of ``model`` in the period while of compulsory
+    school age; for CME, also the EHE children who began to count as CME in it, each child once
+    (docs/rules/statistics.md §3.6)."""
     starts = _counted(model.objects.filter(start_date__gte=first, start_date__lte=last))
-    return starts.values("child_id").distinct().count()
+    rows = starts.values_list("child_id", "start_date", "child__date_of_birth")
+    children = {
+        str(child_id)
+        for child_id, start, born in rows.iterator()
+        if is_compulsory_school_age(born, start)
+    }
+    if model is CMEEpisode:
+        children |= {
+            episode.child_id
+            for episode in unsuitable_ehe_episodes().values()
+            for since, _ in episode.runs
+            if first <= since <= last and is_compulsory_school_age(episode.date_of_birth, since)
+        }
+    return len(children)
 
 
 def ehe_starts(first: date, last: date) -> list[dict]:
-    """EHE episodes that started in the period, with what the previous-school breakdown needs."""
-    return list(
+    """EHE episodes that started in the period while the child was of compulsory school age, with
+    what the previous-school breakdown needs."""
+    starts = (
         _counted(EHEEpisode.objects.filter(start_date__gte=first, start_date__lte=last))
         .order_by("start_date", "id")
         .values(
@@ -173,8 +476,14 @@ def ehe_starts(first: date, last: date) -> list[dict]:
             "previous_school__type_group",
             "previous_school__type_name",
             "previous_school__phase",
+            "child__date_of_birth",
         )
     )
+    return [
+        start
+        for start in starts
+        if is_compulsory_school_age(start["child__date_of_birth"], start["start_date"])
+    ]
 
 
 def ehe_endings(first: date, last: date) -> list[EpisodeEvent]:

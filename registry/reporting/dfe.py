@@ -1,4 +1,5 @@
-"""The DfE termly EHE and CME return (domain.md §4.1, §4.2, §4.5), built from the "as at" engine.
+"""The DfE termly EHE and CME return (docs/rules/statistics.md §1, §3), built from the "as at"
+engine.
 
 The return is the aggregate the LA sends DfE through COLLECT, so its counts are exact: DfE rounds
 what it publishes, the LA does not round what it sends. Its tables are a generic list of sections
@@ -10,10 +11,14 @@ and the frozen snapshot all use as they are:
 - ``ehe_academic_year`` and ``cme_academic_year``: flows over the previous full academic year and
   the academic year to date.
 
-Children outside Reception to Year 11 on the census day are left out of the census sections, and
-every case an officer can fix before submission ("unknown", "no reason given", no previous school
-type...) is an ``Issue`` naming the child. The tables only count issues: the DCS sees the tables,
-never the children.
+Only children of compulsory school age are counted, and an EHE child whose education has been
+found unsuitable is counted as CME (docs/rules/statistics.md §3.5, §3.6; ``asat``). The labels are
+the DfE's own (§4): a year group the register cannot give is counted as "Unknown", and a CME
+primary reason is counted under the DfE category an administrator mapped it to (``CMEReasonCode``),
+under "Other" while unmapped. Every case an officer can fix before submission ("unknown", "no
+reason given", no previous school type, an open episode past compulsory school age, an unmapped
+reason...) is an ``Issue`` naming the child. The tables only count issues: the DCS sees the
+tables, never the children.
 """
 
 from collections import Counter
@@ -23,9 +28,12 @@ from datetime import date
 from django.conf import settings
 
 from registry.census import long_date, term_of
+from registry.cme_reasons import DfECategories, cme_dfe_categories, cme_reason_labels
+from registry.cnis.selectors import cnis_in_force, registered_on_day, requests_between
 from registry.models import (
     CMEEpisode,
-    CMEReason,
+    CNISCondition,
+    CNISRequestKind,
     EHEEpisode,
     EHEReason,
     EHESource,
@@ -36,13 +44,27 @@ from registry.models import (
 from registry.reporting import asat
 from registry.reporting.publish import NOT_APPLICABLE, exact_ratio
 from registry.reporting.selectors import population_aged_5_to_16
+from registry.rulebook import rules
 from registry.school_age import academic_year_label, academic_year_start, nc_year_label
 
-METHOD_VERSION = "2026.1"
+# 2026.2: only children of compulsory school age; unsuitable EHE counted as CME
+# (docs/rules/statistics.md §3.5, §3.6).
+METHOD_VERSION = "2026.2"
 
 EHE = "EHE"
 CME = "CME"
 NC_YEARS = ("R", *(str(year) for year in range(1, 12)))
+UNKNOWN_YEAR_GROUP = "unknown"
+UNKNOWN = "Unknown"
+
+# The DfE's labels for the EHE primary reasons where they differ from the register's: the labels
+# of the published autumn 2025 file (docs/rules/statistics.md §4.1).
+DFE_EHE_REASON_LABELS = {
+    EHEReason.COVID: "Health concerns related to COVID19",
+    EHEReason.DISSATISFACTION_GENERAL: "School dissatisfaction general",
+    EHEReason.DISSATISFACTION_SEND: "School dissatisfaction SEND",
+    EHEReason.DISSATISFACTION_BULLYING: "School dissatisfaction bullying",
+}
 
 TOTAL = "Total"
 SEX = "Sex"
@@ -108,14 +130,18 @@ class IssueCode:
     SEX_UNKNOWN = "sex_unknown"
     TIME_MISSING_UNKNOWN = "time_missing_unknown"
     PREVIOUS_SCHOOL_UNKNOWN = "previous_school_unknown"
-    OUTSIDE_RECEPTION_TO_YEAR_11 = "outside_reception_to_year_11"
+    NOT_OF_COMPULSORY_SCHOOL_AGE = "not_of_compulsory_school_age"
+    YEAR_GROUP_UNKNOWN = "year_group_unknown"
+    CME_REASON_NOT_MAPPED = "cme_reason_not_mapped"
     ALL = (
         REASON_UNKNOWN,
         NO_REASON_GIVEN,
         SEX_UNKNOWN,
         TIME_MISSING_UNKNOWN,
         PREVIOUS_SCHOOL_UNKNOWN,
-        OUTSIDE_RECEPTION_TO_YEAR_11,
+        NOT_OF_COMPULSORY_SCHOOL_AGE,
+        YEAR_GROUP_UNKNOWN,
+        CME_REASON_NOT_MAPPED,
     )
 
 
@@ -137,10 +163,18 @@ class IssueMessages:
         "Started EHE on {start} with no known previous school type: record the previous school, "
         "or the source if the child never went to school or was home educated in another LA."
     )
-    OUTSIDE_RECEPTION_TO_YEAR_11 = (
-        "Expected year group on the census day is {year_group}, outside Reception to Year 11, so "
-        "the child is not counted in the census tables: check the date of birth, or close the "
-        "episode if the child is no longer of compulsory school age."
+    NOT_OF_COMPULSORY_SCHOOL_AGE = (
+        "Not of compulsory school age on the census day (expected year group {year_group}), so "
+        "not counted: close the episode if the child has left compulsory school age, or check "
+        "the date of birth."
+    )
+    YEAR_GROUP_UNKNOWN = (
+        "The expected year group on the census day is not Reception to Year 11, so DfE counts "
+        "the child as 'Unknown': check the date of birth."
+    )
+    CME_REASON_NOT_MAPPED = (
+        "The primary reason '{reason}' is not mapped to a DfE category, so the return counts it "
+        "under 'Other': an administrator should map it (Administration, CME primary reasons)."
     )
 
 
@@ -209,8 +243,9 @@ def _period_facts(period: Period) -> PeriodFacts:
     )
 
 
-def in_reception_to_year_11(children: list[asat.ChildOnDay]) -> list[asat.ChildOnDay]:
-    return [child for child in children if child.nc_year in NC_YEARS]
+def year_group(child: asat.ChildOnDay) -> str:
+    """The child's DfE year group: Reception to Year 11, or "unknown"."""
+    return child.nc_year if child.nc_year in NC_YEARS else UNKNOWN_YEAR_GROUP
 
 
 def previous_school_type(start: dict) -> str:
@@ -249,24 +284,45 @@ def _geography(time_period: str, time_identifier: str) -> list[str]:
     ]
 
 
-def _topics(kind: str) -> list[tuple[str, list[tuple[str, str]], str]]:
-    """(breakdown topic, its categories as (code, label), the ChildOnDay attribute it reads)."""
-    years = [(code, nc_year_label(code)) for code in NC_YEARS]
-    reasons = EHEReason.choices if kind == EHE else CMEReason.choices
+def _topics(kind: str, categories: DfECategories | None):
+    """(breakdown topic, its categories as (key, DfE label), the key of a child), in the order
+    and with the labels of the published files (docs/rules/statistics.md §3.1, §4)."""
+    years = [
+        *((code, nc_year_label(code)) for code in NC_YEARS),
+        (UNKNOWN_YEAR_GROUP, UNKNOWN),
+    ]
+    if kind == EHE:
+        reasons = [
+            (code, DFE_EHE_REASON_LABELS.get(code, label)) for code, label in EHEReason.choices
+        ]
+        reason_of = lambda child: child.reason  # noqa: E731
+    else:
+        categories = categories or cme_dfe_categories()
+        reasons = [(category, category) for category in categories.order]
+        reason_of = lambda child: categories.category_of(child.reason)  # noqa: E731
     topics = [
-        (SEX, Sex.choices, "sex"),
-        (YEAR_GROUP, years, "nc_year"),
-        (REASON, reasons, "reason"),
+        (SEX, Sex.choices, lambda child: child.sex),
+        (YEAR_GROUP, years, year_group),
+        (REASON, reasons, reason_of),
     ]
     if kind == CME:
-        topics.append((TIME_MISSING, TimeMissingBand.choices, "time_missing_band"))
+        topics.append(
+            (TIME_MISSING, TimeMissingBand.choices, lambda child: child.time_missing_band)
+        )
     return topics
 
 
 def census_section(
-    *, kind: str, children: list[asat.ChildOnDay], census_date: date, population: int | None
+    *,
+    kind: str,
+    children: list[asat.ChildOnDay],
+    census_date: date,
+    population: int | None,
+    categories: DfECategories | None = None,
 ) -> dict:
-    counted = in_reception_to_year_11(children)
+    """The census-day table of ``kind``. ``children`` are those counted (``asat``); every one is
+    in every breakdown, under "Unknown" where the register cannot give a category."""
+    counted = children
     total = len(counted)
     geography = _geography(
         _time_period(academic_year_start(census_date)), f"{term_of(census_date).title()} term"
@@ -274,9 +330,9 @@ def census_section(
     rows = [
         [*geography, TOTAL, TOTAL, total, exact_ratio(total, total), exact_ratio(total, population)]
     ]
-    for topic, categories, attribute in _topics(kind):
-        counts = Counter(getattr(child, attribute) for child in counted)
-        for code, label in categories:
+    for topic, breakdowns, key_of in _topics(kind, categories):
+        counts = Counter(key_of(child) for child in counted)
+        for code, label in breakdowns:
             count = counts[code]
             rows.append(
                 [*geography, topic, label, count, exact_ratio(count, total), NOT_APPLICABLE]
@@ -288,11 +344,57 @@ def census_section(
         "note": (
             f"Children {what} on the census day, by sex, expected year group and primary reason"
             + (" and time missing" if kind == CME else "")
-            + ". Children outside Reception to Year 11 that day are not counted (the validation "
-            "report lists them). child_percent is of the total; rate_per_100 is of the LA's "
+            + ". Only children of compulsory school age that day are counted"
+            + (
+                "; a child home educated after their education was found unsuitable is counted "
+                "as missing education, with the reason 'Home education unsuitable'"
+                if kind == CME
+                else "; a child whose home education was found unsuitable is counted as missing "
+                "education instead"
+            )
+            + ". child_percent is of the total; rate_per_100 is of the LA's "
             "population aged 5 to 16 (x when no estimate is entered). Exact counts, not rounded."
         ),
         "columns": list(CENSUS_COLUMNS),
+        "rows": rows,
+    }
+
+
+CNIS_COLUMNS = [*GEOGRAPHY_COLUMNS, "breakdown_topic", "breakdown", "count"]
+CNIS_REQUEST_LABELS = {
+    CNISRequestKind.UPDATE: "Requests to update the register information",
+    CNISRequestKind.HOME_VISIT: "Requests for a home visit",
+    CNISRequestKind.PROVIDER_INFORMATION: "Requests to providers for information",
+    "visits_refused": "Home visits refused",
+    "not_complied": "Requests not complied with by their date",
+}
+
+
+def cnis_section(census_date: date) -> dict:
+    """The children-not-in-school register on the census day, by Condition C, and the requests
+    the LA sent since the academic year began (docs/rules/ehe.md §6). Only once in force."""
+    year_start = date(academic_year_start(census_date), 9, 1)
+    geography = _geography(
+        _time_period(academic_year_start(census_date)), f"{term_of(census_date).title()} term"
+    )
+    registered = registered_on_day(census_date)
+    requests = requests_between(max(year_start, rules().cnis_register_commenced_on), census_date)
+    on_day = f"Registered on {long_date(census_date)}"
+    rows = [[*geography, on_day, TOTAL, registered["total"]]]
+    rows += [[*geography, on_day, label, registered[code]] for code, label in CNISCondition.choices]
+    since = f"Requests sent from {long_date(year_start)}"
+    rows += [
+        [*geography, since, label, requests[code]] for code, label in CNIS_REQUEST_LABELS.items()
+    ]
+    return {
+        "key": "cnis_register",
+        "title": f"Children not in school register on the census day, {long_date(census_date)}",
+        "note": (
+            "Children on the register (ss.436B-436G of the Education Act 1996) that day, by why "
+            "they are eligible (Condition C), and the requests the LA sent this academic year. "
+            "Exact counts, not rounded."
+        ),
+        "columns": list(CNIS_COLUMNS),
         "rows": rows,
     }
 
@@ -439,10 +541,33 @@ def geography_checks() -> list[dict]:
     return [_check("The local authority's geography is set", not missing, detail)]
 
 
-def return_checks(sections: dict[str, dict]) -> list[dict]:
+def reason_mapping_checks(categories: DfECategories, missing: list[asat.ChildOnDay]) -> list[dict]:
+    """Every CME primary reason counted on the census day is mapped to a DfE category."""
+    labels = cme_reason_labels()
+    unmapped = Counter(
+        labels.get(child.reason, child.reason)
+        for child in missing
+        if not categories.is_mapped(child.reason)
+    )
+    if not unmapped:
+        detail = "Every CME primary reason counted is mapped to a DfE category."
+    else:
+        reasons = "; ".join(f"'{reason}' ({count})" for reason, count in sorted(unmapped.items()))
+        detail = (
+            f"Not mapped to a DfE category, so counted under 'Other': {reasons}. An administrator "
+            "maps a reason under Administration, CME primary reasons."
+        )
+    check = "CME census day: every primary reason is mapped to a DfE category"
+    return [_check(check, not unmapped, detail)]
+
+
+def return_checks(
+    sections: dict[str, dict], categories: DfECategories, missing: list[asat.ChildOnDay]
+) -> list[dict]:
     return [
         *census_checks(sections["ehe_census"], EHE),
         *census_checks(sections["cme_census"], CME),
+        *reason_mapping_checks(categories, missing),
         *school_type_checks(sections["ehe_academic_year"]),
         *anytime_checks(sections["ehe_census"], sections["ehe_academic_year"], EHE),
         *anytime_checks(sections["cme_census"], sections["cme_academic_year"], CME),
@@ -457,17 +582,34 @@ def _child_issue(child: asat.ChildOnDay, kind: str, code: str, message: str) -> 
     return Issue(child.child_id, child.episode_id, kind, code, message)
 
 
-def _census_issues(kind: str, children: list[asat.ChildOnDay]) -> list[Issue]:
+def _not_of_school_age_issues(kind: str, children: list[asat.ChildOnDay]) -> list[Issue]:
+    return [
+        _child_issue(
+            child,
+            kind,
+            IssueCode.NOT_OF_COMPULSORY_SCHOOL_AGE,
+            IssueMessages.NOT_OF_COMPULSORY_SCHOOL_AGE.format(
+                year_group=nc_year_label(child.nc_year)
+            ),
+        )
+        for child in children
+    ]
+
+
+def _census_issues(
+    kind: str, children: list[asat.ChildOnDay], categories: DfECategories | None = None
+) -> list[Issue]:
+    labels = cme_reason_labels() if kind == CME else {}
     issues = []
     for child in children:
-        if child.nc_year not in NC_YEARS:
-            message = IssueMessages.OUTSIDE_RECEPTION_TO_YEAR_11.format(
-                year_group=nc_year_label(child.nc_year)
+        unmapped = kind == CME and not categories.is_mapped(child.reason)
+        if unmapped:
+            message = IssueMessages.CME_REASON_NOT_MAPPED.format(
+                reason=labels.get(child.reason, child.reason)
             )
-            code = IssueCode.OUTSIDE_RECEPTION_TO_YEAR_11
-            issues.append(_child_issue(child, kind, code, message))
-            continue  # not counted, so its other details do not reach the return
+            issues.append(_child_issue(child, kind, IssueCode.CME_REASON_NOT_MAPPED, message))
         found = {
+            IssueCode.YEAR_GROUP_UNKNOWN: year_group(child) == UNKNOWN_YEAR_GROUP,
             # CMEReason.UNKNOWN is the same code as EHEReason.UNKNOWN.
             IssueCode.REASON_UNKNOWN: child.reason == EHEReason.UNKNOWN,
             IssueCode.NO_REASON_GIVEN: kind == EHE and child.reason == EHEReason.NO_REASON_GIVEN,
@@ -510,6 +652,7 @@ def dfe_return_build(census_date: date) -> DfEReturn:
     """The return as at ``census_date``: its tables and the issues behind them."""
     ehe_on_day = asat.in_ehe_on(census_date)
     cme_on_day = asat.missing_education_on(census_date)
+    categories = cme_dfe_categories()
     periods = [_period_facts(period) for period in periods_for(census_date)]
     estimate = population_aged_5_to_16(on=census_date)
     population = estimate.aged_5_to_16 if estimate else None
@@ -518,16 +661,24 @@ def dfe_return_build(census_date: date) -> DfEReturn:
             kind=EHE, children=ehe_on_day, census_date=census_date, population=population
         ),
         census_section(
-            kind=CME, children=cme_on_day, census_date=census_date, population=population
+            kind=CME,
+            children=cme_on_day,
+            census_date=census_date,
+            population=population,
+            categories=categories,
         ),
         ehe_year_section(periods),
         cme_year_section(periods),
     ]
+    if cnis_in_force(census_date):
+        sections.append(cnis_section(census_date))
     issues = sorted(
         [
             *_census_issues(EHE, ehe_on_day),
+            *_not_of_school_age_issues(EHE, asat.not_of_school_age_on(EHEEpisode, census_date)),
             *_start_issues(periods),
-            *_census_issues(CME, cme_on_day),
+            *_census_issues(CME, cme_on_day, categories),
+            *_not_of_school_age_issues(CME, asat.not_of_school_age_on(CMEEpisode, census_date)),
         ],
         key=lambda issue: (issue.kind != EHE, IssueCode.ALL.index(issue.code), issue.child_id),
     )
@@ -544,7 +695,9 @@ def dfe_return_build(census_date: date) -> DfEReturn:
         "academic_year": academic_year_label(year),
         "population_aged_5_to_16": population,
         "sections": sections,
-        "checks": return_checks({section["key"]: section for section in sections}),
+        "checks": return_checks(
+            {section["key"]: section for section in sections}, categories, cme_on_day
+        ),
         "issue_counts": issue_counts(issues),
     }
     return DfEReturn(tables=tables, issues=issues)

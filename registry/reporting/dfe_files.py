@@ -9,9 +9,9 @@ snapshot never holds it (the DCS reads snapshots).
 
 from collections.abc import Iterable, Mapping
 
+from registry.csv_output import write_csv
 from registry.models import Child
 from registry.reporting.dfe import Issue
-from schools_feed.intake.files import write_csv
 
 CSV_CONTENT_TYPE = "text/csv"
 CHECKS_FILE = "validation_checks.csv"

@@ -51,6 +51,11 @@ class DfEReturnForm(forms.Form):
         "Census date",
         hint="The school census day the return is for. For example, 2 10 2025",
     )
+    again = forms.BooleanField(
+        required=False,
+        label="Produce it again if it has been produced before",
+        help_text="Only when the records have been corrected since: the earlier one is kept",
+    )
 
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,6 +77,11 @@ class QuarterlyPackForm(forms.Form):
         max_length=7,
         error_messages={"required": "Enter the quarter, for example 2025-Q3"},
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+    )
+    again = forms.BooleanField(
+        required=False,
+        label="Produce it again if it has been produced before",
+        help_text="Only when the records have been corrected since: the earlier one is kept",
     )
 
     def __init__(self, *args, today: date, **kwargs):

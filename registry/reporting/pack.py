@@ -1,6 +1,6 @@
-"""The DCS quarterly pack (domain.md §4.5, ADR 0008): the figures, as a JSON-serialisable dict of
-tables that the PDF, XLSX, CSV and the page are all drawn from (``pack_render``), so a frozen
-snapshot re-renders exactly as produced.
+"""The DCS quarterly pack (docs/rules/statistics.md §6, ADR 0008): the figures, as a
+JSON-serialisable dict of tables that the PDF, XLSX, CSV and the page are all drawn from
+(``pack_render``), so a frozen snapshot re-renders exactly as produced.
 
 - Quarters are calendar quarters (Q1 January to March … Q4 October to December); figures are as
   at the quarter's last day, from effective-dated facts only (``asat``).
@@ -27,13 +27,15 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from registry.census import census_days, latest_census_on_or_before
+from registry.cme_reasons import cme_reason_labels
+from registry.cnis.selectors import cnis_in_force, registered_on_day, requests_between
 from registry.models import (
     CME_CLOSED_STATUSES,
     Action,
     ActionStatus,
     CMEEpisode,
-    CMEReason,
     CMEStatus,
+    CNISCondition,
     EHEEpisode,
     EHEStatus,
     EnforcementStepType,
@@ -43,6 +45,7 @@ from registry.models import (
     User,
 )
 from registry.reporting import asat
+from registry.reporting.dfe import CNIS_REQUEST_LABELS
 from registry.reporting.publish import (
     LA_ROUNDING,
     NATIONAL_ROUNDING,
@@ -58,11 +61,12 @@ from registry.reporting.selectors import (
     latest_census_with_comparators,
     population_aged_5_to_16,
 )
+from registry.rulebook import rules
 from registry.school_age import nc_year_label
-from schools_feed.models import AlertStatus
-from schools_feed.offrolling import selectors as offrolling_selectors
 
-METHOD_VERSION = "2026.1"
+# 2026.2: only children of compulsory school age; unsuitable EHE counted as CME
+# (docs/rules/statistics.md §3.5, §3.6).
+METHOD_VERSION = "2026.2"
 TREND_QUARTERS = 8
 LONGEST_OPEN_SHOWN = 10
 CASE_REFERENCE_LENGTH = 8
@@ -171,7 +175,7 @@ def day_text(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _section(
+def section(
     key: str, title: str, note: str, columns: list[str], rows: list[list], *, published: bool
 ) -> dict:
     label = PUBLISHED if published else MANAGEMENT_INFORMATION
@@ -210,8 +214,20 @@ def _end_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
-def _cme_reason_label(value: str) -> str:
-    return dict(CMEReason.choices).get(value, value or "Unknown")
+# Sections that apps built on the register add to the pack: the schools feed adds where its
+# off-rolling reviews stand (schools_feed/offrolling/pack_section.py, registered in its
+# AppConfig.ready). The register never imports the apps above it (docs/adr/0010-app-layers.md).
+CONTRIBUTED_SECTIONS: list[tuple[str, Callable[["Quarter"], dict]]] = []
+
+
+def contribute_section(stage: str, build: Callable[["Quarter"], dict]) -> None:
+    """Add a section, built from the quarter, after the register's own (once per process)."""
+    if all(existing is not build for _, existing in CONTRIBUTED_SECTIONS):
+        CONTRIBUTED_SECTIONS.append((stage, build))
+
+
+def _contributed(build: Callable[["Quarter"], dict], quarter: "Quarter") -> Callable[[], dict]:
+    return lambda: build(quarter)
 
 
 # --- The figures --------------------------------------------------------------------------------
@@ -250,7 +266,7 @@ class _Pack:
             ["Children in elective home education", asat.children_on_count(EHEEpisode, self.day)],
             ["Children missing education", len(self.cme_at_end)],
         ]
-        return _section(
+        return section(
             "at_quarter_end",
             f"Children in EHE and CME on {day_text(self.day)}",
             self.population_note(self.day),
@@ -286,7 +302,7 @@ class _Pack:
                     *_comparator_cells(england, kind, NATIONAL_ROUNDING),
                 ]
             )
-        return _section(
+        return section(
             "england_and_region",
             f"Beside England and the region on census day {day_text(census)}",
             " ".join(
@@ -332,7 +348,7 @@ class _Pack:
             ]
             rows.append([label, *_count_change(before, after)])
             rows.append([f"{label}: rate per 100", *rates, _rate_change(*rates), NOT_APPLICABLE])
-        return _section(
+        return section(
             "autumn_to_autumn",
             "Autumn census compared with the autumn census a year before",
             "Autumn is compared with autumn because numbers rise through the school year and fall "
@@ -373,12 +389,14 @@ class _Pack:
                 asat.children_starting(CMEEpisode, first, last)
             )
             counts["Children found (CME cases closed)"].append(_cme_closures(first, last))
-        return _section(
+        return section(
             "starts_and_returns",
             "Starts and returns",
             "Children counted once in each period, however many times they started or left. "
             "A child who left EHE for another reason moved away, passed compulsory school age, "
-            "became missing education or had their case closed.",
+            "became missing education or had their case closed. Children who became missing "
+            "education include those whose home education was found unsuitable, from the stage "
+            "the LA's policy names.",
             self._flow_columns(),
             [[label, *map(published_count, values)] for label, values in counts.items()],
             published=True,
@@ -390,7 +408,7 @@ class _Pack:
             [label, *(published_count(counter[value]) for counter in steps)]
             for value, label in EnforcementStepType.choices
         ]
-        return _section(
+        return section(
             "enforcement",
             "Enforcement: s.437 notices and school attendance orders",
             "Each notice, order or revocation is counted on the date it was served.",
@@ -412,7 +430,7 @@ class _Pack:
             ["CME cases closed as located on a school roll", *map(published_count, cme)],
             ["Returns to school", *map(published_count, total)],
         ]
-        return _section(
+        return section(
             "returns_brokered",
             "Returns to school brokered",
             "The register has no separate 'brokered' flag: this counts every EHE episode closed "
@@ -433,7 +451,7 @@ class _Pack:
             for value, label in TimeMissingBand.choices
         ]
         rows.append(["Total", published_count(total), published_ratio(total, total)])
-        return _section(
+        return section(
             "cme_time_missing",
             f"Children missing education on {day_text(self.day)}, by time missing",
             "Time missing is counted to the quarter's last day from the date the child was first "
@@ -449,17 +467,18 @@ class _Pack:
             key=lambda c: (c.days_missing is None, -(c.days_missing or 0), c.episode_id),
         )[:LONGEST_OPEN_SHOWN]
         bands = dict(TimeMissingBand.choices)
+        labels = cme_reason_labels()
         rows = [
             [
                 case.episode_id.replace("-", "")[:CASE_REFERENCE_LENGTH].upper(),
                 NOT_AVAILABLE if case.days_missing is None else case.days_missing,
                 nc_year_label(case.nc_year),
                 bands.get(case.time_missing_band, case.time_missing_band),
-                _cme_reason_label(case.reason),
+                labels.get(case.reason, case.reason or "Unknown"),
             ]
             for case in cases
         ]
-        return _section(
+        return section(
             "cme_longest_open",
             f"The {LONGEST_OPEN_SHOWN} longest-open CME cases on {day_text(self.day)}",
             "No names: each case is shown by a short case reference (the first "
@@ -484,7 +503,7 @@ class _Pack:
             everyone.append(days)
         rows = [_first_contact_row(team, by_team[team]) for team in sorted(by_team)]
         rows.append(_first_contact_row("All teams", everyone))
-        return _section(
+        return section(
             "first_contact",
             f"Time to first contact: EHE starts in {self.quarter.label}, by team",
             "Days from the start of home education to the first contact with the family, for "
@@ -509,7 +528,7 @@ class _Pack:
             open_total += row["open"]
             overdue_total += row["overdue"]
         rows.append(_actions_row("All teams", open_total, overdue_total))
-        return _section(
+        return section(
             "overdue_actions",
             f"Actions open and overdue on {day_text(self.day)}, by team",
             "Actions open at the end of the quarter's last day (made by then, not done or "
@@ -539,7 +558,7 @@ class _Pack:
         rows.sort(key=lambda row: (row[0] == "No officer assigned", row[1], row[0]))
         totals = [sum(c[kind] for c in cases.values()) for kind in ("ehe", "cme")]
         rows.append(["All officers", "", *totals, sum(totals)])
-        return _section(
+        return section(
             "caseload",
             f"Caseload per officer on {day_text(self.day)}",
             "Open EHE and CME cases on the quarter's last day, by the officer now assigned "
@@ -549,36 +568,26 @@ class _Pack:
             published=False,
         )
 
-    def offrolling_alerts(self) -> dict:
-        statuses = offrolling_selectors.alert_review_statuses_on(day=self.day)
-        open_statuses = [s for s in AlertStatus.values if s != AlertStatus.CLOSED]
-        by_school: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        for (school, urn), status, closed_on in statuses:
-            if status != AlertStatus.CLOSED:
-                by_school[(school, urn)][status] += 1
-            elif closed_on >= self.quarter.first:
-                by_school[(school, urn)]["closed_in_quarter"] += 1
-        keys = [*open_statuses, "closed_in_quarter"]
-        rows = [
-            [school, urn, *(c[k] for k in keys), sum(c[k] for k in open_statuses)]
-            for (school, urn), c in sorted(by_school.items())
+    def cnis_register(self) -> dict:
+        """The children-not-in-school register at the quarter end and the requests sent
+        (docs/rules/ehe.md §6); only in a pack whose quarter ends after it commenced."""
+        registered = registered_on_day(self.day)
+        rows = [["Children on the register", registered["total"], ""]]
+        rows += [[label, registered[code], ""] for code, label in CNISCondition.choices]
+        commenced_on = rules().cnis_register_commenced_on
+        periods = [(max(first, commenced_on), last) for first, last in self._periods()]
+        requests = [requests_between(*period) for period in periods]
+        rows += [
+            [label, *(counts[code] for counts in requests)]
+            for code, label in CNIS_REQUEST_LABELS.items()
         ]
-        totals = [sum(c[k] for c in by_school.values()) for k in keys]
-        rows.append(["All schools", "", *totals, sum(totals[: len(open_statuses)])])
-        labels = dict(AlertStatus.choices)
-        return _section(
-            "offrolling_alerts",
-            "Schools with off-rolling alerts: where the reviews stand",
-            "Alerts raised by the quarter's last day that were open then or closed during the "
-            "quarter, by their review status on that day. Each alert is a prompt for a "
-            "conversation with the school, not a finding.",
-            [
-                "School",
-                "URN",
-                *(labels[s] for s in open_statuses),
-                "Closed in the quarter",
-                "Open alerts",
-            ],
+        return section(
+            "cnis_register",
+            f"Children not in school register on {day_text(self.day)}",
+            "Children on the register on the quarter's last day, by why they are eligible "
+            "(Condition C); then the requests sent in the quarter and in the 12 months (from "
+            "commencement if later). Exact counts.",
+            self._flow_columns(),
             rows,
             published=False,
         )
@@ -723,8 +732,10 @@ def quarterly_pack_tables(quarter: Quarter, progress: Progress | None = None) ->
         (52, "Time to first contact", pack.first_contact),
         (56, "Overdue actions", pack.overdue_actions),
         (60, "Caseload per officer", pack.caseload),
-        (64, "Off-rolling alerts", pack.offrolling_alerts),
+        *((64, stage, _contributed(build, quarter)) for stage, build in CONTRIBUTED_SECTIONS),
     ]
+    if cnis_in_force(quarter.last):
+        steps.append((66, "Children not in school register", pack.cnis_register))
     sections = []
     for percent, stage, build in steps:
         report(percent, stage)

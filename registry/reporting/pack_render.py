@@ -27,9 +27,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from registry.chart_scales import nice_ceiling
+from registry.csv_output import spreadsheet_safe
 from registry.reporting.publish import figure_columns
-from schools_feed.intake.files import spreadsheet_safe
-from schools_feed.offrolling.charts import nice_ceiling
 
 LOW = "low"
 CHART_NOTE = (

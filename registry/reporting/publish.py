@@ -1,4 +1,4 @@
-"""DfE rounding and suppression for figures that leave the service (domain.md §4.2).
+"""DfE rounding and suppression for figures that leave the service (docs/rules/statistics.md §5).
 
 LA and regional counts are rounded to the nearest 10 (national to the nearest 100). A count that
 rounds to 0 but is not 0 is shown as "low"; a percentage or rate worked out from such a count would

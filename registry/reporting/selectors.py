@@ -1,4 +1,5 @@
-"""Reads for statistics, with their gates (ADR 0002, ADR 0008).
+"""Reads for statistics, with their gates (ADR 0002, ADR 0008), read from the capability table
+(registry/access.py):
 
 - The DCS and performance analysts, administrators and inclusion leads read the DCS pack; EHE and
   CME officers read the DfE return too. All of them see aggregates only.
@@ -7,61 +8,43 @@
   report (the "unknown" and "no reason given" cases they must fix before submission).
 """
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 
+from registry.access import Capability, report_capability, user_can
 from registry.models import (
-    Child,
     ComparatorFigure,
     Geography,
     PopulationEstimate,
     ReportKind,
     ReportRequest,
     ReportSnapshot,
-    Role,
     SnapshotFile,
 )
-from registry.selectors import child_queryset_for_user
 from registry.services.reporting import tables_sha256
-
-READ_ROLES = {
-    ReportKind.DFE_RETURN: frozenset(
-        {Role.DCS, Role.ADMINISTRATOR, Role.INCLUSION_LEAD, Role.EHE_OFFICER, Role.CME_OFFICER}
-    ),
-    ReportKind.QUARTERLY_PACK: frozenset({Role.DCS, Role.ADMINISTRATOR, Role.INCLUSION_LEAD}),
-}
-PRODUCE_ROLES = frozenset({Role.DCS, Role.ADMINISTRATOR})
-CHILDREN_ROLES = frozenset({Role.ADMINISTRATOR, Role.EHE_OFFICER, Role.CME_OFFICER})
-
-
-def _signed_in(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 def reports_user_may_view(*, user, kind: str | None = None) -> bool:
-    if not _signed_in(user):
-        return False
-    kinds = [kind] if kind else list(READ_ROLES)
-    return any(user.role in READ_ROLES[k] for k in kinds)
+    kinds = [kind] if kind else ReportKind.values
+    return any(user_can(user, report_capability(k)) for k in kinds)
 
 
 def reports_user_may_produce(*, user) -> bool:
-    return _signed_in(user) and user.role in PRODUCE_ROLES
+    return user_can(user, Capability.PRODUCE_REPORTS)
 
 
 def reports_user_may_see_children(*, user) -> bool:
-    return _signed_in(user) and user.role in CHILDREN_ROLES
+    return user_can(user, Capability.VIEW_DFE_CHILDREN)
 
 
 def snapshot_queryset_for_user(*, user) -> QuerySet[ReportSnapshot]:
-    kinds = [kind for kind in READ_ROLES if reports_user_may_view(user=user, kind=kind)]
+    kinds = [kind for kind in ReportKind.values if reports_user_may_view(user=user, kind=kind)]
     return ReportSnapshot.objects.filter(kind__in=kinds)
 
 
 def report_request_queryset_for_user(*, user) -> QuerySet[ReportRequest]:
-    kinds = [kind for kind in READ_ROLES if reports_user_may_view(user=user, kind=kind)]
+    kinds = [kind for kind in ReportKind.values if reports_user_may_view(user=user, kind=kind)]
     return ReportRequest.objects.filter(kind__in=kinds)
 
 
@@ -92,6 +75,17 @@ def snapshot_list_for_user(*, user) -> QuerySet[ReportSnapshot]:
         .select_related("produced_by")
         .defer("tables", "parameters")
         .order_by("-produced_at")
+    )
+
+
+def snapshot_already_produced(*, kind: str, period: str) -> ReportSnapshot | None:
+    """The latest snapshot of this kind for this period, if one has been produced: producing the
+    same return or pack again is asked for, never silent."""
+    return (
+        ReportSnapshot.objects.filter(kind=kind, period=period)
+        .defer("tables", "parameters")
+        .order_by("-produced_at")
+        .first()
     )
 
 
@@ -141,51 +135,4 @@ def population_estimates() -> QuerySet[PopulationEstimate]:
 def comparator_figures() -> QuerySet[ComparatorFigure]:
     return ComparatorFigure.objects.select_related("entered_by").order_by(
         "-census_date", "geography"
-    )
-
-
-# --- The DfE return's validation report (children: only for CHILDREN_ROLES) -------------------
-
-
-@dataclass(frozen=True)
-class IssueRow:
-    """An issue of the DfE return with the child it is about, or ``child=None`` when the child is
-    outside what the user may see (the issue is listed, the child is not named)."""
-
-    child: Child | None
-    kind: str  # EHE or CME
-    code: str  # registry.reporting.dfe.IssueCode
-    message: str
-
-
-def dfe_return_issue_rows(*, user, census_date: date) -> list[IssueRow]:
-    """The issues to fix before the return for ``census_date`` is sent, each with its child loaded
-    through the children's gate. Empty for a role that may not see children."""
-    if not reports_user_may_see_children(user=user):
-        return []
-    # Imported here: building the return's issues is needed only by the validation report.
-    from registry.reporting.dfe import dfe_return_issues
-
-    issues = dfe_return_issues(census_date)
-    children = child_queryset_for_user(user=user).in_bulk({str(issue.child_id) for issue in issues})
-    children = {str(pk): child for pk, child in children.items()}
-    rows = [
-        IssueRow(
-            child=children.get(str(issue.child_id)),
-            kind=issue.kind,
-            code=issue.code,
-            message=issue.message,
-        )
-        for issue in issues
-    ]
-    return sorted(
-        rows,
-        key=lambda row: (
-            row.child is None,
-            (row.child.legal_surname.lower(), row.child.legal_forenames.lower())
-            if row.child
-            else ("", ""),
-            row.kind,
-            row.code,
-        ),
     )

@@ -10,23 +10,18 @@ from unidecode import unidecode
 
 from registry import identifiers
 from registry.models import (
-    AccessPurpose,
-    Action,
     Address,
     Carer,
     Child,
-    ChildAccessLog,
     ChildFlag,
     ChildMerge,
     CMEEpisode,
-    Contact,
-    Decision,
+    CNISRegistration,
     EHEEpisode,
-    EpisodeReasonChange,
-    EpisodeStatusChange,
     User,
 )
 from registry.names import name_key
+from registry.services import safeguarding
 from registry.services.history import ChangeReason, save_with_history
 
 IDENTITY_FIELDS = (
@@ -79,7 +74,11 @@ def child_refresh_search_fields(child: Child) -> None:
 def _validate_identifiers(child: Child) -> None:
     errors: dict[str, list[str]] = {}
     child.upn = identifiers.normalise_upn(child.upn) if child.upn else ""
-    if child.upn and not identifiers.is_unknown_upn_placeholder(child.upn):
+    if identifiers.is_unknown_upn_placeholder(child.upn):
+        # UN1-UN5 say "UPN not known" (docs/rules/formats.md §1.3): the child has no UPN, as the
+        # intake records it, so unrelated children never share one.
+        child.upn = ""
+    if child.upn:
         errors["upn"] = identifiers.upn_errors(child.upn)
     if child.uln:
         errors["uln"] = identifiers.uln_errors(child.uln)
@@ -93,13 +92,22 @@ def _validate_identifiers(child: Child) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
-def child_create(*, by: User | None, reason: str = ChangeReason.MANUAL_EDIT, **identity) -> Child:
+def child_build(**identity) -> Child:
+    """The one way a child record is made, on every path (officers, school returns one at a
+    time or in bulk, the legacy migration, the demo and the benchmarks): identifiers normalised
+    and validated (UPN, ULN, NHS number), derived search columns filled. Not saved: one child is
+    saved by ``child_create``; bulk paths write many with history."""
     child = Child(**identity)
     if child.consistent_child_identifier == "":
         child.consistent_child_identifier = None
     _validate_identifiers(child)
     child_refresh_search_fields(child)
+    return child
+
+
+@transaction.atomic
+def child_create(*, by: User | None, reason: str = ChangeReason.MANUAL_EDIT, **identity) -> Child:
+    child = child_build(**identity)
     save_with_history(child, by=by, reason=reason)
     return child
 
@@ -155,8 +163,8 @@ def address_add(
 
 
 def normalise_postcode(postcode: str) -> str:
-    """Upper-case with one space before the inward code (formats.md §5.1). Format problems are
-    warnings elsewhere, never a reason to lose the value."""
+    """Upper-case with one space before the inward code (docs/rules/formats.md §6.1).
+    Format problems are warnings elsewhere, never a reason to lose the value."""
     compact = "".join((postcode or "").split()).upper()
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 4 else compact
 
@@ -189,6 +197,8 @@ def flag_add(
         note=note,
     )
     save_with_history(flag, by=by, reason=reason)
+    # A safeguarding flag on a child with an open case raises an alert (docs/rules/cme.md §6).
+    safeguarding.escalate_on_flag(flag=flag, by=by, reason=reason)
     return flag
 
 
@@ -198,33 +208,34 @@ def flag_end(*, flag: ChildFlag, by: User, valid_to: date, why: str) -> ChildFla
     return flag
 
 
-def child_record_view_log(
-    *, child: Child, user: User, path: str, purpose: str = AccessPurpose.CASEWORK, reason: str = ""
-) -> ChildAccessLog:
-    return ChildAccessLog.objects.create(
-        child=child, user=user, path=path[:300], purpose=purpose, reason=reason[:300]
+# Who opened which record is the audit of that record: it stays where it was written.
+NOT_MOVED_BY_A_MERGE = frozenset({"registry.ChildAccessLog"})
+
+
+def _linked_models() -> tuple:
+    """Every table, in either app, whose rows point at a child through a field named ``child``:
+    a merge moves them to the kept record and an undo moves them back. Read from the models
+    themselves, so a table added later (the schools feed's notifications, say) is never missed
+    and the register needs no import of the apps built on it."""
+    return tuple(
+        sorted(
+            {
+                relation.related_model
+                for relation in Child._meta.get_fields(include_hidden=True)
+                if relation.one_to_many
+                and relation.field.name == "child"
+                and not _is_history_table(relation.related_model)
+                and not relation.related_model._meta.auto_created  # a many-to-many's own table
+                and relation.related_model._meta.label not in NOT_MOVED_BY_A_MERGE
+            },
+            key=lambda model: model._meta.label,
+        )
     )
 
 
-# Every table that points at a child, moved to the kept record by a merge and back by an undo.
-CHILD_LINKED_MODELS = (
-    Address,
-    Carer,
-    ChildFlag,
-    EHEEpisode,
-    CMEEpisode,
-    Contact,
-    Action,
-    Decision,
-    EpisodeStatusChange,
-    EpisodeReasonChange,
-)
-
-
-def _linked_models():
-    from schools_feed.models import DestinationCheck, Notification, NotificationEvent
-
-    return (*CHILD_LINKED_MODELS, Notification, NotificationEvent, DestinationCheck)
+def _is_history_table(model) -> bool:
+    # django-simple-history's tables keep the child a row had at each change: never repointed.
+    return hasattr(model, "instance_type")
 
 
 @dataclass(frozen=True)
@@ -234,6 +245,25 @@ class MergeErrors:
     NO_REASON = "Enter why these records are the same child"
     ALREADY_UNDONE = "This merge has already been undone"
     LATER_MERGE = "Undo the later merge into this record first"
+    BOTH_OPEN = (
+        "Both records have an open {what}, and a child has only one at a time. Close the one on "
+        "{merged}'s record first (it was opened for the same child), then merge"
+    )
+
+
+def _check_one_open_each(kept: Child, merged: Child) -> None:
+    """The database allows one open EHE episode, CME episode and register entry per child: two
+    records that each hold one cannot become one child until an officer closes one, through its
+    lifecycle (docs/rules/episode-lifecycle.md §3)."""
+    for model, end_field, what in (
+        (EHEEpisode, "end_date", "EHE episode"),
+        (CMEEpisode, "end_date", "CME episode"),
+        (CNISRegistration, "ended_on", "entry on the children not in school register"),
+    ):
+        open_rows = model.objects.filter(**{f"{end_field}__isnull": True})
+        if all(open_rows.filter(child=child).exists() for child in (kept, merged)):
+            message = MergeErrors.BOTH_OPEN.format(what=what, merged=merged.full_name)
+            raise ValidationError(message)
 
 
 def _move_children_rows(*, rows: dict[str, list[str]], to_child: Child, by: User, reason: str):
@@ -261,6 +291,7 @@ def child_merge(*, kept: Child, merged: Child, by: User, why: str) -> ChildMerge
     )
     if kept.merged_into_id or merged.merged_into_id:
         raise ValidationError(MergeErrors.ALREADY_MERGED)
+    _check_one_open_each(kept, merged)
     moved = {
         model._meta.label: [
             str(pk) for pk in model.objects.filter(child=merged).values_list("pk", flat=True)

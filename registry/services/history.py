@@ -18,6 +18,8 @@ class ChangeReason(models.TextChoices):
     OFFROLLING_REVIEW = "offrolling_review", "Off-rolling alert reviewed"
     MERGE = "merge", "Records merged"
     MERGE_UNDONE = "merge_undone", "Merge undone"
+    RETENTION = "retention", "Anonymised under the retention schedule"
+    LEGAL_HOLD = "legal_hold", "Legal hold placed or lifted"
 
 
 def save_with_history(instance: models.Model, *, by, reason: str, detail: str = "") -> None:

@@ -3,9 +3,10 @@ snapshot) and asking a worker to produce one, with its progress on a ReportReque
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
 from django.utils import timezone
 
+from registry.dates import date_words
 from registry.models import (
     ReportKind,
     ReportRequest,
@@ -13,8 +14,10 @@ from registry.models import (
     ReportSnapshot,
     User,
 )
+from registry.queueing import enqueue, enqueue_on_commit
 from registry.reporting.pack import METHOD_VERSION, parse_quarter, quarterly_pack_tables
 from registry.reporting.pack_render import pack_csv, pack_pdf, pack_xlsx
+from registry.reporting.selectors import snapshot_already_produced
 from registry.services.reporting import (
     RenderedFile,
     report_request_create,
@@ -30,6 +33,9 @@ UNFINISHED = (ReportRequestStatus.QUEUED, ReportRequestStatus.RUNNING)
 # Longer than the task's time limit: a request unfinished after this lost its worker.
 STALE_AFTER = timedelta(minutes=15)
 STALE_ERROR = "Timed out: the worker producing the pack stopped"
+
+# Queued by name (registry/queueing.py): the tasks module imports this one.
+PACK_TASK = "registry.tasks.quarterly_pack_task"
 
 
 def pack_files(tables: dict) -> list[RenderedFile]:
@@ -74,22 +80,48 @@ def quarterly_pack_produce(*, quarter: str, by: User | None, request_id=None) ->
     return snapshot
 
 
-def quarterly_pack_request(*, quarter: str, by: User | None) -> ReportRequest:
+class PackAlreadyProduced(ValueError):
+    """The quarter's pack exists: it is produced again only when asked."""
+
+
+ALREADY_PRODUCED = (
+    "The quarterly pack for {quarter} was produced on {produced}. Open it from the list of "
+    "returns and packs produced, or tick 'Produce it again' if the records have been corrected "
+    "since"
+)
+
+
+def quarterly_pack_request(*, quarter: str, by: User | None, again: bool = False) -> ReportRequest:
     """Ask a worker for the pack. A quarter already queued or being produced is not asked for
-    twice: its request is returned. Raises ValueError for a quarter that is not one."""
+    twice: its request is returned. A quarter already produced is asked for again only with
+    ``again`` (PackAlreadyProduced otherwise). Raises ValueError for a quarter that is not one."""
     key = parse_quarter(quarter, ended_by=timezone.localdate()).key
+    earlier = snapshot_already_produced(kind=ReportKind.QUARTERLY_PACK, period=key)
+    if earlier is not None and not again:
+        raise PackAlreadyProduced(
+            ALREADY_PRODUCED.format(
+                quarter=key,
+                produced=date_words(earlier.produced_at, time=True),
+            )
+        )
     unfinished = _unfinished_requests(key).first()
     if unfinished is not None:
         return unfinished
     request = report_request_create(kind=ReportKind.QUARTERLY_PACK, period=key, by=by)
-    transaction.on_commit(lambda: _queue(request.pk))
+    enqueue_on_commit(PACK_TASK, str(request.pk))
     return request
 
 
-def _queue(request_id) -> None:
-    from registry.tasks import quarterly_pack_task  # the tasks module imports this one
-
-    quarterly_pack_task.delay(str(request_id))
+def quarterly_pack_requests_requeue() -> int:
+    """Queue again the requests still queued SIDE_EFFECTS_RETRY_AFTER_SECONDS after they were
+    made: their task was lost (ADR 0009). The claim lets only one worker produce each."""
+    cutoff = timezone.now() - timedelta(seconds=settings.SIDE_EFFECTS_RETRY_AFTER_SECONDS)
+    waiting = ReportRequest.objects.filter(
+        kind=ReportKind.QUARTERLY_PACK,
+        status=ReportRequestStatus.QUEUED,
+        requested_at__lt=cutoff,
+    )
+    return sum(enqueue(PACK_TASK, str(pk)) for pk in waiting.values_list("pk", flat=True))
 
 
 def quarterly_pack_request_claim(*, request_id) -> ReportRequest | None:

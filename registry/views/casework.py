@@ -5,30 +5,41 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from registry import forms, selectors
+from registry import forms, lifecycle, selectors
+from registry.access import Capability, user_can
+from registry.cnis.selectors import non_compliance_of
 from registry.models import (
+    AccessPurpose,
     Child,
     ChildMerge,
-    CMEStatus,
+    CMEEpisode,
+    EHEEpisode,
     EHEStatus,
-    Role,
+    SafeguardingAlert,
+    School,
+    SocialCareReferral,
 )
 from registry.services import casework as casework_services
 from registry.services import children as children_services
+from registry.services import consent as consent_services
 from registry.services import episodes as episode_services
-from schools_feed.models import School
+from registry.services import safeguarding as safeguarding_services
+from registry.services.access_log import child_record_open, children_list_log_for_request
 
 FORM_TEMPLATE = "registry/forms/form_page.html"
 
 
 def _child_for_change(request, child_id) -> Child:
-    """The child, if the user may change their file; otherwise 404 (nothing leaked)."""
-    child = get_object_or_404(selectors.child_queryset_for_user(user=request.user), pk=child_id)
-    if not selectors.user_can_change_child(user=request.user, child=child):
+    """The child, if the user may change their file, opened the one way (the gate, and a row in
+    the access log: every form shows who the child is); otherwise 404 (nothing leaked)."""
+    if not user_can(request.user, Capability.CHANGE_CHILD):
         raise Http404
-    return child
+    return child_record_open(request=request, child_id=child_id)
 
 
 def _episode_for_change(request, gate, episode_id):
@@ -37,11 +48,42 @@ def _episode_for_change(request, gate, episode_id):
     return episode
 
 
-def _form_page(request, form, *, title: str, child: Child, submit: str = "Save", intro: str = ""):
+def came_from(request, child: Child) -> str:
+    """Where the officer came from: the page named by ``next`` (kept through the form's POST in a
+    hidden field) when it is on this site, otherwise the child's record. Cancel, Back and a saved
+    form all return there."""
+    named = request.POST.get("next") or request.GET.get("next") or ""
+    if named and url_has_allowed_host_and_scheme(
+        named, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return named
+    return reverse("registry:child-detail", kwargs={"child_id": child.pk})
+
+
+def _form_page(
+    request,
+    form,
+    *,
+    title: str,
+    child: Child,
+    submit: str = "Save",
+    intro: str = "",
+    refusal: str = "",
+    warning: str = "",
+):
     return render(
         request,
         FORM_TEMPLATE,
-        {"form": form, "title": title, "child": child, "submit": submit, "intro": intro},
+        {
+            "form": form,
+            "title": title,
+            "child": child,
+            "submit": submit,
+            "intro": intro,
+            "refusal": refusal,
+            "warning": warning,
+            "back": came_from(request, child),
+        },
     )
 
 
@@ -53,7 +95,7 @@ def _run(request, form, service, *, success: str, child: Child):
         forms.add_service_errors(form, error)
         return None
     messages.success(request, success)
-    return redirect("registry:child-detail", child_id=child.pk)
+    return redirect(came_from(request, child))
 
 
 def _form_view(request, form, save, *, title: str, child: Child, success: str, **page):
@@ -67,6 +109,13 @@ def _form_view(request, form, save, *, title: str, child: Child, success: str, *
     return _form_page(request, form, title=title, child=child, **page)
 
 
+def _refusal_shown(request, refusal: str) -> str:
+    """A form for something the register refuses for this child (an episode for a child who has
+    died, a second open episode) says why instead of showing its fields; the record does not link
+    to it, and a POST that comes anyway is refused by the service with the same message."""
+    return refusal if request.method != "POST" else ""
+
+
 def _without_episode(data: dict) -> dict:
     return {field: value for field, value in data.items() if field != "episode"}
 
@@ -78,6 +127,7 @@ def _initial_today() -> dict:
         "decided_on": timezone.localdate(),
         "made_on": timezone.localdate(),
         "referred_on": timezone.localdate(),
+        "outcome_on": timezone.localdate(),
         "start_date": timezone.localdate(),
     }
 
@@ -144,6 +194,9 @@ def action_create(request, child_id):
         title="Add an action",
         child=child,
         success="Action added",
+        refusal=_refusal_shown(
+            request, casework_services.CaseworkErrors.CHILD_DIED if child.has_died else ""
+        ),
     )
 
 
@@ -168,6 +221,23 @@ def action_complete(request, action_id):
 
 
 @login_required
+@require_POST
+def safeguarding_alert_acknowledge(request, alert_id):
+    """Acknowledge a safeguarding alert addressed to you or your team (who and when are
+    recorded); anyone else's is 404."""
+    alert = get_object_or_404(
+        SafeguardingAlert.objects.unacknowledged().addressed_to(request.user), pk=alert_id
+    )
+    try:
+        safeguarding_services.safeguarding_alert_acknowledge(alert=alert, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Safeguarding alert acknowledged")
+    return redirect("home")
+
+
+@login_required
 def decision_create(request, child_id):
     child = _child_for_change(request, child_id)
     form = forms.DecisionForm(request.POST or None, initial=_initial_today())
@@ -187,9 +257,9 @@ def decision_create(request, child_id):
     )
 
 
-def _officer_if(user, role: str):
+def _officer_if(user, casework: Capability):
     """Opening an episode assigns it to the officer who opened it, when they work that kind."""
-    return user if user.role == role else None
+    return user if user_can(user, casework) else None
 
 
 @login_required
@@ -202,12 +272,15 @@ def ehe_episode_create(request, child_id):
         lambda data: episode_services.ehe_episode_open(
             child=child,
             by=request.user,
-            assigned_officer=_officer_if(request.user, Role.EHE_OFFICER),
+            assigned_officer=_officer_if(request.user, Capability.EHE_CASEWORK),
             **data,
         ),
         title="Open an EHE episode",
         child=child,
         success="EHE episode opened",
+        refusal=_refusal_shown(
+            request, lifecycle.episode_open_refusal(EHEEpisode, child_id=child.pk)
+        ),
     )
 
 
@@ -221,12 +294,15 @@ def cme_episode_create(request, child_id):
         lambda data: episode_services.cme_episode_open(
             child=child,
             by=request.user,
-            assigned_officer=_officer_if(request.user, Role.CME_OFFICER),
+            assigned_officer=_officer_if(request.user, Capability.CME_CASEWORK),
             **data,
         ),
         title="Open a CME episode",
         child=child,
         success="CME episode opened",
+        refusal=_refusal_shown(
+            request, lifecycle.episode_open_refusal(CMEEpisode, child_id=child.pk)
+        ),
     )
 
 
@@ -237,7 +313,7 @@ def ehe_episode_status(request, episode_id):
         request.POST or None,
         initial=_initial_today(),
         current_status=episode.status,
-        choices=EHEStatus.choices,
+        choices=lifecycle.EHE.choices_from(episode.status),
     )
     return _form_view(
         request,
@@ -248,8 +324,75 @@ def ehe_episode_status(request, episode_id):
         title="Change the EHE status",
         child=episode.child,
         success="EHE status changed",
-        intro=f"Current status: {episode.get_status_display()}",
+        intro=_status_intro(episode),
+        warning=_informal_enquiries_warning(episode),
     )
+
+
+def _informal_enquiries_warning(episode) -> str:
+    """Warn, before a s.437 notice may be chosen, when no informal enquiries are recorded."""
+    may_serve = EHEStatus.S437_NOTICE_SERVED in lifecycle.EHE.allowed_from(episode.status)
+    if may_serve and not episode_services.informal_enquiries_recorded(episode):
+        return episode_services.EpisodeErrors.NO_INFORMAL_ENQUIRIES
+    return ""
+
+
+@login_required
+def ehe_enforcement_step_create(request, episode_id):
+    """Record a s.437 / SAO step (docs/rules/ehe.md §4): the steps of the procedure in force
+    today; a warning when no informal enquiries are recorded before a notice."""
+    episode = _episode_for_change(request, selectors.ehe_episode_queryset_for_user, episode_id)
+    form = forms.EnforcementStepForm(
+        request.POST or None,
+        initial={"served_on": timezone.localdate()},
+        choices=episode_services.enforcement_step_choices(on=timezone.localdate()),
+        non_compliance=non_compliance_of(episode.child),
+    )
+    warning = ""
+    if not episode_services.informal_enquiries_recorded(episode):
+        warning = episode_services.EpisodeErrors.NO_INFORMAL_ENQUIRIES
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        school, found = _school_by_urn(form, data, "school_named_urn")
+        if found:
+            response = _run(
+                request,
+                form,
+                lambda: episode_services.enforcement_step_record(
+                    episode=episode, by=request.user, school_named=school, **data
+                ),
+                success="Step recorded",
+                child=episode.child,
+            )
+            if response:
+                return response
+    return _form_page(
+        request,
+        form,
+        title="Record a s.437 or school attendance order step",
+        child=episode.child,
+        warning=warning,
+    )
+
+
+def _school_by_urn(form, data: dict, field: str) -> tuple[School | None, bool]:
+    """Take the URN ``field`` out of the form's data (``forms.school_by_urn``)."""
+    return forms.school_by_urn(form, data.pop(field), field)
+
+
+CLOSING_CLOSES_ACTIONS = (
+    "Closing the case also closes its {count} open action{plural}, as cancelled with the "
+    "case's outcome. Actions not tied to this case stay open."
+)
+
+
+def _status_intro(episode) -> str:
+    intro = f"Current status: {episode.get_status_display()}."
+    count = episode.actions.filter(status="open").count()
+    if count:
+        plural = "" if count == 1 else "s"
+        intro += " " + CLOSING_CLOSES_ACTIONS.format(count=count, plural=plural)
+    return intro
 
 
 @login_required
@@ -259,15 +402,12 @@ def cme_episode_status(request, episode_id):
         request.POST or None,
         initial=_initial_today(),
         current_status=episode.status,
-        choices=CMEStatus.choices,
+        choices=lifecycle.CME.choices_from(episode.status),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        urn = data.pop("located_school_urn").strip()
-        school = School.objects.filter(urn=urn).first() if urn else None
-        if urn and school is None:
-            form.add_error("located_school_urn", "Enter the URN of a school in the register")
-        else:
+        school, found = _school_by_urn(form, data, "located_school_urn")
+        if found:
             response = _run(
                 request,
                 form,
@@ -284,13 +424,13 @@ def cme_episode_status(request, episode_id):
         form,
         title="Change the CME status",
         child=episode.child,
-        intro=f"Current status: {episode.get_status_display()}",
+        intro=_status_intro(episode),
     )
 
 
-def _assign(request, episode, role: str):
+def _assign(request, episode, casework: Capability):
     form = forms.AssignOfficerForm(
-        request.POST or None, role=role, initial={"officer": episode.assigned_officer}
+        request.POST or None, casework=casework, initial={"officer": episode.assigned_officer}
     )
     return _form_view(
         request,
@@ -307,13 +447,40 @@ def _assign(request, episode, role: str):
 @login_required
 def ehe_episode_assign(request, episode_id):
     episode = _episode_for_change(request, selectors.ehe_episode_queryset_for_user, episode_id)
-    return _assign(request, episode, Role.EHE_OFFICER)
+    return _assign(request, episode, Capability.EHE_CASEWORK)
 
 
 @login_required
 def cme_episode_assign(request, episode_id):
     episode = _episode_for_change(request, selectors.cme_episode_queryset_for_user, episode_id)
-    return _assign(request, episode, Role.CME_OFFICER)
+    return _assign(request, episode, Capability.CME_CASEWORK)
+
+
+@login_required
+def ehe_episode_consent(request, episode_id):
+    """Record the LA's s.434A consent decision on a withdrawal waiting for it
+    (docs/rules/ehe.md §5)."""
+    episode = _episode_for_change(request, selectors.ehe_episode_queryset_for_user, episode_id)
+    form = forms.ConsentDecisionForm(request.POST or None, initial=_initial_today())
+    return _form_view(
+        request,
+        form,
+        lambda data: consent_services.ehe_consent_record(
+            episode=episode,
+            by=request.user,
+            given=data["outcome"] == "given",
+            decided_on=data["decided_on"],
+            reason=data["reason"],
+        ),
+        title="Record the local authority's consent to withdraw (s.434A)",
+        child=episode.child,
+        success="Consent decision recorded",
+        intro=f"Why consent is needed: {episode.consent_s434a_grounds}",
+        refusal=_refusal_shown(
+            request,
+            "" if episode.consent_s434a_outstanding else consent_services.ConsentErrors.NOT_AWAITED,
+        ),
+    )
 
 
 @login_required
@@ -382,9 +549,36 @@ def referral_create(request, episode_id):
 
 
 @login_required
+def referral_outcome(request, referral_id):
+    referral = get_object_or_404(
+        SocialCareReferral.objects.filter(
+            episode__in=selectors.cme_episode_queryset_for_user(user=request.user)
+        ).select_related("episode__child"),
+        pk=referral_id,
+    )
+    child = _child_for_change(request, referral.episode.child_id)
+    form = forms.ReferralOutcomeForm(request.POST or None, initial=_initial_today())
+    return _form_view(
+        request,
+        form,
+        lambda data: episode_services.social_care_referral_outcome_record(
+            referral=referral, by=request.user, **data
+        ),
+        title=f"Record the outcome of the {referral}",
+        child=child,
+        success="Referral outcome recorded",
+        intro=f"Concerns referred: {referral.reason}",
+    )
+
+
+@login_required
 def child_merge(request, child_id):
     child = _child_for_change(request, child_id)
-    candidates = selectors.merge_candidates(user=request.user, child=child)
+    candidates = selectors.merge_candidates(
+        user=request.user, child=child, also=request.GET.get("other", "")
+    )
+    # The form names every possible duplicate: a list of children, logged as one.
+    children_list_log_for_request(request, candidates, purpose=AccessPurpose.DATA_QUALITY)
     form = forms.MergeForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
         other = get_object_or_404(candidates, pk=form.cleaned_data["other"])
@@ -402,7 +596,13 @@ def child_merge(request, child_id):
     return render(
         request,
         "registry/forms/merge.html",
-        {"form": form, "child": child, "candidates": candidates, "title": "Merge records"},
+        {
+            "form": form,
+            "child": child,
+            "candidates": candidates,
+            "title": "Merge records",
+            "back": came_from(request, child),
+        },
     )
 
 

@@ -10,6 +10,7 @@ the validation report names children, and only for the roles that may see them.
 
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,19 +21,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from registry.census import latest_census_on_or_before
+from registry.csv_output import write_csv
 from registry.forms import add_service_errors
 from registry.models import (
+    AccessPurpose,
+    DisclosureKind,
     ReportKind,
     ReportRequest,
     ReportRequestStatus,
     ReportSnapshot,
     SnapshotFile,
 )
-from registry.reporting import selectors
+from registry.reporting import selectors, validation
 from registry.reporting.forms import (
     ComparatorFigureForm,
     DfEReturnForm,
@@ -46,7 +51,8 @@ from registry.reporting.publish import figure_columns
 from registry.services import dfe_return as dfe_return_services
 from registry.services import quarterly_pack as pack_services
 from registry.services import reporting as reporting_services
-from schools_feed.intake.files import write_csv
+from registry.services.access_log import children_list_log_for_request
+from registry.services.disclosure import disclosure_record_for_download
 
 DFE_RETURN_PRODUCED = "DfE return for {census_date} produced"
 PACK_REQUESTED = "Quarterly pack for {quarter} requested"
@@ -158,7 +164,7 @@ def dfe_return_produce(request):
         census_date = form.cleaned_data["census_date"]
         try:
             snapshot = dfe_return_services.dfe_return_produce(
-                census_date=census_date, by=request.user
+                census_date=census_date, by=request.user, again=form.cleaned_data["again"]
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -178,7 +184,9 @@ def quarterly_pack_request(request):
     if form.is_valid():
         quarter = form.cleaned_data["quarter"]
         try:
-            report_request = pack_services.quarterly_pack_request(quarter=quarter, by=request.user)
+            report_request = pack_services.quarterly_pack_request(
+                quarter=quarter, by=request.user, again=form.cleaned_data["again"]
+            )
         except ValueError as error:  # the quarter ended at midnight, say: as the form says it
             form.add_error("quarter", str(error))
         else:
@@ -198,25 +206,46 @@ def _cell_text(cell) -> str:
     return str(cell)
 
 
+def _same_on_every_row(columns: list, rows: list, numeric: list) -> list[int]:
+    """The columns that say the same thing on every row (the DfE files' period, level and
+    geography): on screen they are said once above the table, so the figures are in view. Figure
+    columns stay unless blank on every row, and a table of one row stays whole (nothing is
+    repeated)."""
+    if len(rows) < 2:
+        return []
+    constant = []
+    for i in range(min(len(numeric), len(columns))):
+        texts = {_cell_text(row[i]) if i < len(row) else "" for row in rows}
+        # A column left blank on every row (geography not set yet) goes above too.
+        if len(texts) == 1 and (not numeric[i] or texts == {""}):
+            constant.append(i)
+    return constant
+
+
 def _table(*, title: str, columns: list, rows: list) -> dict:
     """A table of the snapshot as the template draws it: which columns hold figures (right
-    aligned), and whether the first column labels its row."""
+    aligned), whether the first column labels its row, and the columns the same on every row,
+    said once above it (``constants``). The files keep every column, as the DfE wants them."""
     numeric = figure_columns(columns, rows)
-    width = len(numeric)
+    constant = _same_on_every_row(columns, rows, numeric)
+    shown = [i for i in range(len(numeric)) if i not in constant]
     return {
         "title": title,
+        "constants": [
+            {"name": str(columns[i]), "text": _cell_text(rows[0][i]) or "blank"} for i in constant
+        ],
         "headers": [
             {"text": str(columns[i]) if i < len(columns) else "", "numeric": numeric[i]}
-            for i in range(width)
+            for i in shown
         ],
         "rows": [
             [
                 {"text": _cell_text(row[i]) if i < len(row) else "", "numeric": numeric[i]}
-                for i in range(width)
+                for i in shown
             ]
             for row in rows
         ],
-        "row_headers": width > 1 and not numeric[0],
+        "row_headers": len(shown) > 1 and not numeric[shown[0]],
     }
 
 
@@ -259,7 +288,7 @@ def snapshot_detail(request, snapshot_id):
         "charts": [_chart(chart) for chart in tables.get("charts", [])],
         "checks": tables.get("checks", []),
         "issue_counts": [
-            (code.replace("_", " ").capitalize(), count)
+            (code, code.replace("_", " ").capitalize(), count)
             for code, count in (tables.get("issue_counts") or {}).items()
         ],
         "files": snapshot.files.all(),
@@ -280,9 +309,24 @@ def snapshot_file_download(request, snapshot_id, name):
     return FileResponse(
         io.BytesIO(bytes(file.content)),
         as_attachment=True,
-        filename=file.name,
+        filename=download_name(file),
         content_type=file.content_type,
     )
+
+
+def download_name(file: SnapshotFile) -> str:
+    """A name that says what the file is once it sits in a downloads folder beside others: the
+    local authority, the return or pack, its period and the day it was produced, then the file's
+    own name ("west-sussex-quarterly-pack-2025-Q3-produced-2025-10-06-pack.pdf")."""
+    snapshot = file.snapshot
+    parts = [
+        settings.LOCAL_AUTHORITY_NAME or "local-authority",
+        snapshot.get_kind_display() if snapshot.kind != ReportKind.DFE_RETURN else "dfe-return",
+        snapshot.period,
+        f"produced-{timezone.localtime(snapshot.produced_at):%Y-%m-%d}",
+    ]
+    stem = "-".join(slugify(part) if part != snapshot.period else part for part in parts)
+    return f"{stem}-{file.name}"
 
 
 # --- The DfE return's validation report ---------------------------------------------------------
@@ -292,9 +336,16 @@ def snapshot_file_download(request, snapshot_id, name):
 def dfe_return_validation(request, census_date):
     _require_children(request.user)
     census_date = _census_day(census_date)
-    rows = selectors.dfe_return_issue_rows(user=request.user, census_date=census_date)
+    rows = validation.dfe_return_issue_rows(user=request.user, census_date=census_date)
+    issue = request.GET.get("issue", "")
+    if issue:  # followed from "Records to check" on the return: the records with this issue
+        rows = [row for row in rows if row.code == issue]
+    children_list_log_for_request(
+        request, [row.child for row in rows], purpose=AccessPurpose.DATA_QUALITY
+    )
     context = {
         "census_date": census_date,
+        "issue": issue.replace("_", " ").capitalize(),
         "rows": rows,
         "outside_view": sum(row.child is None for row in rows),
     }
@@ -305,7 +356,10 @@ def dfe_return_validation(request, census_date):
 def dfe_return_validation_csv(request, census_date):
     _require_children(request.user)
     census_date = _census_day(census_date)
-    rows = selectors.dfe_return_issue_rows(user=request.user, census_date=census_date)
+    rows = validation.dfe_return_issue_rows(user=request.user, census_date=census_date)
+    children_list_log_for_request(
+        request, [row.child for row in rows], purpose=AccessPurpose.DATA_QUALITY
+    )
     content = write_csv(
         VALIDATION_CSV_HEADERS,
         (
@@ -323,6 +377,11 @@ def dfe_return_validation_csv(request, census_date):
             ]
             for row in rows
         ),
+    )
+    disclosure_record_for_download(
+        request,
+        kind=DisclosureKind.DFE_VALIDATION_CSV,
+        children=[row.child for row in rows],
     )
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

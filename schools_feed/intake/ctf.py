@@ -5,13 +5,13 @@ field names (``intake.fields``), so the later layers treat a CTF like any other 
 ``ctf_returns`` then decides what the file means for the school that uploaded it: a leaver CTF
 from that school is a batch of deletion returns; one sent to it is a batch of new pupil returns.
 
-The parser is lenient (formats.md §2.4, "parse leniently and validate afterwards"): a missing
-element is a blank value, names are kept as sent (often ALL CAPS), any ``CTFversion`` is accepted,
-and an XML namespace is tolerated by matching local names. It is hardened against hostile XML
-(defusedxml: no DTD, no entities, no external references) and against oversized files.
+The parser is lenient (docs/rules/formats.md §3.4, "parse leniently and validate afterwards"): a
+missing element is a blank value, names are kept as sent (often ALL CAPS), any ``CTFversion`` is
+accepted, and an XML namespace is tolerated by matching local names. It is hardened against hostile
+XML (defusedxml: no DTD, no entities, no external references) and against oversized files.
 
-What the element paths rest on (formats.md §2, "[V]" verified in public code, "[U]" from
-memory of earlier specs, unverified; the DfE CTF 26 XSD was not available):
+What the element paths rest on (docs/rules/formats.md §3.4, "[V]" verified in public code,
+"[U]" from memory of earlier specs, unverified; the DfE CTF 26 XSD was not available):
 
 * Verified [V]: root ``CTfile`` without a namespace; ``Header/CTFversion``, ``Header/DateTime``,
   ``Header/SourceSchool/{LEA,Estab,URN,SchoolName}``, ``Header/DestSchool/{LEA,Estab,URN}`` and
@@ -41,7 +41,8 @@ from schools_feed.intake.files import FileProblem
 from schools_feed.intake.messages import FileMessages
 
 ROOT = "CTfile"
-# Destination codes of formats.md §2.3: XXX/XXXX sends the CTF to the Lost Pupil Database;
+# Destination codes of docs/rules/formats.md §3.3: XXX/XXXX sends the CTF to the Lost Pupil
+# Database;
 # an M code marks a school abroad or an independent school (spelling MMM/MMMM is unverified).
 # Any run of the letter counts: a Durham procedure writes "XXXXXXX", ScholarPack a URN "XXXXXX".
 LOST_PUPIL_LETTER = "X"
@@ -168,6 +169,12 @@ def _is_placeholder(code: str, letter: str) -> bool:
     return bool(code) and set(code.upper()) == {letter}
 
 
+def is_lost_pupil_code(code: str) -> bool:
+    """A destination LA, establishment number, LAESTAB or URN of X's only: the Lost Pupil
+    Database's "destination unknown" (docs/rules/formats.md §3.3), in a CTF or a return file."""
+    return _is_placeholder(code.strip(), LOST_PUPIL_LETTER)
+
+
 def _destination(header: Element | None) -> tuple[SchoolRef | None, bool, bool]:
     """(destination school or None, lost pupil?, outside the sector?)."""
     ref = _school_ref(_find(header, "DestSchool"))
@@ -245,7 +252,7 @@ def _fsm(pupil: Element) -> str:
 
 
 def _source_school_entry(pupil: Element, source: SchoolRef) -> Element | None:
-    """The SchoolHistory entry for the school that sent the file (formats.md §2.5)."""
+    """The SchoolHistory entry for the school that sent the file (docs/rules/formats.md §3.5)."""
     schools = list(_children(_find(pupil, "SchoolHistory"), "School"))
     for school in schools:
         if source.laestab and _school_ref(school).laestab == source.laestab:
@@ -354,6 +361,7 @@ def _deletion_rows(document: CTFDocument) -> list[dict]:
             "school_urn": document.source.urn,
             "destination_laestab": destination.laestab if destination else "",
             "destination_urn": destination.urn if destination else "",
+            "lost_pupil": "Y" if document.destination_is_lost_pupil else "",
             "notes": _with_note(pupil["notes"], note),
         }
         for pupil in document.pupils

@@ -2,7 +2,7 @@
 
 Every intake (CSV, XLSX, CTF, the web form, the API) produces rows keyed by these names, so the
 rest of the pipeline never sees a school's own headings. Header matching ignores case, spaces and
-punctuation (formats.md §4.2): "Date of Birth", "DOB" and "date_of_birth" are one column.
+punctuation (docs/rules/formats.md §5.1): "Date of Birth", "DOB" and "date_of_birth" are one column.
 """
 
 import re
@@ -199,6 +199,15 @@ FIELDS: tuple[Field, ...] = (
         "",
         "new school start date",
         "date starting new school",
+    ),
+    _f(
+        "lost_pupil",
+        "Lost pupil",
+        "Y when the school does not know where the pupil has gone (destination unknown; the CTF "
+        "went to the Lost Pupil Database). Otherwise leave blank or N.",
+        "destination unknown",
+        "lost pupil ctf",
+        "lost",
     ),
     _f(
         "starting_date",

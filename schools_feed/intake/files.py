@@ -7,9 +7,14 @@ touches the database, and every problem is a ``FileProblem`` with a message for 
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
+
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from schools_feed.intake.messages import FileMessages
 
@@ -101,9 +106,65 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def read_xlsx(data: bytes) -> Table:
+# A row element in a worksheet part, with or without a namespace prefix.
+SHEET_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+STREAM_CHUNK = 1024 * 1024
+
+
+def xlsx_check_limits(
+    data: bytes, *, file_name: str = "", max_unpacked_bytes: int, max_rows: int
+) -> None:
+    """Refuse a workbook before it is parsed when it would unpack to more than
+    ``max_unpacked_bytes`` (a few kilobytes of zip can hold gigabytes of shared strings, which
+    openpyxl reads whole) or a sheet holds more than ``max_rows`` rows. The sizes are those the
+    zip declares; Python's zipfile never unpacks past a declared size. Rows are counted by
+    streaming each sheet part in chunks, so nothing is held whole."""
+    name = file_name or "The workbook"
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise FileProblem(FileMessages.XLSX_BROKEN) from error
+    with archive:
+        if sum(part.file_size for part in parts) > max_unpacked_bytes:
+            raise FileProblem(
+                FileMessages.XLSX_UNPACKS_TOO_LARGE.format(
+                    file=name, limit=filesizeformat(max_unpacked_bytes)
+                )
+            )
+        for part in parts:
+            if SHEET_PART.match(part.filename) and _rows_in_part(archive, part) > max_rows:
+                raise FileProblem(
+                    FileMessages.XLSX_TOO_MANY_ROWS.format(file=name, limit=f"{max_rows:,}")
+                )
+
+
+def _rows_in_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> int:
+    rows, tail = 0, b""
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(STREAM_CHUNK):
+                window = tail + chunk
+                # Tags starting in the last bytes may be cut by the chunk boundary: they are
+                # counted with the next chunk, once.
+                cut = max(len(window) - 64, 0)
+                rows += sum(1 for match in SHEET_ROW.finditer(window) if match.start() < cut)
+                tail = window[cut:]
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise FileProblem(FileMessages.XLSX_BROKEN) from error
+    return rows + len(SHEET_ROW.findall(tail))
+
+
+def read_xlsx(data: bytes, *, file_name: str = "") -> Table:
     from openpyxl import load_workbook  # heavy; only when a workbook arrives
 
+    xlsx_check_limits(
+        data,
+        file_name=file_name,
+        max_unpacked_bytes=settings.FEED_MAX_XLSX_UNCOMPRESSED_BYTES,
+        max_rows=settings.FEED_MAX_XLSX_ROWS,
+    )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
@@ -133,23 +194,4 @@ def read_table(file_name: str, data: bytes) -> Table:
     file_format = detect_format(file_name, data)
     if file_format == "ctf":
         raise ValueError("CTF files are read by schools_feed.intake.ctf")
-    return read_xlsx(data) if file_format == "xlsx" else read_csv(data)
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell value a spreadsheet will show as text, never run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
-def write_csv(headers: list[str], rows) -> bytes:
-    """CSV the register writes: UTF-8 with a byte-order mark (Excel reads it), formula-safe."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([spreadsheet_safe(heading) for heading in headers])
-    for row in rows:
-        writer.writerow([spreadsheet_safe(value) for value in row])
-    return buffer.getvalue().encode("utf-8-sig")
+    return read_xlsx(data, file_name=file_name) if file_format == "xlsx" else read_csv(data)

@@ -16,11 +16,21 @@ class FileMessages:
     XLSX_BROKEN = (
         "The file could not be read as an Excel workbook (.xlsx). Save it again and upload it"
     )
+    XLSX_UNPACKS_TOO_LARGE = (
+        "{file} would unpack to more than {limit}, the most the register reads from one "
+        "workbook. Save the data sheet alone as CSV, or split it into smaller files"
+    )
+    XLSX_TOO_MANY_ROWS = (
+        "{file} has more than {limit} rows in one sheet. Split it into files of up to {limit} "
+        "rows each"
+    )
     MISSING_COLUMNS = "The file has no column for: {columns}"
+    NO_ROWS = "The file has column headings but no pupils: add a row for each pupil"
     NO_SCHOOL = (
         "Say which school sent the file: add a School "
         "URN or School LAESTAB column, or choose the school"
     )
+    SCHOOL_NOT_CHOSEN = "Choose the school the file is for: a file holds one school's returns"
     UNKNOWN_RETURN_TYPE = (
         "Say what kind of return the file holds: choose it, or add a Return type column"
     )
@@ -60,6 +70,10 @@ class RowMessages:
     # School
     SCHOOL_UNKNOWN = "No school with {identifier} {value} in the register (GIAS)"
     SCHOOL_NOT_YOURS = "You cannot send returns for school {value}"
+    SCHOOL_NOT_THIS_SUBMISSION = (
+        "This file is for {school}, but the row names school {value}: send each school's "
+        "returns in a file for that school"
+    )
     DESTINATION_UNKNOWN = (
         "No school with {identifier} {value} in the "
         "register (GIAS): the destination is kept as sent"
@@ -68,6 +82,12 @@ class RowMessages:
     GROUND_REQUIRED = "Enter the ground for deletion"
     GROUND_INVALID = (
         "Ground {ground} is not a ground of the {regulations} for a deletion dated {on}"
+    )
+    GROUND_AMBIGUOUS = (
+        "Ground '{ground}' on a deletion dated on or after {since}: under the 2024 Regulations "
+        "9(1)({letter}) is '{meaning_2024}'; under the 2006 Regulations 8(1)({letter}) was "
+        "'{meaning_2006}', now 9(1)({now}). Send the 2024 ground: '{now}' for '{now_meaning}', "
+        "or 9(1)({letter}) written in full if you meant '{meaning_2024}'"
     )
     DELETION_DATE_IN_FUTURE = "Date of deletion must be no more than {days} days from today"
     DELETION_BEFORE_BIRTH = "Date of deletion must be after the date of birth"
@@ -90,6 +110,7 @@ class RowMessages:
         "No new address for ground {ground}: the "
         "pupil will be referred as possibly missing education"
     )
+    LOST_PUPIL_INVALID = "Lost pupil must be Y or N"
     PARENT_REQUIRED = "Enter the full name of a parent the pupil lives with"
     PARENT_PHONE_REQUIRED = "Enter an emergency phone number for {parent}"
     ADDRESS_REQUIRED = "Enter the pupil's address"
@@ -103,7 +124,11 @@ class RowMessages:
         "Late return: a new pupil return is due within 5 days of the starting day ({due})"
     )
     # CME referrals, absence, exclusions
-    DAYS_ABSENT_TOO_FEW = "A ten-day absence return is for 10 or more consecutive school days"
+    DAYS_ABSENT_TOO_FEW = "A ten-day absence return is for {needed} or more consecutive school days"
+    DAYS_ABSENT_MORE_THAN_POSSIBLE = (
+        "{days} consecutive school days cannot have passed since the first day of absence "
+        "({start}): there have been only {possible} weekdays since"
+    )
     WHOLE_NUMBER = "{field} must be a whole number"
     EXCLUSION_TYPE_INVALID = "Exclusion type must be suspension or permanent"
     DATE_AFTER_TODAY = "{field} must be today or in the past"

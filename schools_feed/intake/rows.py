@@ -9,8 +9,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from registry import identifiers, school_age
+from registry.rulebook import rules
 from registry.services.children import normalise_postcode
-from schools_feed.grounds import GROUNDS, HOME_EDUCATION_GROUNDS, LegalBasis, legal_basis_on
+from schools_feed.grounds import (
+    GROUND_2024_FOR_2006,
+    GROUNDS,
+    GROUNDS_2006,
+    GROUNDS_2024,
+    HOME_EDUCATION_GROUNDS,
+    LegalBasis,
+    legal_basis_on,
+)
+from schools_feed.intake.ctf import is_lost_pupil_code
 from schools_feed.intake.fields import FIELD_BY_NAME
 from schools_feed.intake.messages import RowMessages
 from schools_feed.models import ExclusionType, NotificationKind
@@ -20,7 +30,7 @@ WARNING = "warning"
 
 EXCEL_EPOCH = date(1899, 12, 30)
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y")
-# BS 7666 postcode pattern (formats.md §5.1); a miss is a warning, never a rejection.
+# BS 7666 postcode pattern (docs/rules/formats.md §6.1); a miss is a warning, never a rejection.
 POSTCODE = re.compile(
     r"^(GIR ?0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?|[0-9][A-HJKPS-UW]) ?"
     r"[0-9][ABD-HJLNP-UW-Z]{2})$"
@@ -97,6 +107,8 @@ class ParsedRow:
     destination_urn: str = ""
     destination_laestab: str = ""
     problems: list[Problem] = field(default_factory=list)
+    # The "late return" warning, which validation withdraws for a final-year leaver (reg 13(5)).
+    late: Problem | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -105,8 +117,10 @@ class ParsedRow:
     def error(self, field_name: str, message: str) -> None:
         self.problems.append(Problem(self.row, field_name, message, ERROR))
 
-    def warn(self, field_name: str, message: str) -> None:
-        self.problems.append(Problem(self.row, field_name, message, WARNING))
+    def warn(self, field_name: str, message: str) -> Problem:
+        problem = Problem(self.row, field_name, message, WARNING)
+        self.problems.append(problem)
+        return problem
 
 
 def label(field_name: str) -> str:
@@ -310,7 +324,7 @@ def _event(parsed: ParsedRow, get, context: RowContext) -> None:
     elif parsed.kind == NotificationKind.NEW_PUPIL:
         _new_pupil(parsed, context)
     elif parsed.kind == NotificationKind.TEN_DAY_ABSENCE:
-        _absence(parsed, get)
+        _absence(parsed, get, context)
     elif parsed.kind == NotificationKind.EXCLUSION:
         _exclusion(parsed, get)
 
@@ -351,8 +365,23 @@ def _age(parsed: ParsedRow, context: RowContext) -> None:
         )
 
 
+def _lost_pupil(parsed: ParsedRow, get) -> None:
+    """docs/rules/registration.md §6.1: a lost pupil is said in the "Lost pupil" column (a CTF to
+    the Lost Pupil Database sets it) or by a destination of X's, which is then no destination."""
+    text = get("lost_pupil").lower()
+    if text and text not in YES | NO:
+        parsed.error("lost_pupil", RowMessages.LOST_PUPIL_INVALID)
+    lost_code = any(
+        is_lost_pupil_code(code) for code in (parsed.destination_urn, parsed.destination_laestab)
+    )
+    if lost_code:
+        parsed.destination_urn = parsed.destination_laestab = ""
+    parsed.values["lost_pupil"] = text in YES or lost_code
+
+
 def _deletion(parsed: ParsedRow, get, context: RowContext) -> None:
     values = parsed.values
+    _lost_pupil(parsed, get)
     deleted = values["deletion_date"]
     if deleted:
         if deleted > context.received_on + timedelta(days=context.future_margin_days):
@@ -365,7 +394,7 @@ def _deletion(parsed: ParsedRow, get, context: RowContext) -> None:
             parsed.error("deletion_date", RowMessages.DELETION_BEFORE_BIRTH)
         if context.received_on > deleted:
             values["is_late"] = True
-            parsed.warn(
+            parsed.late = parsed.warn(
                 "deletion_date",
                 RowMessages.RETURN_LATE.format(
                     received=f"{context.received_on:%d/%m/%Y}", deleted=f"{deleted:%d/%m/%Y}"
@@ -394,12 +423,42 @@ def _ground(parsed: ParsedRow, get) -> None:
             ),
         )
         return
+    if _ambiguous(parsed, text, ground, deleted):
+        return
     values["legal_basis"], values["ground"] = basis, ground[1]
     _ground_rules(parsed, (basis, ground[1]))
 
 
+# Letters that name a different ground in each set and that MIS still export with their 2006
+# meaning (docs/rules/registration.md §2.3).
+AMBIGUOUS_LETTERS = ("d", "e")
+
+
+def _ambiguous(parsed: ParsedRow, text: str, ground: tuple[str, str], deleted: date) -> bool:
+    """A bare "d" or "e" on a deletion from ``deletion_return_ambiguous_code_from`` is refused,
+    naming both readings, so that nothing is routed on a guess; "9(1)(d)" in full is accepted."""
+    regulation, letter = ground
+    since = rules().deletion_return_ambiguous_code_from
+    if regulation or letter not in AMBIGUOUS_LETTERS or deleted < since:
+        return False
+    now = GROUND_2024_FOR_2006[letter]
+    parsed.error(
+        "ground",
+        RowMessages.GROUND_AMBIGUOUS.format(
+            ground=letter,
+            since=f"{since.day} {since:%B %Y}",
+            letter=letter,
+            meaning_2024=GROUNDS_2024[letter].lower(),
+            meaning_2006=GROUNDS_2006[letter].lower(),
+            now=now,
+            now_meaning=GROUNDS_2024[now].lower(),
+        ),
+    )
+    return True
+
+
 def _ground_rules(parsed: ParsedRow, ground: tuple[str, str]) -> None:
-    """domain.md §1.8: what each ground needs beside the common fields."""
+    """docs/rules/registration.md §3.1: what each ground needs beside the common fields."""
     values, letter = parsed.values, ground[1]
     label_text = f"{'9(1)' if ground[0] == LegalBasis.REGS_2024 else '8(1)'}({letter})"
     if ground in HOME_EDUCATION_GROUNDS:
@@ -427,13 +486,16 @@ def _ground_rules(parsed: ParsedRow, ground: tuple[str, str]) -> None:
 
 
 def _new_pupil(parsed: ParsedRow, context: RowContext) -> None:
+    # Due by the end of the fifth day after entry: calendar days, as reg 13 says
+    # (docs/rules/registration.md §4).
     started = parsed.values["starting_date"]
-    if started and context.received_on > started + timedelta(days=5):
+    if not started:
+        return
+    due = started + timedelta(days=rules().new_pupil_return_days)
+    if context.received_on > due:
         parsed.values["is_late"] = True
-        parsed.warn(
-            "starting_date",
-            RowMessages.NEW_PUPIL_RETURN_LATE.format(due=f"{started + timedelta(days=5):%d/%m/%Y}"),
-        )
+        late = RowMessages.NEW_PUPIL_RETURN_LATE.format(due=f"{due:%d/%m/%Y}")
+        parsed.warn("starting_date", late)
 
 
 def _whole_number(parsed: ParsedRow, get, name: str) -> int | None:
@@ -447,10 +509,35 @@ def _whole_number(parsed: ParsedRow, get, name: str) -> int | None:
         return None
 
 
-def _absence(parsed: ParsedRow, get) -> None:
+def _weekdays_between(first: date, last: date) -> int:
+    """Monday to Friday from ``first`` to ``last``, both included: the most school days there
+    can have been (the calendar's holidays only lower it)."""
+    if last < first:
+        return 0
+    whole_weeks, rest = divmod((last - first).days + 1, 7)
+    return whole_weeks * 5 + sum((first.weekday() + n) % 7 < 5 for n in range(rest))
+
+
+def _absence(parsed: ParsedRow, get, context: RowContext) -> None:
+    """docs/rules/registration.md §5.2: the return is for the rulebook's number of continuous
+    school days or more, and those days must fit between the first day of absence and the day
+    the return arrived."""
+    needed = rules().absence_return_school_days
     days = _whole_number(parsed, get, "consecutive_days_absent")
-    if days is not None and days < 10:
-        parsed.error("consecutive_days_absent", RowMessages.DAYS_ABSENT_TOO_FEW)
+    if days is not None and days < needed:
+        parsed.error(
+            "consecutive_days_absent", RowMessages.DAYS_ABSENT_TOO_FEW.format(needed=needed)
+        )
+    start = parsed.values.get("absence_start_date")
+    if days is not None and days >= needed and start and start <= context.received_on:
+        possible = _weekdays_between(start, context.received_on)
+        if days > possible:
+            parsed.error(
+                "consecutive_days_absent",
+                RowMessages.DAYS_ABSENT_MORE_THAN_POSSIBLE.format(
+                    days=days, possible=possible, start=start.strftime("%d/%m/%Y")
+                ),
+            )
     parsed.values["consecutive_days_absent"] = days
 
 

@@ -8,13 +8,18 @@ database but never writes to it, so the preview and the write run exactly the sa
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
+from registry import school_age
+from registry.models import Term
+from registry.rulebook import rules
 from registry.services.children import normalise_search_text
 from schools_feed.intake.messages import FileMessages, RowMessages
 from schools_feed.intake.rows import ParsedRow, Problem, event_date
 from schools_feed.models import Notification, NotificationKind, School
 
 NATURAL_KEY_VERSION = "v1"
+SCHOOL_FIELDS = ("school_urn", "school_laestab")
 
 
 def pupil_identity(values: dict) -> str:
@@ -101,6 +106,7 @@ def check_rows(
     keys of earlier parts of the same file, when a large file is checked part by part."""
     directory = SchoolDirectory.for_rows(rows, default_school)
     checked = [_check_schools(row, directory, default_school, allowed_school_ids) for row in rows]
+    _final_year_leavers(checked)
     _mark_duplicates(checked, {} if seen is None else seen)
     return checked
 
@@ -115,6 +121,7 @@ def _check_schools(row, directory, default_school, allowed_school_ids) -> Checke
                 "school_urn" if row.school_urn else "school_laestab",
                 RowMessages.SCHOOL_UNKNOWN.format(identifier=identifier, value=value),
             )
+            return _refused_for_its_school(checked)
     else:
         checked.school = default_school
         if default_school is None:
@@ -122,12 +129,45 @@ def _check_schools(row, directory, default_school, allowed_school_ids) -> Checke
     if checked.school and allowed_school_ids is not None:
         if checked.school.pk not in allowed_school_ids:
             row.error("school_urn", RowMessages.SCHOOL_NOT_YOURS.format(value=checked.school.urn))
+            return _refused_for_its_school(checked)
+    other = names_other_school(row.school_urn, row.school_laestab, default_school)
+    if other:
+        # A submission's rows belong to the submission's school: everyone linked to that school
+        # sees the submission, so a row of another school here would show them its pupil.
+        field_name, value = other
+        row.error(
+            field_name,
+            RowMessages.SCHOOL_NOT_THIS_SUBMISSION.format(value=value, school=default_school.name),
+        )
+        return _refused_for_its_school(checked)
     _check_destination(checked, directory)
     _check_school_dates(checked)
     if checked.school and not row.has_errors:
         checked.natural_key = natural_key(
             school_urn=checked.school.urn, kind=row.kind, values=row.values
         )
+    return checked
+
+
+def names_other_school(urn: str, laestab: str, school: School | None) -> tuple[str, str] | None:
+    """(field, value) when a row's School URN or LAESTAB names a school other than ``school``
+    (the submission's); None when it names that school, names none, or there is no one school."""
+    if school is None:
+        return None
+    urn, laestab = (urn or "").strip(), (laestab or "").strip()
+    if urn and urn != school.urn:
+        return "school_urn", urn
+    if laestab and laestab != school.laestab:
+        return "school_laestab", laestab
+    return None
+
+
+def _refused_for_its_school(checked: CheckedRow) -> CheckedRow:
+    """A row refused for the school it names keeps only that problem: its other messages quote
+    the pupil's details (a phone number, a date), which the submission's readers may not see."""
+    row = checked.parsed
+    row.problems = [p for p in row.problems if p.field in SCHOOL_FIELDS and p.level == "error"]
+    checked.school = None
     return checked
 
 
@@ -158,6 +198,58 @@ def _check_school_dates(checked: CheckedRow) -> None:
             "deletion_date",
             RowMessages.DELETION_BEFORE_SCHOOL_OPENED.format(opened=f"{school.open_date:%d/%m/%Y}"),
         )
+
+
+def last_term_ends(academic_years: set[int]) -> dict[int, date]:
+    """The last day of each academic year's last term: from the LA's calendar (one query), else
+    ``final_year_last_term_ends_without_calendar`` of that summer."""
+    if not academic_years:
+        return {}
+    ends_on = rules().final_year_last_term_ends_without_calendar
+    month, day = (int(part) for part in ends_on.split("-"))
+    ends = {year: date(year + 1, month, day) for year in academic_years}
+    loaded = Term.objects.filter(
+        last_day__gte=date(min(academic_years), 9, 1),
+        last_day__lte=date(max(academic_years) + 1, 8, 31),
+    ).values_list("last_day", flat=True)
+    found: dict[int, date] = {}
+    for last_day in loaded:
+        year = school_age.academic_year_start(last_day)
+        if year in ends:
+            found[year] = max(found.get(year, last_day), last_day)
+    return {**ends, **found}
+
+
+def is_final_year_leaver(*, school: School, values: dict, last_term_end: date) -> bool:
+    """Reg 13(5) (docs/rules/registration.md §3.3): deleted at or after the end of the last term
+    of the school year while in the school's most senior class (its NC year from GIAS's
+    statutory high age; the pupil's from the return, else from the date of birth)."""
+    deleted, senior = values.get("deletion_date"), school.most_senior_nc_year
+    if not (deleted and senior) or deleted < last_term_end:
+        return False
+    nc_year = values.get("nc_year") or (
+        school_age.expected_nc_year(values["date_of_birth"], last_term_end)
+        if values.get("date_of_birth")
+        else ""
+    )
+    return nc_year == senior
+
+
+def _final_year_leavers(checked: list[CheckedRow]) -> None:
+    """A final-year leaver needs no deletion return, so one sent after the deletion is not late:
+    the late-return warning is replaced by the reg 13(5) note."""
+    late = [row for row in checked if row.school and row.parsed.late is not None]
+    ends = last_term_ends(
+        {school_age.academic_year_start(row.parsed.values["deletion_date"]) for row in late}
+    )
+    for row in late:
+        parsed = row.parsed
+        end = ends[school_age.academic_year_start(parsed.values["deletion_date"])]
+        if is_final_year_leaver(school=row.school, values=parsed.values, last_term_end=end):
+            parsed.problems.remove(parsed.late)
+            parsed.late = None
+            parsed.values["is_late"] = False
+            parsed.warn("deletion_date", RowMessages.FINAL_YEAR_EXEMPT)
 
 
 def _mark_duplicates(checked: list[CheckedRow], first_row_by_key: dict[str, int]) -> None:

@@ -1,22 +1,29 @@
 """Schools, what they send, and the off-rolling monitor built from it."""
 
+# Schools are the register's reference data (registry.models.schools); re-exported for the feed.
+from registry.models import EstablishmentTypeGroup, School
 from schools_feed.models.feed import (
+    NOT_ARRIVED_STATUSES,
     RECEIVED_SUBMISSION_STATUSES,
     Channel,
     DestinationCheck,
     DestinationCheckStatus,
-    EstablishmentTypeGroup,
     ExclusionType,
     Notification,
     NotificationEvent,
     NotificationEventType,
     NotificationKind,
     NotificationStatus,
-    School,
     SchoolRoll,
     Submission,
     SubmissionStatus,
 )
+from schools_feed.models.joint_enquiry import (
+    SCHOOL_ENQUIRY_CHOICES,
+    JointEnquiry,
+    SchoolEnquiry,
+)
+from schools_feed.models.matching import MatchingModel, PossibleDuplicate
 from schools_feed.models.offrolling import (
     AlertEvent,
     AlertEventType,
@@ -35,7 +42,9 @@ from schools_feed.models.offrolling import (
 )
 
 __all__ = [
+    "NOT_ARRIVED_STATUSES",
     "RECEIVED_SUBMISSION_STATUSES",
+    "SCHOOL_ENQUIRY_CHOICES",
     "AlertEvent",
     "AlertEventType",
     "AlertOutcome",
@@ -47,6 +56,8 @@ __all__ = [
     "ExclusionType",
     "FunnelBand",
     "Indicator",
+    "JointEnquiry",
+    "MatchingModel",
     "IndicatorReference",
     "Notification",
     "NotificationEvent",
@@ -57,9 +68,11 @@ __all__ = [
     "OffRollingRecomputeRequest",
     "OffRollingRun",
     "PeriodType",
+    "PossibleDuplicate",
     "Rule",
     "RunStatus",
     "School",
+    "SchoolEnquiry",
     "SchoolIndicator",
     "SchoolRoll",
     "Submission",

@@ -7,57 +7,9 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from registry.dates import date_words
+from registry.models import School
 from schools_feed.grounds import LegalBasis, ground_label
-
-
-class EstablishmentTypeGroup(models.TextChoices):
-    # GIAS "EstablishmentTypeGroup (name)" values (formats.md §3.3).
-    LA_MAINTAINED = "la_maintained", "Local authority maintained schools"
-    ACADEMY = "academy", "Academies"
-    FREE_SCHOOL = "free_school", "Free schools"
-    INDEPENDENT = "independent", "Independent schools"
-    SPECIAL = "special", "Special schools"
-    PRU_AP = "pru_ap", "Pupil referral units and alternative provision"
-    COLLEGE = "college", "Colleges"
-    OTHER = "other", "Other types"
-
-
-class School(models.Model):
-    """An establishment from the GIAS extract, keyed by URN."""
-
-    urn = models.CharField("URN", max_length=8, unique=True)
-    la_code = models.CharField("LA code", max_length=3)
-    la_name = models.CharField("LA name", max_length=100, blank=True)
-    establishment_number = models.CharField(max_length=4, blank=True)
-    laestab = models.CharField("LAESTAB", max_length=7, blank=True, db_index=True)
-    name = models.CharField(max_length=200)
-    type_code = models.CharField(max_length=4, blank=True)
-    type_name = models.CharField(max_length=100, blank=True)
-    type_group = models.CharField(
-        max_length=20, choices=EstablishmentTypeGroup.choices, default=EstablishmentTypeGroup.OTHER
-    )
-    phase = models.CharField(max_length=50, blank=True)
-    status = models.CharField(max_length=50, blank=True)
-    open_date = models.DateField(null=True, blank=True)
-    close_date = models.DateField(null=True, blank=True)
-    statutory_low_age = models.PositiveSmallIntegerField(null=True, blank=True)
-    statutory_high_age = models.PositiveSmallIntegerField(null=True, blank=True)
-    trust_name = models.CharField(max_length=200, blank=True)
-    number_on_roll = models.PositiveIntegerField(null=True, blank=True)
-    percentage_fsm = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    sen_ehcp_count = models.PositiveIntegerField("pupils with an EHC plan", null=True, blank=True)
-    sen_support_count = models.PositiveIntegerField("pupils on SEN support", null=True, blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
-    town = models.CharField(max_length=100, blank=True)
-    is_local = models.BooleanField(
-        default=True, help_text="In this LA's area (the LA codes this deployment serves)."
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.urn})"
 
 
 class SchoolRoll(models.Model):
@@ -71,7 +23,7 @@ class SchoolRoll(models.Model):
     sen_support_count = models.PositiveIntegerField(default=0)
     ehcp_count = models.PositiveIntegerField(default=0)
     # Looked after, in need or on a child protection plan: the social-care stratum of the
-    # off-rolling standardisation (domain.md §5.7).
+    # off-rolling standardisation (docs/rules/offrolling.md §7).
     social_care_count = models.PositiveIntegerField(
         "looked after, in need or on a CP plan", default=0
     )
@@ -135,6 +87,9 @@ class Submission(models.Model):
     file_name = models.CharField(max_length=255, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
     file = models.FileField(upload_to="submissions/%Y/%m/", blank=True)
+    # When the file's content was removed (FEED_FILE_RETENTION_DAYS, or a cancelled preview); the
+    # record, its sha256, counts, problems and notifications stay.
+    file_removed_at = models.DateTimeField(null=True, blank=True)
     # The sender's own key for an API call: a retried call with the same key changes nothing.
     idempotency_key = models.CharField(max_length=100, blank=True)
     # A joiner CTF does not carry the pupils' starting day at the new school: the sender gives it.
@@ -150,15 +105,29 @@ class Submission(models.Model):
     # Every error and warning: {"row", "column", "field", "message", "level"}.
     problems = models.JSONField(default=list, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # When the file was last sent to a worker: the sweeper queues it again only once this is old
+    # enough that the task must have been lost (ADR 0009).
+    queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
         constraints = [
+            # Per school: the same bytes from another school are that school's own file, and
+            # refusing them would tell it that someone else sent them.
+            models.UniqueConstraint(
+                fields=["school", "file_sha256"],
+                condition=~models.Q(file_sha256="")
+                & models.Q(status__in=RECEIVED_SUBMISSION_STATUSES)
+                & models.Q(school__isnull=False),
+                name="one_submission_per_school_file",
+            ),
+            # An administrator's file of several schools has no school (and NULLs never clash).
             models.UniqueConstraint(
                 fields=["file_sha256"],
                 condition=~models.Q(file_sha256="")
-                & models.Q(status__in=RECEIVED_SUBMISSION_STATUSES),
-                name="one_submission_per_file",
+                & models.Q(status__in=RECEIVED_SUBMISSION_STATUSES)
+                & models.Q(school__isnull=True),
+                name="one_several_schools_submission_per_file",
             ),
             models.UniqueConstraint(
                 fields=["school", "idempotency_key"],
@@ -169,7 +138,8 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         sender = self.school or "several schools"
-        return f"{self.get_channel_display()} from {sender} at {self.received_at:%d %b %Y %H:%M}"
+        when = date_words(self.received_at, short_month=True, time=True)
+        return f"{self.get_channel_display()} from {sender} on {when}"
 
     @property
     def progress_percent(self) -> int:
@@ -248,6 +218,9 @@ class Notification(models.Model):
     # The destination as the school sent it, kept when it is not a school in GIAS.
     destination_reference = models.CharField(max_length=20, blank=True)
     destination_start_date = models.DateField(null=True, blank=True)
+    # The school does not know where the pupil went: the "Lost pupil" column, or a CTF or
+    # destination of X's (docs/rules/registration.md §6.1).
+    lost_pupil = models.BooleanField("lost pupil (destination unknown)", default=False)
     new_address = models.CharField(max_length=300, blank=True)
     new_postcode = models.CharField(max_length=10, blank=True)
     starting_date = models.DateField("starting day", null=True, blank=True)
@@ -270,6 +243,17 @@ class Notification(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     # Routing waits until this date (the home-education grace period); null routes at once.
     route_after = models.DateField(null=True, blank=True, db_index=True)
+    # Ground I gate (docs/rules/registration.md §5): the joint enquiry a deletion on an absence
+    # ground rests on, and, when a check failed, what failed in words citing the rule. The
+    # deletion stands either way (the school has already deleted); a breach is counted per school.
+    joint_enquiry = models.ForeignKey(
+        "schools_feed.JointEnquiry",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deletions",
+    )
+    ground_i_breach = models.TextField("Ground I breach", blank=True)
 
     child = models.ForeignKey(
         "registry.Child",
@@ -282,6 +266,27 @@ class Notification(models.Model):
     match_explanation = models.TextField(blank=True)
     # For the review queue: [{"child": id, "score": 0.8, "evidence": [...]}], best first.
     match_candidates = models.JSONField(default=list, blank=True)
+    # The matching model version and thresholds the decision was made with (ADR 0012):
+    # {"auto_link": 0.92, "review": 0.55, "scale": "match probability"}.
+    match_model_version = models.PositiveIntegerField(null=True, blank=True)
+    match_thresholds = models.JSONField(default=dict, blank=True)
+    # The case this return opened, if routing opened one. The feed holds the key, not the
+    # episode, because the register sits below the feed (ADR 0010); the register reads it back
+    # as ``episode.opening_notification``, a name both apps rely on.
+    opened_ehe_episode = models.OneToOneField(
+        "registry.EHEEpisode",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opening_notification",
+    )
+    opened_cme_episode = models.OneToOneField(
+        "registry.CMEEpisode",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opening_notification",
+    )
 
     history = HistoricalRecords()
 
@@ -304,6 +309,15 @@ class Notification(models.Model):
     @property
     def ground_label(self) -> str:
         return ground_label(self.legal_basis, self.ground) if self.ground else ""
+
+    @property
+    def match_evidence_lines(self) -> list[str]:
+        """The automatic link's evidence, one line per comparison (ADR 0012), without the model
+        version the explanation starts with (shown on its own)."""
+        text = self.match_explanation
+        if text.startswith("Matching model version "):
+            text = text.partition(": ")[2]
+        return [line for line in text.split("; ") if line]
 
     @property
     def event_date(self):
@@ -338,6 +352,8 @@ class NotificationEventType(models.TextChoices):
     CONSENT_CASE = "consent_case", "s.434A consent case raised"
     CONSENT_ADVISORY = "consent_advisory", "Advisory: LA consent would be needed (s.434A)"
     SAFEGUARDING_ALERT = "safeguarding", "Safeguarding alert to the CME officer"
+    GROUND_I_MET = "ground_i_met", "Twenty school days and joint enquiries shown"
+    GROUND_I_BREACH = "ground_i_breach", "Ground I breach: flagged to the CME officer"
     NO_ACTION = "no_action", "Recorded: no case needed"
     ROUTING_DEFERRED = "deferred", "Routing waits for the grace period"
     QUERIED = "queried", "Queried with the school"
@@ -385,18 +401,30 @@ class DestinationCheckStatus(models.TextChoices):
     PENDING = "pending", "Waiting for the new pupil return"
     CONFIRMED = "confirmed", "Confirmed by the destination school"
     UNCONFIRMED = "unconfirmed", "Not confirmed: CME enquiry opened"
+    # A destination outside the LA or not in GIAS sends no new pupil return to this LA: the check
+    # stays open until an officer confirms the arrival (docs/rules/registration.md §6.2).
+    AWAITING_OFFICER = "awaiting_officer", "Not confirmed: an officer must confirm the arrival"
+
+
+# Checks that do not (yet) show the pupil arrived, beyond the in-LA wait for a return: such a
+# deletion is not a normal transfer (docs/rules/offrolling.md §3).
+NOT_ARRIVED_STATUSES = (DestinationCheckStatus.UNCONFIRMED, DestinationCheckStatus.AWAITING_OFFICER)
 
 
 class DestinationCheck(models.Model):
-    """A deletion to a named school in this LA: the register expects that school's new pupil
-    return, and opens a CME enquiry when none arrives in time (the closed loop)."""
+    """A deletion naming a destination. For a school in this LA the register expects that
+    school's new pupil return, and opens a CME enquiry when none arrives in time (the closed
+    loop); for a school elsewhere, or one not in GIAS, an officer confirms the arrival."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     deletion = models.OneToOneField(
         Notification, on_delete=models.PROTECT, related_name="destination_check"
     )
     child = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="+")
-    destination_school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    # Blank when the destination the school sent is not in GIAS (the deletion keeps it as sent).
+    destination_school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     expected_start = models.DateField()
     due_by = models.DateField(db_index=True)
     status = models.CharField(
@@ -416,4 +444,10 @@ class DestinationCheck(models.Model):
         indexes = [models.Index(fields=["status", "due_by"])]
 
     def __str__(self) -> str:
-        return f"Expected at {self.destination_school} by {self.due_by:%d %b %Y}"
+        return f"Expected at {self.destination} by {date_words(self.due_by, short_month=True)}"
+
+    @property
+    def destination(self) -> str:
+        if self.destination_school_id:
+            return str(self.destination_school)
+        return f"{self.deletion.destination_reference} (not in GIAS)"

@@ -1,5 +1,6 @@
-"""The off-rolling monitor (domain.md §5.7, ADR 0007): indicators per school and period, the LA
-reference they are compared with, the alerts raised for inclusion leads and their review.
+"""The off-rolling monitor (docs/rules/offrolling.md §5, ADR 0007): indicators per school and
+period, the LA reference they are compared with, the alerts raised for inclusion leads and their
+review.
 
 Indicators and the LA reference are derived figures, replaced by each recompute: they hold no
 child's data and keep no history. An alert is a decision record: it is never rewritten by a
@@ -14,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from registry.dates import date_words
 from schools_feed.models.feed import School
 
 
@@ -57,8 +59,10 @@ class RunStatus(models.TextChoices):
 
 
 class OffRollingRun(models.Model):
-    """One recompute. At most one runs at a time: the partial unique constraint is the guard, on
-    SQLite and PostgreSQL alike, so two runs never overlap (a crashed run is timed out)."""
+    """One recompute, the record of the run slot. At most one runs at a time: on PostgreSQL the
+    running process holds an advisory lock, so a run left "running" by a killed process is marked
+    abandoned by the next (ADR 0009); on SQLite the partial unique constraint is the guard and a
+    crashed run is timed out."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     school = models.ForeignKey(
@@ -87,7 +91,8 @@ class OffRollingRun(models.Model):
 
     def __str__(self) -> str:
         scope = self.school or "all schools"
-        return f"Off-rolling recompute for {scope} at {self.started_at:%d %b %Y %H:%M}"
+        when = date_words(self.started_at, short_month=True, time=True)
+        return f"Off-rolling recompute for {scope} on {when}"
 
 
 class Period(models.Model):
@@ -189,7 +194,7 @@ class AlertOutcome(models.TextChoices):
 
 
 class OffRollingAlert(Period):
-    """A prompt for a conversation with a school, not a finding (domain.md §5.7)."""
+    """A prompt for a conversation with a school, not a finding (docs/rules/offrolling.md §1)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # school|rule|indicator|group|period: a recompute that meets the same rule again raises
@@ -270,7 +275,9 @@ class AlertEvent(models.Model):
         ordering = ["at"]
 
     def __str__(self) -> str:
-        return f"{self.get_event_type_display()} at {self.at:%d %b %Y %H:%M}"
+        return (
+            f"{self.get_event_type_display()} on {date_words(self.at, short_month=True, time=True)}"
+        )
 
 
 class OffRollingRecomputeRequest(models.Model):
@@ -281,4 +288,5 @@ class OffRollingRecomputeRequest(models.Model):
     requested_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"Recompute {self.school} (requested {self.requested_at:%d %b %Y %H:%M})"
+        when = date_words(self.requested_at, short_month=True, time=True)
+        return f"Recompute {self.school} (requested {when})"

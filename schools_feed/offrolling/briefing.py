@@ -1,6 +1,6 @@
 """The one-page school briefing an inclusion lead sends to a school or shares with inspectors:
 the school's figures against the LA's, the flags, and the LA's conversation with the school so
-far (domain.md §5.7).
+far (docs/rules/offrolling.md §1).
 
 The briefing leaves the LA, so:
 
@@ -30,7 +30,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepInFrame, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from schools_feed.intake.files import write_csv
+from registry.csv_output import write_csv
 from schools_feed.models import (
     AlertEvent,
     AlertEventType,
@@ -64,6 +64,16 @@ INTRODUCTION = (
     "there are often good reasons."
 )
 NO_FLAGS = "No flags have been raised for this school."
+FIGURES_HEADING = "The school's figures beside the local authority's"
+FIGURES_AS_OF = ", calculated on {on}"
+# A flag keeps the figures it was raised on (its evidence); the table above is recalculated as
+# returns arrive. Without saying so, two flags for one measure (7 and 5 pupils) beside a table
+# figure of 6 read as a mistake.
+FLAG_FIGURES_NOTE = (
+    "Each flag describes the figures as they were on the day it was raised. The figures are "
+    "recalculated as schools' returns arrive, so a flag's counts can differ from the table above "
+    "and from another flag's for the same measure and period."
+)
 NO_CONVERSATION = "Nothing has been recorded yet."
 FOOTER = (
     "Produced by {by}, {la}, on {on}. Numbers under 3 are shown as 'fewer than 3'. "
@@ -121,6 +131,7 @@ class ConversationEntry:
     at: datetime
     flag: str  # which flag the entry is about: "R1 N1 2025/26"
     text: str
+    is_status: bool = False  # a status change (a note is what the lead chose to send)
 
     @property
     def on(self) -> date:
@@ -152,6 +163,7 @@ class Briefing:
     produced_by: str
     figures: list[FigureRow] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    figures_as_of: date | None = None  # the day the figures in the table were calculated
 
     @property
     def title(self) -> str:
@@ -175,6 +187,12 @@ class Briefing:
         ]
 
     @property
+    def figures_heading(self) -> str:
+        if self.figures_as_of is None:
+            return FIGURES_HEADING
+        return FIGURES_HEADING + FIGURES_AS_OF.format(on=_day(self.figures_as_of))
+
+    @property
     def introduction(self) -> str:
         return INTRODUCTION.format(prompt=PROMPT_NOT_FINDING)
 
@@ -187,6 +205,7 @@ class Briefing:
 
 def briefing_for_school(*, school: School, user) -> Briefing:
     """The briefing's content, through the monitor's gates: aggregates and the review only."""
+    figures, figures_as_of = _figures(school=school, user=user)
     return Briefing(
         school_name=school.name,
         urn=school.urn,
@@ -196,16 +215,24 @@ def briefing_for_school(*, school: School, user) -> Briefing:
         local_authority=settings.LOCAL_AUTHORITY_NAME or "the local authority",
         produced_on=timezone.localdate(),
         produced_by=user.get_full_name() or user.get_username(),
-        figures=_figures(school=school, user=user),
+        figures=figures,
+        figures_as_of=figures_as_of,
         flags=[_flag(alert) for alert in _alerts(school=school, user=user)],
     )
 
 
-def _figures(*, school: School, user) -> list[FigureRow]:
-    """N1–N6 for the latest academic years and the latest rolling 12 months. Indicators with no
-    pupils on roll in their year groups (Years 10 and 11 in a primary school) are left out."""
-    rows = school_indicator_queryset_for_user(user=user).filter(
-        school=school, period_type__in=[PeriodType.YEAR, PeriodType.ROLLING], denominator__gt=0
+def _figures(*, school: School, user) -> tuple[list[FigureRow], date | None]:
+    """N1–N6 for the latest academic years and the latest rolling 12 months, and the latest day
+    they were calculated. Indicators with no pupils on roll in their year groups (Years 10 and 11
+    in a primary school) are left out."""
+    rows = (
+        school_indicator_queryset_for_user(user=user)
+        .filter(
+            school=school,
+            period_type__in=[PeriodType.YEAR, PeriodType.ROLLING],
+            denominator__gt=0,
+        )
+        .select_related("run")
     )
     years = sorted({r.period_start for r in rows if r.period_type == PeriodType.YEAR})
     rolling = [r.period_start for r in rows if r.period_type == PeriodType.ROLLING]
@@ -218,6 +245,7 @@ def _figures(*, school: School, user) -> list[FigureRow]:
         or (r.period_type == PeriodType.ROLLING and r.period_start == latest_rolling)
     ]
     shown.sort(key=lambda r: (r.indicator, r.period_type == PeriodType.ROLLING, r.period_start))
+    as_of = max((r.run.as_of for r in shown), default=None)
     return [
         FigureRow(
             indicator=r.indicator,
@@ -232,7 +260,7 @@ def _figures(*, school: School, user) -> list[FigureRow]:
             band=COMPARISON.get(r.band, r.band),
         )
         for r in shown
-    ]
+    ], as_of
 
 
 def _shared_events() -> Q:
@@ -279,7 +307,12 @@ def _entry(event: AlertEvent, reference: str) -> ConversationEntry:
         # A status change's own note is internal unless it was marked for the briefing.
         if event.in_briefing and event.note:
             text = f"{text} {event.note}"
-    return ConversationEntry(at=event.at, flag=reference, text=text)
+    return ConversationEntry(
+        at=event.at,
+        flag=reference,
+        text=text,
+        is_status=event.event_type != AlertEventType.NOTE,
+    )
 
 
 # --- A flag in words, small numbers suppressed --------------------------------------------------
@@ -302,10 +335,14 @@ def flag_sentence(alert: OffRollingAlert) -> str:
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 14 * mm
 FOOTER_SPACE = 14 * mm
+FRAME_PADDING = 6  # points: ReportLab's frame keeps this inside each edge
 BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
 FONT_SIZES = (9, 8, 7)
-# When the page is full at the smallest font, the conversation keeps its latest entries.
-CONVERSATION_KEPT = (10, 8, 6, 4, 2, 0)
+# At the smallest font the page may be scaled down this far (7 pt reads as about 6 pt) to keep
+# everything the inclusion lead chose to send.
+SMALLEST_SCALE = 0.85
+# Only a conversation too long for that keeps its latest entries (the CSV has them all).
+CONVERSATION_KEPT = (30, 20, 15, 10, 8, 6, 4, 2, 0)
 # Past that, the page is scaled down to fit with the latest few entries.
 LAST_RESORT_KEPT = 4
 NOTE_MOST_CHARACTERS = 400
@@ -326,23 +363,88 @@ HEADER_COLOUR = colors.HexColor("#f3f2f1")
 
 def briefing_pdf(briefing: Briefing, *, compress: bool = True) -> bytes:
     """ONE A4 page: the school, the figures beside the LA's, the flags and the conversation.
-    When it does not fit, the fonts shrink, then the conversation keeps its latest entries (with
-    a line saying how many earlier ones are left out), and as a last resort the page is scaled
-    down to fit. ``compress=False`` leaves the page's text readable in the bytes (for tests)."""
-    total = len(briefing.conversation)
-    attempts = [(size, total) for size in FONT_SIZES]
-    attempts += [(FONT_SIZES[-1], kept) for kept in CONVERSATION_KEPT if kept < total]
-    for size, kept in attempts:
-        content, pages = _render(briefing, size=size, kept=kept, compress=compress)
+    When it does not fit, the fonts shrink; then a flag's status changes are said on one line;
+    then the page is scaled down a little, keeping every entry. Only a conversation too long for
+    that keeps its latest entries (with a line saying how many earlier ones are in the CSV), and
+    as a last resort the page is scaled down to fit. ``compress=False`` leaves the page's text
+    readable in the bytes (for tests)."""
+    entries = briefing.conversation
+    for size in FONT_SIZES:
+        content, pages = _render(briefing, size=size, entries=entries, compress=compress)
         if pages == 1:
             return content
-    kept = min(total, LAST_RESORT_KEPT)
-    content, _ = _render(briefing, size=FONT_SIZES[-1], kept=kept, compress=compress, shrink=True)
+    entries = compact_status_changes(entries)
+    smallest = FONT_SIZES[-1]
+    for kept in [len(entries), *(k for k in CONVERSATION_KEPT if k < len(entries))]:
+        shown = entries[len(entries) - kept :] if kept else []
+        scale = _scale_to_fit(briefing, size=smallest, entries=shown, left_out=len(entries) - kept)
+        if scale >= SMALLEST_SCALE:
+            # Shrunk only as far as it needs (the estimate of the height is close, not exact).
+            content, pages = _render(
+                briefing,
+                size=smallest,
+                entries=shown,
+                left_out=len(entries) - kept,
+                compress=compress,
+                shrink=True,
+            )
+            if pages == 1:
+                return content
+    kept = min(len(entries), LAST_RESORT_KEPT)
+    content, _ = _render(
+        briefing,
+        size=smallest,
+        entries=entries[len(entries) - kept :] if kept else [],
+        left_out=len(entries) - kept,
+        compress=compress,
+        shrink=True,
+    )
     return content
 
 
+def compact_status_changes(entries: list[ConversationEntry]) -> list[ConversationEntry]:
+    """A flag's status changes said on one line ("Status: under review on 3 Nov 2025, closed on
+    10 Nov 2025"), dated at the last of them; notes stay as they are, each on its own line."""
+    statuses: dict[str, list[ConversationEntry]] = {}
+    for entry in entries:
+        if entry.is_status:
+            statuses.setdefault(entry.flag, []).append(entry)
+    merged = [entry for entry in entries if not entry.is_status]
+    for flag, changes in statuses.items():
+        if len(changes) == 1:
+            merged.append(changes[0])
+            continue
+        steps = ", ".join(
+            f"{change.text.removeprefix('Status: ').rstrip('.')} on {_day(change.on)}"
+            for change in changes
+        )
+        merged.append(
+            ConversationEntry(
+                at=changes[-1].at, flag=flag, text=f"Status: {steps}.", is_status=True
+            )
+        )
+    return sorted(merged, key=lambda entry: entry.at)
+
+
+def _scale_to_fit(briefing: Briefing, *, size: float, entries: list, left_out: int) -> float:
+    """How far the page must be scaled down for the story to fit one page (1 when it fits)."""
+    story = _story(briefing, _styles(size), entries=entries, left_out=left_out)
+    height = 0.0
+    for flowable in story:
+        _, flowable_height = flowable.wrap(BODY_WIDTH - 2 * FRAME_PADDING, PAGE_HEIGHT * 10)
+        height += flowable_height + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+    available = PAGE_HEIGHT - 2 * MARGIN - FOOTER_SPACE - 2 * FRAME_PADDING
+    return min(1.0, available / height) if height else 1.0
+
+
 def _render(
-    briefing: Briefing, *, size: float, kept: int, compress: bool, shrink: bool = False
+    briefing: Briefing,
+    *,
+    size: float,
+    entries: list,
+    compress: bool,
+    left_out: int = 0,
+    shrink: bool = False,
 ) -> tuple[bytes, int]:
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -360,7 +462,7 @@ def _render(
         invariant=0 if compress else 1,
     )
     styles = _styles(size)
-    story = _story(briefing, styles, kept=kept)
+    story = _story(briefing, styles, entries=entries, left_out=left_out)
     if shrink:
         height = PAGE_HEIGHT - 2 * MARGIN - FOOTER_SPACE - 1
         story = [KeepInFrame(BODY_WIDTH, height, story, mode="shrink")]
@@ -444,7 +546,7 @@ def _table(rows: list[list], widths, *, header: bool = True) -> Table:
     return table
 
 
-def _story(briefing: Briefing, styles: dict, *, kept: int) -> list:
+def _story(briefing: Briefing, styles: dict, *, entries: list, left_out: int = 0) -> list:
     cell, bold = styles["cell"], styles["cell-bold"]
     details = briefing.details
     half = (len(details) + 1) // 2
@@ -460,13 +562,13 @@ def _story(briefing: Briefing, styles: dict, *, kept: int) -> list:
         _table(detail_rows, (0.1, 0.4, 0.1, 0.4), header=False),
         Spacer(1, styles["body"].fontSize * 0.6),
         _p(briefing.introduction, styles["body"]),
-        _p("The school's figures beside the local authority's", styles["heading"]),
+        _p(briefing.figures_heading, styles["heading"]),
     ]
     story += _figures_story(briefing, styles)
     story.append(_p("Flags", styles["heading"]))
     story += _flags_story(briefing, styles)
     story.append(_p("The local authority's conversation with the school so far", styles["heading"]))
-    story += _conversation_story(briefing, styles, kept=kept)
+    story += _conversation_story(entries, styles, left_out=left_out)
     return story
 
 
@@ -505,7 +607,8 @@ def _flags_story(briefing: Briefing, styles: dict) -> list:
     if not briefing.flags:
         return [_p(NO_FLAGS, styles["body"])]
     cell, bold = styles["cell"], styles["cell-bold"]
-    rows = [[_p(h, bold) for h in ("Flag", "Period", "What the figures show", "Review")]]
+    headings = ("Flag", "Period, and the day raised", "What the figures showed then", "Review")
+    rows = [[_p(h, bold) for h in headings]]
     for flag in briefing.flags:
         rows.append(
             [
@@ -515,17 +618,20 @@ def _flags_story(briefing: Briefing, styles: dict) -> list:
                 _p(flag.status, cell),
             ]
         )
-    return [_table(rows, (0.22, 0.12, 0.52, 0.14))]
+    return [
+        _table(rows, (0.22, 0.14, 0.50, 0.14)),
+        Spacer(1, 1.5),
+        _p(FLAG_FIGURES_NOTE, styles["small"]),
+    ]
 
 
-def _conversation_story(briefing: Briefing, styles: dict, *, kept: int) -> list:
-    entries = briefing.conversation
-    if not entries:
+def _conversation_story(entries: list, styles: dict, *, left_out: int = 0) -> list:
+    if not entries and not left_out:
         return [_p(NO_CONVERSATION, styles["body"])]
     cell, bold = styles["cell"], styles["cell-bold"]
-    shown = entries[len(entries) - kept :] if kept < len(entries) else entries
+    shown = entries
     story = []
-    earlier = len(entries) - len(shown)
+    earlier = left_out
     if earlier:
         story.append(
             _p(
@@ -558,8 +664,8 @@ FLAG_HEADINGS = [
     "Flag",
     "Indicator",
     "Period",
-    "Raised",
-    "What the figures show",
+    "Raised (its figures are as on this day)",
+    "What the figures showed then",
     "Review",
 ]
 
@@ -573,6 +679,8 @@ def briefing_csv(briefing: Briefing) -> bytes:
     rows += [
         ["About", "About these figures", briefing.introduction],
         ["About", "Comparison", COMPARISON_NOTE],
+        ["About", "Figures calculated on", str(briefing.figures_as_of or NOT_KNOWN)],
+        ["About", "Flags", FLAG_FIGURES_NOTE],
         ["About", "Note", briefing.footer],
         ["Figures", FIGURE_HEADINGS[0], "Indicator code", "Period type", *FIGURE_HEADINGS[1:]],
     ]

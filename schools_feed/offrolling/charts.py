@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from registry.chart_scales import nice_ceiling
 from schools_feed.offrolling import stats
 
 # Band values (models.FunnelBand), repeated here so this module needs no Django.
@@ -94,24 +95,6 @@ class Scale:
         span = self.high - self.low
         fraction = (value - self.low) / span if span else 0.0
         return self.start + fraction * (self.end - self.start)
-
-
-def nice_step(span: float, target_ticks: int = 5) -> float:
-    """A step of 1, 2, 2.5 or 5 times a power of ten giving about ``target_ticks`` ticks."""
-    if span <= 0:
-        return 1.0
-    raw = span / target_ticks
-    power = 10 ** math.floor(math.log10(raw))
-    for multiple in (1, 2, 2.5, 5, 10):
-        if raw <= multiple * power:
-            return multiple * power
-    return 10 * power  # pragma: no cover - the loop always returns
-
-
-def nice_ceiling(value: float, target_ticks: int = 5) -> tuple[float, float]:
-    """The axis maximum (a whole number of nice steps at or above ``value``) and the step."""
-    step = nice_step(value, target_ticks)
-    return step * max(math.ceil(value / step - 1e-9), 1), step
 
 
 def _ticks(high: float, step: float, scale: Scale, label) -> list[Tick]:

@@ -1,4 +1,5 @@
-"""Indicators and rules from counted exits and school rolls (domain.md §5.7, ADR 0007).
+"""Indicators and rules from counted exits and school rolls
+(docs/rules/offrolling.md §7, §8, ADR 0007).
 
 Pure (no database access): the service reads the database into ``ExitCount`` and ``RollCount``
 rows; this module turns them into figures with numpy, one array per period and indicator over

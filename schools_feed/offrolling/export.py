@@ -15,14 +15,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from schools_feed.intake.files import spreadsheet_safe
+from registry.csv_output import spreadsheet_safe
 from schools_feed.models import (
     AlertOutcome,
     AlertStatus,
     FunnelBand,
     Indicator,
+    Notification,
+    NotificationKind,
     OffRollingAlert,
     PeriodType,
     Rule,
@@ -52,6 +56,8 @@ INDICATOR_HEADINGS = [
     "99.8% upper limit",
     "Band",
     "Rules met",
+    # Deletions dated in the period without the Ground I checks (docs/rules/registration.md §5).
+    "Ground I breaches",
 ]
 ALERT_HEADINGS = [
     "Alert ID",
@@ -135,14 +141,33 @@ INDICATOR_FIELDS = (
     "alert_upper",
     "band",
     "rules_met",
+    "ground_i_breaches",
 )
+
+
+def _ground_i_breaches() -> Subquery:
+    """Per indicator row, the school's deletions dated in its period flagged as Ground I breaches:
+    one correlated count, so the export stays one streamed query."""
+    breaches = (
+        Notification.objects.filter(
+            school=OuterRef("school"),
+            kind=NotificationKind.DELETION,
+            deletion_date__gte=OuterRef("period_start"),
+            deletion_date__lte=OuterRef("period_end"),
+        )
+        .exclude(ground_i_breach="")
+        .order_by()
+        .values("school")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(breaches, output_field=IntegerField()), 0)
 
 
 def indicator_rows(*, suppressed: bool) -> Iterable[list]:
     rows = (
-        SchoolIndicator.objects.order_by(
-            "school__name", "school__urn", "indicator", "period_type", "period_start"
-        )
+        SchoolIndicator.objects.annotate(ground_i_breaches=_ground_i_breaches())
+        .order_by("school__name", "school__urn", "indicator", "period_type", "period_start")
         .values_list(*INDICATOR_FIELDS, named=True)
         .iterator(chunk_size=CHUNK_SIZE)
     )
@@ -174,6 +199,7 @@ def indicator_rows(*, suppressed: bool) -> Iterable[list]:
             _number(row.alert_upper, 2),
             band_labels.get(row.band, row.band),
             "; ".join(row.rules_met or []),
+            _count(row.ground_i_breaches, suppressed),
         ]
 
 

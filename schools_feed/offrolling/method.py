@@ -1,5 +1,6 @@
 """What the off-rolling method counts, over which periods, and with which parameters (ADR 0007,
-domain.md §5.7). Pure: no database access, so every rule here is tested as a function.
+docs/rules/offrolling.md §3, §5). Pure: no database access, so every rule here is tested as a
+function.
 
 A change to what is counted or how it is compared changes METHOD_VERSION; every alert stores the
 version and the parameters that raised it, so it can be reproduced later.
@@ -10,10 +11,14 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from registry.census import january_census_day, term_of
+from registry.dates import date_words
 from registry.models import FlagType
 from registry.school_age import academic_year_label, academic_year_start
+from registry.school_days import AUTUMN, SPRING, SUMMER, month_rule_term_starts
 
-METHOD_VERSION = "2026.1"
+# 2026.2: 2006 nursery leavers (8(1)(n)) excluded; a destination awaiting an officer's
+# confirmation is not a transfer; a lost pupil is an unknown destination.
+METHOD_VERSION = "2026.2"
 
 
 @dataclass(frozen=True)
@@ -72,34 +77,40 @@ class Period:
         return self.period_type, self.start
 
 
-# Without school calendars the terms follow the months: autumn September–December, spring
-# January–March, summer April–August (ADR 0007).
-TERMS = (("autumn", 9, 1), ("spring", 1, 1), ("summer", 4, 1))
+# A term runs from its start to the day before the next term's start, holidays included: the
+# starts come from the LA's school calendar where one is loaded, else the months (autumn
+# September–December, spring January–March, summer April–August; ADR 0007). Either way spring
+# starts in January to March and summer in April to August (docs/rules/registration.md §5.3).
+TERMS = (AUTUMN, SPRING, SUMMER)
 
 
-def _term_bounds(year: int, term: str) -> tuple[date, date]:
-    if term == "autumn":
-        return date(year, 9, 1), date(year, 12, 31)
-    if term == "spring":
-        return date(year + 1, 1, 1), date(year + 1, 3, 31)
-    return date(year + 1, 4, 1), date(year + 1, 8, 31)
+def _term_bounds(year: int, term: str, starts: dict[str, date]) -> tuple[date, date]:
+    index = TERMS.index(term)
+    if index + 1 < len(TERMS):
+        return starts[term], starts[TERMS[index + 1]] - timedelta(days=1)
+    return starts[term], date(year + 1, 8, 31)
 
 
-def periods(as_of: date, academic_years: int) -> list[Period]:
+def periods(
+    as_of: date, academic_years: int, term_starts: dict[int, dict[str, date]] | None = None
+) -> list[Period]:
     """The academic years (the current one so far and the ones before), their terms that have
-    started, and the 12 months to ``as_of``."""
+    started, and the 12 months to ``as_of``. ``term_starts`` gives each academic year's term
+    starts from the LA's calendar (``registry.school_days.academic_term_starts``); a year it
+    does not give follows the months."""
     current = academic_year_start(as_of)
     found = []
     for year in range(current - academic_years + 1, current + 1):
         end = min(date(year + 1, 8, 31), as_of)
         found.append(Period("year", date(year, 9, 1), end, academic_year_label(year), year))
-        for term, _, _ in TERMS:
-            start, term_end = _term_bounds(year, term)
+        starts = (term_starts or {}).get(year) or month_rule_term_starts(year)
+        for term in TERMS:
+            start, term_end = _term_bounds(year, term, starts)
             if start <= as_of:
                 label = f"{term.capitalize()} {academic_year_label(year)}"
                 found.append(Period("term", start, min(term_end, as_of), label, year))
     rolling_start = as_of - timedelta(days=364)
-    label = f"12 months to {as_of:%-d %b %Y}"
+    label = f"12 months to {date_words(as_of, short_month=True)}"
     found.append(Period("rolling", rolling_start, as_of, label, current))
     return found
 
@@ -112,11 +123,14 @@ def earliest_date(found: list[Period]) -> date:
 
 
 class Category:
-    """How a deletion counts (domain.md §5.7). Set in SQL by services.offrolling from the ground
-    and destination; every category except TRANSFER and EXCLUDED is a non-standard exit (N1)."""
+    """How a deletion counts (docs/rules/offrolling.md §3). Set in SQL by services.offrolling
+    from the ground and destination; every category except TRANSFER and EXCLUDED is a non-standard
+    exit (N1)."""
 
-    TRANSFER = "transfer"  # 9(1)(a) with a destination that was not found unconfirmed
-    EXCLUDED = "excluded"  # 9(1)(b) nursery, (k) died, (l) over compulsory school age
+    # 9(1)(a) with a destination whose check neither ended unconfirmed nor awaits an officer
+    TRANSFER = "transfer"
+    # 9(1)(b) / 8(1)(n) nursery, (k) died, (l) over compulsory school age: never off-rolling
+    EXCLUDED = "excluded"
     HOME_EDUCATION = "ehe"  # N2
     UNKNOWN_OR_CME = "cme"  # N3
     OTHER = "other"
@@ -264,7 +278,7 @@ def before_january_census(deletion_date: date) -> bool:
 
 
 def counts_towards(indicator: str, group: ExitGroup) -> bool:
-    """Whether a group of exits counts in an indicator's numerator (domain.md §5.7, N1–N6)."""
+    """Whether a group of exits counts in an indicator's numerator (docs/rules/offrolling.md §5)."""
     if group.category not in NON_STANDARD:
         return False
     match indicator:

@@ -1,4 +1,4 @@
-"""Reads for the off-rolling monitor, with its access gates (domain.md §5.7, ADR 0007).
+"""Reads for the off-rolling monitor, with its access gates (docs/rules/offrolling.md §1, ADR 0007).
 
 Who sees what:
 
@@ -24,6 +24,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -32,7 +33,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from registry.models import Child, Role, User
+from registry.access import Capability, roles_with, user_can
+from registry.models import Child, User
 from registry.selectors import child_queryset_for_user
 from schools_feed.grounds import ground_label
 from schools_feed.models import (
@@ -50,30 +52,21 @@ from schools_feed.models import (
 from schools_feed.offrolling import charts
 from schools_feed.offrolling.method import PROMPT_LABELS, Parameters
 
-VIEW_ROLES = frozenset({Role.INCLUSION_LEAD, Role.ADMINISTRATOR, Role.DCS})
-REVIEW_ROLES = frozenset({Role.INCLUSION_LEAD, Role.ADMINISTRATOR})
-CHILDREN_ROLES = frozenset({Role.INCLUSION_LEAD, Role.ADMINISTRATOR})
-
-
 # --- The gates ----------------------------------------------------------------------------------
 
 
-def _signed_in(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 def offrolling_user_may_view(user) -> bool:
-    return _signed_in(user) and user.role in VIEW_ROLES
+    return user_can(user, Capability.VIEW_OFFROLLING)
 
 
 def offrolling_user_may_review(user) -> bool:
     """Change an alert's status, owner or due date, and add notes. The DCS is read-only."""
-    return _signed_in(user) and user.role in REVIEW_ROLES
+    return user_can(user, Capability.REVIEW_OFFROLLING)
 
 
 def offrolling_user_may_see_children(user) -> bool:
     """See the deletions (children) behind a school's figures, and an R6 alert's case list."""
-    return _signed_in(user) and user.role in CHILDREN_ROLES
+    return user_can(user, Capability.VIEW_OFFROLLING_CHILDREN)
 
 
 def offrolling_school_queryset_for_user(*, user) -> QuerySet[School]:
@@ -349,11 +342,17 @@ def alert_get(*, user, alert_id) -> OffRollingAlert:
     )
 
 
-def alert_events(*, alert: OffRollingAlert) -> list:
-    """The alert's review, oldest first, each with its statuses in words."""
+def alert_events(*, alert: OffRollingAlert, user) -> list:
+    """The alert's review, oldest first, each with its statuses in words. Free-text notes may
+    name a child or a family, so a role without ``VIEW_ALERT_NOTES`` (the DCS) gets each event
+    without its note (``note_withheld`` says one was there)."""
     labels = dict(AlertStatus.choices)
     events = list(alert.events.select_related("by").order_by("at", "pk"))
+    with_notes = user_can(user, Capability.VIEW_ALERT_NOTES)
     for event in events:
+        event.note_withheld = bool(event.note) and not with_notes
+        if event.note_withheld:
+            event.note = ""
         event.from_label = labels.get(event.from_status, event.from_status)
         event.to_label = labels.get(event.to_status, event.to_status)
     return events
@@ -395,9 +394,9 @@ def alert_still_met(*, alert: OffRollingAlert, current: SchoolIndicator | None) 
 
 def offrolling_reviewers() -> QuerySet[User]:
     """Who may own an alert: active inclusion leads and administrators."""
-    return User.objects.filter(is_active=True, role__in=REVIEW_ROLES).order_by(
-        "first_name", "last_name", "username"
-    )
+    return User.objects.filter(
+        is_active=True, role__in=roles_with(Capability.REVIEW_OFFROLLING)
+    ).order_by("first_name", "last_name", "username")
 
 
 # --- A school -----------------------------------------------------------------------------------
@@ -421,6 +420,8 @@ class ExitsSummary:
     by_ground: list[tuple[str, int]] = field(default_factory=list)
     by_nc_year: list[tuple[str, int]] = field(default_factory=list)
     characteristics: list[tuple[str, int]] = field(default_factory=list)
+    # Deletions on an absence ground without the Ground I checks (docs/rules/registration.md §5).
+    ground_i_breaches: int = 0
 
 
 def _nc_year_order(year: str) -> tuple[int, str]:
@@ -455,13 +456,14 @@ def school_exits(*, user, school: School, period: PeriodChoice) -> ExitsSummary:
         _deletions_in(school, period)
         .order_by()
         .values_list("legal_basis", "ground", "nc_year", "sen_provision", "fsm_eligible")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("pk"), breaches=Count("pk", filter=~Q(ground_i_breach="")))
     )
     grounds, years, traits = Counter(), Counter(), Counter()
     labels = {}
-    total = 0
-    for legal_basis, ground, nc_year, sen, fsm, count in rows:
+    total = breaches_total = 0
+    for legal_basis, ground, nc_year, sen, fsm, count, breaches in rows:
         total += count
+        breaches_total += breaches
         label = ground_label(legal_basis, ground) if ground else "Not given"
         labels[(legal_basis, ground)] = label
         grounds[(legal_basis, ground)] += count
@@ -475,6 +477,7 @@ def school_exits(*, user, school: School, period: PeriodChoice) -> ExitsSummary:
     by_ground = sorted(grounds.items(), key=lambda item: (-item[1], labels[item[0]]))
     return ExitsSummary(
         total=total,
+        ground_i_breaches=breaches_total,
         by_ground=[(labels[key], count) for key, count in by_ground],
         by_nc_year=[
             (_nc_year_text(year), years[year]) for year in sorted(years, key=_nc_year_order)

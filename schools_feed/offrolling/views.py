@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.generic import ListView
 
+from registry.models import AccessPurpose
+from registry.services import access_log
 from schools_feed.models import (
     AlertStatus,
     FunnelBand,
@@ -24,7 +26,7 @@ from schools_feed.models import (
     PeriodType,
     School,
 )
-from schools_feed.offrolling import charts
+from schools_feed.offrolling import briefing, charts
 from schools_feed.offrolling import selectors as offrolling
 from schools_feed.offrolling.forms import (
     AlertAssignForm,
@@ -35,7 +37,6 @@ from schools_feed.offrolling.forms import (
 )
 from schools_feed.services import offrolling_review
 
-CHILDREN_REASONS_SESSION_KEY = "offrolling_children_reasons"
 DEFAULT_INDICATOR = Indicator.N1
 # Tag colours for the bands: each is a GOV.UK tag, whose text meets contrast.
 BAND_TAGS = {
@@ -332,7 +333,7 @@ def alert_detail(request, alert_id):
         ),
         "still_met": offrolling.alert_still_met(alert=alert, current=current),
         "current": current,
-        "events": offrolling.alert_events(alert=alert),
+        "events": offrolling.alert_events(alert=alert, user=request.user),
         "parameters": [
             (name, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
             for name, value in sorted((alert.parameters or {}).items())
@@ -410,8 +411,8 @@ def school_profile(request, urn):
     return render(request, "schools_feed/offrolling/school.html", context)
 
 
-def _children_reason_key(school: School, period) -> str:
-    return f"{school.urn}|{period.key}"
+def _children_reason_scope(school: School, period) -> str:
+    return f"offrolling:{school.urn}|{period.key}"
 
 
 @login_required
@@ -427,24 +428,29 @@ def school_children(request, urn):
     )
     if period is None:
         raise Http404
-    key = _children_reason_key(school, period)
-    reasons = request.session.get(CHILDREN_REASONS_SESSION_KEY, {})
+    scope = _children_reason_scope(school, period)
     form = ChildrenReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        reasons[key] = form.cleaned_data["reason"]
-        request.session[CHILDREN_REASONS_SESSION_KEY] = reasons
+        access_log.access_reason_give(
+            session=request.session,
+            scope=scope,
+            purpose=AccessPurpose.OFFROLLING_REVIEW,
+            reason=form.cleaned_data["reason"],
+        )
         url = reverse("offrolling:school-children", args=[school.urn])
         return redirect(f"{url}?{urlencode({'period': period.key})}")
-    reason = reasons.get(key) if request.method == "GET" else None
+    given = access_log.access_reason_given(session=request.session, scope=scope)
+    reason = given["reason"] if given and request.method == "GET" else None
     context = {"school": school, "period": period, "periods": periods, "form": form}
     if reason is None:
         return render(request, "schools_feed/offrolling/children_reason.html", context)
     deletions = offrolling.school_deletions(user=request.user, school=school, period=period)
-    offrolling_review.children_viewing_log(
+    access_log.children_list_log(
         user=request.user,
         children=offrolling.children_of(deletions),
-        reason=reason,
         path=request.get_full_path(),
+        purpose=AccessPurpose.OFFROLLING_REVIEW,
+        reason=reason,
     )
     context.update(deletions=deletions, reason=reason)
     return render(request, "schools_feed/offrolling/children.html", context)
@@ -455,9 +461,6 @@ def school_children(request, urn):
 
 def _briefing_response(request, urn, kind: str) -> HttpResponse:
     school = _school(request, urn)
-    # Imported here: the briefing module is written separately and is needed only by these views.
-    from schools_feed.offrolling import briefing
-
     made = briefing.briefing_for_school(school=school, user=request.user)
     if kind == "pdf":
         content, content_type = briefing.briefing_pdf(made), "application/pdf"

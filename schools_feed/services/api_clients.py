@@ -1,8 +1,10 @@
 """API clients: the credentials an MIS supplier uses to send one school's returns.
 
 An API client is an ordinary school user (so every access gate already scopes it) linked to
-exactly one school, with no password (it cannot sign in to the web pages) and one DRF token. The
-token is shown once, when the client is created; revoking deletes it and deactivates the user.
+exactly one school, with no password (it cannot sign in to the web pages) and one token
+(django-rest-knox). Only a hash of the token is stored, and it expires after ``REST_KNOX
+["TOKEN_TTL"]``: it is shown once, when the client is created (or its token renewed); revoking
+deletes it and deactivates the user.
 """
 
 import logging
@@ -10,7 +12,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from registry.models import Role, User
 from schools_feed.models import School
@@ -52,11 +54,23 @@ def api_client_create(*, school: School, name: str, by: User | None) -> tuple[Us
     with transaction.atomic():
         user.save()
         user.schools.set([school])
-        token = Token.objects.create(user=user)
+        _, key = AuthToken.objects.create(user=user)
     logger.info(
         "API client %s created for school %s by %s", user.username, school.urn, by or "command"
     )
-    return user, token.key
+    return user, key
+
+
+def api_client_token_renew(*, user: User, by: User | None = None) -> str:
+    """A new token for an API client (the old one expired or leaked): every earlier token stops
+    working. Returns the key, shown only now."""
+    if not is_api_client(user) or not user.is_active:
+        raise ValidationError(ApiClientMessages.NOT_AN_API_CLIENT.format(username=user.username))
+    with transaction.atomic():
+        AuthToken.objects.filter(user=user).delete()
+        _, key = AuthToken.objects.create(user=user)
+    logger.info("API client %s token renewed by %s", user.username, by or "command")
+    return key
 
 
 def api_client_revoke(*, user: User, by: User | None = None) -> None:
@@ -65,7 +79,7 @@ def api_client_revoke(*, user: User, by: User | None = None) -> None:
     if not is_api_client(user):
         raise ValidationError(ApiClientMessages.NOT_AN_API_CLIENT.format(username=user.username))
     with transaction.atomic():
-        Token.objects.filter(user=user).delete()
+        AuthToken.objects.filter(user=user).delete()
         user.is_active = False
         user.save(update_fields=["is_active"])
     logger.info("API client %s revoked by %s", user.username, by or "command")

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from registry.bulk import bulk_insert, bulk_insert_with_history
 from registry.models import Address, Carer, Child, InformationSource, Relationship, User
-from registry.services.children import child_refresh_search_fields
+from registry.services.children import child_build
 from schools_feed import matching
+from schools_feed.grounds import DEATH_GROUNDS
 from schools_feed.intake.validation import CheckedRow
 from schools_feed.models import (
     Notification,
@@ -24,10 +25,12 @@ from schools_feed.models import (
     Submission,
 )
 from schools_feed.selectors import CandidateIndex
+from schools_feed.services.matching_model import model_current
 from schools_feed.services.offrolling import offrolling_recompute_request
 from schools_feed.services.routing import plan_apply, routing_plan
 
 BATCH_SIZE = 1000
+MODEL_VERSION_PREFIX = "Matching model version {}: "
 NOTIFICATION_FIELDS = {
     f.name for f in Notification._meta.concrete_fields if not f.is_relation and not f.primary_key
 }
@@ -72,9 +75,11 @@ def match_record(notification: Notification) -> matching.MatchRecord:
         surname=notification.legal_surname,
         other_surnames=tuple(filter(None, (notification.preferred_surname,))),
         preferred_forename=notification.preferred_forename,
+        middle_names=notification.middle_names,
         date_of_birth=notification.date_of_birth,
         sex=notification.sex,
         postcode=notification.postcode,
+        address=notification.address,
     )
 
 
@@ -99,9 +104,12 @@ def notifications_ingest(
     by: User | None,
     reason: str,
     index: CandidateIndex | None = None,
+    request_recompute: bool = True,
 ) -> IngestCounts:
     """Write, match and route importable rows, in transactions of ``BATCH_SIZE``. Pass the same
-    ``index`` for every part of one file, so the register is read once."""
+    ``index`` for every part of one file, so the register is read once. A caller writing a file
+    part by part passes ``request_recompute=False`` and asks for the off-rolling recompute once,
+    after the last part (``offrolling_recompute_request``)."""
     counts = IngestCounts()
     index = index or CandidateIndex()
     importable = [row for row in rows if row.importable]
@@ -111,7 +119,7 @@ def notifications_ingest(
             counts.add(
                 _ingest_batch(chunk, submission=submission, by=by, reason=reason, index=index)
             )
-    if counts.imported:
+    if counts.imported and request_recompute:
         offrolling_recompute_request(school_ids={row.school.pk for row in importable if row.school})
     return counts
 
@@ -133,6 +141,8 @@ def _ingest_batch(rows, *, submission, by, reason, index: CandidateIndex) -> Ing
     _match(batch, counts, index)
     matched = [n for n in batch.notifications if n.status == NotificationStatus.MATCHED]
     plan = routing_plan(notifications=matched, by=by, reason=reason)
+    # The notifications go in carrying the keys of the cases the plan opens, which plan_apply
+    # inserts next, in the same transaction: foreign keys are checked when it commits.
     _write(batch)
     plan_apply(plan, save_notifications=False)
     counts.routed = sum(1 for n in matched if n.status == NotificationStatus.ROUTED)
@@ -140,14 +150,27 @@ def _ingest_batch(rows, *, submission, by, reason, index: CandidateIndex) -> Ing
 
 
 def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> None:
+    """Match a batch with one Splink call for all its candidate pairs (ADR 0012), then decide
+    each return; the returns that found no child are matched among themselves, so two rows about
+    one new child make one child."""
     records = [match_record(n) for n in batch.notifications]
     index.load_for(records)
+    model = model_current()
     auto_link, review = settings.MATCH_AUTO_LINK_THRESHOLD, settings.MATCH_REVIEW_THRESHOLD
-    for notification, record in zip(batch.notifications, records, strict=True):
-        ranked, decision = _upn_first(record, index, auto_link, review)
-        if decision is None:
-            ranked = matching.best_candidates(record, index.candidates(record))
-            decision = matching.decide(ranked, auto_link=auto_link, review=review)
+    thresholds = {"auto_link": auto_link, "review": review, "scale": matching.THRESHOLD_SCALE}
+    jobs = [(record, index.candidates(record)) for record in records]
+    new_rows = []
+    for notification, record, ranked in zip(
+        batch.notifications, records, matching.rank_many(jobs, model=model), strict=True
+    ):
+        decision = matching.decide(
+            ranked,
+            auto_link=auto_link,
+            review=review,
+            only_on_the_same_upn=(notification.legal_basis, notification.ground) in DEATH_GROUNDS,
+        )
+        notification.match_model_version = model.version
+        notification.match_thresholds = thresholds
         notification.match_candidates = [
             {"child": str(c.key), "score": round(s.score, 3), "evidence": list(s.evidence)}
             for c, s in ranked
@@ -160,29 +183,75 @@ def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> N
             batch.event(notification, NotificationEventType.QUEUED_FOR_REVIEW)
             counts.review += 1
         else:
-            child = child_from_notification(batch, notification)
-            # Later rows of the same file can be this child (a deletion and a referral, say).
-            index.add(dataclasses.replace(record, key=child.pk))
-            counts.new_children += 1
+            new_rows.append((notification, record))
+    _match_within_file(batch, counts, index, new_rows, model, thresholds)
 
 
-def _upn_first(record, index: CandidateIndex, auto_link: float, review: float):
-    """UPN first: the one child holding the return's UPN, when it links on its own evidence,
-    needs no comparison with anyone else. Otherwise (no holder, several, or too weak) the full
-    blocked comparison decides."""
-    holders = index.holders_of_upn(record.upn)
-    if len(holders) != 1:
-        return [], None
-    ranked = matching.best_candidates(record, holders)
-    decision = matching.decide(ranked, auto_link=auto_link, review=review)
-    return (ranked, decision) if decision.outcome == "link" else ([], None)
+def _match_within_file(batch, counts, index, new_rows, model, thresholds) -> None:
+    """Rows no child on the register matched, in file order: each is compared with the rows
+    before it that made a new child (same blocks as the register: UPN, date of birth, names).
+    One that links to such a row is that child; the others each make a new child."""
+    made: list[matching.MatchRecord] = []  # the new children, as records keyed by child id
+    jobs = []
+    for _notification, record in new_rows:
+        jobs.append((record, _earlier_rows(record, [r for _n, r in new_rows])))
+    pairs_scored = matching.rank_many(
+        [(record, earlier) for record, earlier in jobs], model=model, limit=1
+    )
+    row_child: dict[int, object] = {}
+    for position, ((notification, record), ranked) in enumerate(
+        zip(new_rows, pairs_scored, strict=True)
+    ):
+        decision = matching.decide(
+            ranked,
+            auto_link=thresholds["auto_link"],
+            review=thresholds["review"],
+        )
+        earlier = decision.candidate.key if decision.candidate is not None else None
+        if decision.outcome == "link" and earlier in row_child:
+            child_id = row_child[earlier]
+            _link(batch, notification, replace_key(decision, child_id), counts)
+            row_child[position] = child_id
+            continue
+        child = child_from_notification(batch, notification)
+        row_child[position] = child.pk
+        made.append(dataclasses.replace(record, key=child.pk))
+        counts.new_children += 1
+    for record in made:
+        # Later batches of the same file can be this child (a deletion and a referral, say).
+        index.add(record)
+
+
+def _earlier_rows(record, rows: list[matching.MatchRecord]) -> list[matching.MatchRecord]:
+    """The rows before ``record`` sharing a block with it, keyed by their position."""
+    position = next(i for i, row in enumerate(rows) if row is record)
+    dates = matching.date_of_birth_block(record.date_of_birth)
+    names = matching.name_block_keys(record)
+    found = []
+    for i, row in enumerate(rows[:position]):
+        if (
+            (record.upn and row.upn == record.upn)
+            or row.date_of_birth in dates
+            or matching.name_block_key(row.surname, row.forenames) in names
+        ):
+            found.append(dataclasses.replace(row, key=i))
+    return found
+
+
+def replace_key(decision: matching.MatchDecision, child_id) -> matching.MatchDecision:
+    candidate = dataclasses.replace(decision.candidate, key=child_id)
+    return dataclasses.replace(decision, candidate=candidate)
 
 
 def _link(batch: IngestBatch, notification, decision, counts: IngestCounts) -> None:
     notification.child_id = decision.candidate.key
     notification.status = NotificationStatus.MATCHED
     notification.match_score = Decimal(f"{decision.score:.3f}")
-    notification.match_explanation = "; ".join(decision.evidence)
+    # The version first, then the evidence strongest first: a timeline that shortens the text
+    # keeps what matters.
+    notification.match_explanation = MODEL_VERSION_PREFIX.format(decision.model_version) + (
+        "; ".join(decision.evidence)
+    )
     batch.event(
         notification, NotificationEventType.LINKED_AUTOMATICALLY, notification.match_explanation
     )
@@ -190,8 +259,10 @@ def _link(batch: IngestBatch, notification, decision, counts: IngestCounts) -> N
 
 
 def child_from_notification(batch: IngestBatch, notification: Notification) -> Child:
-    """A child the register did not know: identity, address and the parents from the return."""
-    child = Child(
+    """A child the register did not know: identity, address and the parents from the return.
+    Built by ``child_build``, which validates the identifiers as on every other path (the intake
+    has already refused a row whose identifiers fail, so this raises only on a bug)."""
+    child = child_build(
         legal_forenames=notification.legal_forenames,
         middle_names=notification.middle_names,
         legal_surname=notification.legal_surname,
@@ -203,7 +274,6 @@ def child_from_notification(batch: IngestBatch, notification: Notification) -> C
         uln=notification.uln,
         created_at=timezone.now(),
     )
-    child_refresh_search_fields(child)
     batch.new_children.append(child)
     notification.child_id = child.pk
     notification.status = NotificationStatus.MATCHED

@@ -17,14 +17,23 @@ from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from registry.access import Capability, user_can
+from registry.csv_output import write_csv
+from registry.dates import date_words
 from registry.models import User
+from registry.queueing import enqueue_on_commit
 from registry.services.history import ChangeReason
 from schools_feed.intake import ctf
 from schools_feed.intake.fields import FIELD_BY_NAME, canonical_field
-from schools_feed.intake.files import FileProblem, detect_format, read_table, write_csv
+from schools_feed.intake.files import FileProblem, detect_format, read_table
 from schools_feed.intake.messages import FileMessages
 from schools_feed.intake.rows import RowContext, parse_row
-from schools_feed.intake.validation import CheckedRow, check_rows, problems_of
+from schools_feed.intake.validation import (
+    CheckedRow,
+    check_rows,
+    names_other_school,
+    problems_of,
+)
 from schools_feed.models import (
     RECEIVED_SUBMISSION_STATUSES,
     Channel,
@@ -35,12 +44,15 @@ from schools_feed.models import (
     SubmissionStatus,
 )
 from schools_feed.selectors import CandidateIndex
+from schools_feed.services import retention
 from schools_feed.services.ingest import notifications_ingest
+from schools_feed.services.offrolling import offrolling_recompute_request
 
 STORED_PROBLEMS = 2000
 # A large file is checked and written this many rows at a time.
 PART_ROWS = 5000
 IDENTITY_COLUMNS = ("legal_surname", "legal_forenames", "date_of_birth")
+SCHOOL_COLUMNS = {"school_urn", "school_laestab"}
 # A file without a Return type column is read as the kind its columns show.
 KIND_BY_COLUMN = (
     ("deletion_date", NotificationKind.DELETION),
@@ -57,6 +69,9 @@ REASON_BY_CHANNEL = {
     Channel.API: ChangeReason.API,
     Channel.MIGRATION: ChangeReason.MIGRATION,
 }
+
+# Queued by name (registry/queueing.py): the tasks module imports this one.
+SUBMISSION_TASK = "schools_feed.tasks.submission_process_task"
 
 
 @dataclass
@@ -88,6 +103,12 @@ def file_rows(
     missing = [name for name in IDENTITY_COLUMNS if name not in columns]
     if missing:
         raise FileProblem(FileMessages.MISSING_COLUMNS.format(columns=", ".join(missing)))
+    if school is None and not SCHOOL_COLUMNS & set(columns):
+        # Every row would be refused for want of a school (the app's own templates have no
+        # school column): say so once, on the form, and keep nothing.
+        raise FileProblem(FileMessages.NO_SCHOOL)
+    if not table.rows:
+        raise FileProblem(FileMessages.NO_ROWS)
     return_type = return_type or _kind_from_columns(columns)
     rows = [
         (number, {c: v for c, v in zip(columns, values, strict=False) if c and v})
@@ -142,14 +163,25 @@ def rows_check(
 
 
 def _allowed_schools(user: User | None) -> set | None:
-    if user is None or not user.is_school_user:
+    if user is None or not user_can(user, Capability.SEE_OWN_SCHOOLS):
         return None
     return set(user.schools.values_list("pk", flat=True))
 
 
-def _already_received(sha256: str) -> Submission | None:
+def _sending_school_check(school: School | None, by: User | None) -> None:
+    """A school's staff send for one of their own schools, always named: everyone linked to it
+    sees the submission, and its rows may only be that school's (a file of several schools'
+    returns, with no school, is the LA administrator's)."""
+    if by is None or not user_can(by, Capability.SEE_OWN_SCHOOLS):
+        return
+    if school is None or not by.schools.filter(pk=school.pk).exists():
+        raise FileProblem(FileMessages.SCHOOL_NOT_CHOSEN)
+
+
+def _already_received(sha256: str, school: School | None) -> Submission | None:
+    # Per school: a school is never told that another school sent the same bytes.
     return Submission.objects.filter(
-        file_sha256=sha256, status__in=RECEIVED_SUBMISSION_STATUSES
+        school=school, file_sha256=sha256, status__in=RECEIVED_SUBMISSION_STATUSES
     ).first()
 
 
@@ -164,11 +196,12 @@ def submission_preview(
 ) -> Submission:
     """Check a file and keep it, waiting for the sender to confirm. Raises FileProblem when the
     file cannot be read at all; nothing is kept then."""
+    _sending_school_check(school, by)
     sha256 = hashlib.sha256(data).hexdigest()
-    earlier = _already_received(sha256)
+    earlier = _already_received(sha256, school)
     if earlier:
         raise FileProblem(
-            FileMessages.ALREADY_RECEIVED.format(received=f"{earlier.received_at:%d %B %Y}")
+            FileMessages.ALREADY_RECEIVED.format(received=date_words(earlier.received_at))
         )
     found = file_rows(
         file_name=file_name,
@@ -224,6 +257,7 @@ class SubmissionErrors:
     )
     NOT_WAITING = "This file is not waiting for confirmation"
     NOTHING_TO_IMPORT = "No rows in the file can be imported"
+    FILE_REMOVED = "This file is no longer kept. Upload it again to send it"
 
 
 def submission_confirm(
@@ -235,33 +269,37 @@ def submission_confirm(
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
         if submission.status != SubmissionStatus.PREVIEW:
             raise ValidationError(SubmissionErrors.NOT_WAITING)
+        if submission.file_removed_at:  # a preview left past the retention period
+            raise ValidationError(SubmissionErrors.FILE_REMOVED)
         if submission.errors and not accept_valid_rows:
             raise ValidationError(SubmissionErrors.HAS_ERRORS)
-        if submission.rows_read - submission.errors - submission.duplicates <= 0:
+        if submission_sendable_rows(submission) <= 0:
             raise ValidationError(SubmissionErrors.NOTHING_TO_IMPORT)
-        earlier = _already_received(submission.file_sha256)
+        earlier = _already_received(submission.file_sha256, submission.school)
         if earlier:
             raise ValidationError(
-                FileMessages.ALREADY_RECEIVED.format(received=f"{earlier.received_at:%d %B %Y}")
+                FileMessages.ALREADY_RECEIVED.format(received=date_words(earlier.received_at))
             )
         submission.status = SubmissionStatus.QUEUED
         submission.accept_valid_rows = accept_valid_rows
+        submission.queued_at = timezone.now()
         try:
-            submission.save(update_fields=["status", "accept_valid_rows"])
+            submission.save(update_fields=["status", "accept_valid_rows", "queued_at"])
         except IntegrityError as error:  # the same file confirmed in another tab a moment ago
             raise ValidationError(FileMessages.ALREADY_RECEIVED.format(received="today")) from error
     if submission.rows_read > settings.FEED_BACKGROUND_ROWS:
-        from schools_feed.tasks import submission_process_task
-
-        transaction.on_commit(lambda: submission_process_task.delay(str(submission.pk)))
+        enqueue_on_commit(SUBMISSION_TASK, str(submission.pk))
         return submission
     return submission_process(submission_id=submission.pk)
 
 
 def submission_cancel(*, submission: Submission) -> None:
-    Submission.objects.filter(pk=submission.pk, status=SubmissionStatus.PREVIEW).update(
+    """The sender chose not to send the file: it is not kept."""
+    cancelled = Submission.objects.filter(pk=submission.pk, status=SubmissionStatus.PREVIEW).update(
         status=SubmissionStatus.CANCELLED
     )
+    if cancelled:
+        retention.submission_file_remove(submission_id=submission.pk)
 
 
 def submission_process(*, submission_id) -> Submission:
@@ -278,6 +316,7 @@ def submission_process(*, submission_id) -> Submission:
     submission.rows_read = len(found.rows)
     totals = Submission(problems=[])
     imported, seen, index = 0, {}, CandidateIndex()
+    schools = set()
     for start in range(0, len(found.rows), PART_ROWS):
         checked = rows_check(
             rows=found.rows[start : start + PART_ROWS],
@@ -295,10 +334,16 @@ def submission_process(*, submission_id) -> Submission:
             by=submission.submitted_by,
             reason=REASON_BY_CHANNEL[submission.channel],
             index=index,
+            request_recompute=False,
         ).imported
+        schools |= {row.school.pk for row in importable if row.school}
         # The progress bar reads this from another request while the worker runs.
         done = min(len(found.rows), start + PART_ROWS)
         Submission.objects.filter(pk=submission.pk).update(rows_processed=done)
+    if schools:
+        # Once for the file, not once for each part: each request queues a task for every
+        # school in it. A run stopped part-way asks when it is run again and finishes.
+        offrolling_recompute_request(school_ids=schools)
     return _finish(submission, totals, imported)
 
 
@@ -315,6 +360,12 @@ def _stored_file_rows(submission: Submission) -> FileRows:
         return_type=submission.return_type,
         starting_date=submission.starting_date,
     )
+
+
+def _own_school_values(raw: dict[str, str], school: School | None) -> dict[str, str]:
+    if names_other_school(raw.get("school_urn", ""), raw.get("school_laestab", ""), school):
+        return {}
+    return raw
 
 
 def _finish(submission: Submission, totals: Submission, imported: int) -> Submission:
@@ -340,21 +391,12 @@ class DuplicateNotification(Exception):
         self.checked = checked
 
 
-def notification_submit(
-    *,
-    school: School,
-    by: User | None,
-    channel: str,
-    values: dict[str, str],
-    return_type: str,
-    idempotency_key: str = "",
-) -> tuple[Submission, CheckedRow]:
-    """One notification from the web form or the API: the same checks as a file, and nothing
-    saved when there is an error (ValidationError carries every problem by field)."""
-    if idempotency_key:
-        earlier = Submission.objects.filter(school=school, idempotency_key=idempotency_key).first()
-        if earlier:
-            return earlier, None
+def notification_check(
+    *, school: School | None, by: User | None, values: dict[str, str], return_type: str
+) -> CheckedRow:
+    """The one-notification checks, saving nothing. Raises DuplicateNotification, or
+    ValidationError with every problem by field. Without a school (the sender has not chosen it
+    yet) the pupil's details are still checked, so the sender hears every problem at once."""
     [checked] = rows_check(
         rows=[(1, values)],
         return_type=return_type,
@@ -367,13 +409,34 @@ def notification_submit(
             Notification.objects.get(natural_key=checked.natural_key), checked
         )
     if checked.parsed.has_errors:
-        raise ValidationError(
-            {
-                problem.field: [problem.message]
-                for problem in checked.parsed.problems
-                if problem.level == "error"
-            }
-        )
+        errors = {}
+        for problem in checked.parsed.problems:
+            if problem.level == "error":
+                errors.setdefault(problem.field, []).append(problem.message)
+        raise ValidationError(errors)
+    return checked
+
+
+def notification_submit(
+    *,
+    school: School,
+    by: User | None,
+    channel: str,
+    values: dict[str, str],
+    return_type: str,
+    idempotency_key: str = "",
+) -> tuple[Submission, CheckedRow]:
+    """One notification from the web form or the API: the same checks as a file, and nothing
+    saved when there is an error (ValidationError carries every problem by field)."""
+    try:
+        _sending_school_check(school, by)
+    except FileProblem as problem:
+        raise ValidationError({"school_urn": [problem.message]}) from problem
+    if idempotency_key:
+        earlier = Submission.objects.filter(school=school, idempotency_key=idempotency_key).first()
+        if earlier:
+            return earlier, None
+    checked = notification_check(school=school, by=by, values=values, return_type=return_type)
     with transaction.atomic():
         submission = Submission.objects.create(
             school=school,
@@ -393,14 +456,52 @@ def notification_submit(
     return submission, checked
 
 
+def submission_sendable_rows(submission: Submission) -> int:
+    """Rows of a checked file that confirming would import: neither errors nor duplicates."""
+    return max(submission.rows_read - submission.errors - submission.duplicates, 0)
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    row: int
+    name: str
+    date_of_birth: str
+    has_errors: bool
+
+
+def submission_preview_rows(*, submission: Submission, limit: int = 500) -> list[PreviewRow]:
+    """The pupils of a file waiting for confirmation, as its sender wrote them, so the sender
+    sees whom they are about to send (the views show these to the sender only)."""
+    if submission.status != SubmissionStatus.PREVIEW or not submission.file:
+        return []
+    error_rows = {p["row"] for p in submission.problems if p["level"] == "error"}
+    return [
+        PreviewRow(
+            row=number,
+            name=" ".join(filter(None, (raw.get("legal_forenames"), raw.get("legal_surname")))),
+            date_of_birth=raw.get("date_of_birth", ""),
+            has_errors=number in error_rows,
+        )
+        for number, raw in _stored_file_rows(submission).rows[:limit]
+    ]
+
+
 def submission_rejected_rows_csv(*, submission: Submission) -> bytes:
-    """Every row not imported, as the sender wrote it, with its messages: fix and send again."""
-    found = _stored_file_rows(submission)
+    """Every row not imported, as the sender wrote it, with its messages: fix and send again.
+
+    Only the rejected rows of the file are written, and a row that names a school other than the
+    submission's is written without its values: everyone linked to the submission's school may
+    download this, and that row is another school's pupil. A submission with no file (the web
+    form, the API, or a file past its retention period) gives each rejected row's messages."""
     by_row = {}
     for problem in submission.problems:
         by_row.setdefault(problem["row"], []).append(f"{problem['column']}: {problem['message']}")
     rejected_rows = {p["row"] for p in submission.problems if p["level"] == "error"}
-    rejected = [(number, raw) for number, raw in found.rows if number in rejected_rows]
+    stored = dict(_stored_file_rows(submission).rows) if submission.file else {}
+    rejected = [
+        (number, _own_school_values(stored.get(number, {}), submission.school))
+        for number in sorted(rejected_rows)
+    ]
     columns = list(dict.fromkeys(name for _, raw in rejected for name in raw))
     headers = [
         "Row",

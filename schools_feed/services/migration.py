@@ -8,15 +8,16 @@ even when several rows are about them.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from registry import lifecycle
 from registry.bulk import bulk_insert, bulk_insert_with_history
+from registry.cme_reasons import cme_reason_choices
 from registry.models import (
-    EHE_CLOSED_STATUSES,
     CMEEpisode,
     CMEReason,
     CMESource,
@@ -30,13 +31,12 @@ from registry.models import (
     EHEStatus,
     EpisodeStatusChange,
 )
-from registry.models.episodes import CME_CLOSED_STATUSES
 from registry.services.history import ChangeReason
 from schools_feed import matching
 from schools_feed.intake.fields import canonical_field, normalise_header
 from schools_feed.intake.files import read_table
 from schools_feed.intake.rows import ParsedRow, RowContext, parse_date, parse_row
-from schools_feed.models import Notification
+from schools_feed.models import Notification, School
 from schools_feed.selectors import CandidateIndex
 from schools_feed.services import ingest
 from schools_feed.services.routing import feed_user
@@ -49,6 +49,11 @@ EPISODE_COLUMNS = {
     "reason": ("reason", "primary reason", "dfe reason"),
     "contact_date": ("last contact date", "contact date"),
     "contact_summary": ("last contact", "contact summary", "contact notes"),
+    # What the lifecycle needs to close a CME case as found (docs/rules/episode-lifecycle.md §2).
+    "other_la_name": ("other la", "other local authority"),
+    "other_la_confirmed_on": ("other la confirmed", "other la confirmed on"),
+    "abroad_evidence": ("abroad evidence", "evidence abroad"),
+    "located_school_urn": ("located school urn", "school found urn"),
 }
 _EPISODE_LOOKUP = {
     normalise_header(alias): name for name, aliases in EPISODE_COLUMNS.items() for alias in aliases
@@ -58,7 +63,18 @@ _EPISODE_LOOKUP = {
 class MigrationMessages:
     REGISTER = "Register must be EHE or CME"
     STATUS = "Status {status} is not an {register} status"
+    NO_STATUS = "Enter the episode's status"
     START = "Enter the episode's start date"
+    END_DATE_OPEN = (
+        "Status {status} is an open status: leave the end date empty or give the closing status"
+    )
+    NO_END_DATE = "Status {status} closes the episode: enter the end date"
+    ALREADY_OPEN = (
+        "{register} episode is open on row {other} for the same child: only one may be open"
+    )
+    ALREADY_OPEN_ON_REGISTER = "This child already has an open {register} episode on the register"
+    MIGRATED = "Migrated from the previous register"
+    UNKNOWN_SCHOOL = "No school with URN {urn} is known: import the GIAS extract first"
     REVIEW = "Could be {name} already on the register (score {score}): check and add by hand"
 
 
@@ -75,7 +91,7 @@ def _column(heading: str) -> str | None:
     return _EPISODE_LOOKUP.get(normalise_header(heading)) or canonical_field(heading)
 
 
-def _choice(model_choices, text: str, default: str) -> str:
+def _choice(model_choices, text: str, default: str | None) -> str | None:
     wanted = normalise_header(text)
     for value, label in model_choices:
         if wanted in (normalise_header(value), normalise_header(label)):
@@ -93,6 +109,7 @@ def register_migrate(*, file_name: str, data: bytes) -> MigrationResult:
     by = feed_user()
     batch = ingest.IngestBatch(by=by, reason=ChangeReason.MIGRATION, notifications=[])
     episodes, changes, contacts = [], [], []
+    open_rows: dict[tuple, int] = {}  # (model, child) -> the row whose episode is open
     for number, values in table.rows:
         raw = {c: v for c, v in zip(columns, values, strict=False) if c and v}
         # Ages are checked on the day the episode started: closed records may be of adults now.
@@ -100,20 +117,19 @@ def register_migrate(*, file_name: str, data: bytes) -> MigrationResult:
         parsed = parse_row(raw, row=number, kind="", context=RowContext(received_on=started))
         episode = _episode(parsed, raw)
         if parsed.has_errors:
-            result.problems += [
-                f"row {p.row}, {p.field}: {p.message}"
-                for p in parsed.problems
-                if p.level == "error"
-            ]
+            result.problems += _errors(parsed)
             continue
         child_id = _child_for(parsed, index, batch, result)
         if child_id is None:
             continue
         episode.child_id = child_id
+        row_changes = _lifecycle(parsed, episode, raw, by)
+        _one_open(parsed, episode, open_rows)
+        if parsed.has_errors:
+            result.problems += _errors(parsed)
+            continue
         episodes.append(episode)
-        changes.append(_opening(episode, by))
-        if episode.end_date:
-            changes.append(_closing(episode, by))
+        changes += row_changes
         if raw.get("contact_date") and raw.get("contact_summary"):
             contacts.append(_contact(episode, raw, by))
     if result.problems:
@@ -124,39 +140,134 @@ def register_migrate(*, file_name: str, data: bytes) -> MigrationResult:
     for model in (EHEEpisode, CMEEpisode):
         bulk_insert_with_history([e for e in episodes if isinstance(e, model)], model, **history)
     bulk_insert(changes, EpisodeStatusChange)
+    # A migrated open case of a child with a safeguarding flag raises its alert as any opening
+    # does (docs/rules/cme.md §6).
+    lifecycle.episodes_opened_bulk_apply(
+        episodes, by=by, fallback_owner=by, reason=ChangeReason.MIGRATION
+    )
     bulk_insert_with_history(contacts, Contact, **history)
     result.episodes = len(episodes)
     return result
 
 
 def _episode(parsed: ParsedRow, raw: dict):
+    """The episode a row describes, with its legacy status and dates as given. A status the
+    register does not know is an error, never a silent default."""
     register = raw.get("register", "").strip().upper()
     start = parse_date(raw.get("episode_start", ""))
     end = parse_date(raw.get("episode_end", "")) if raw.get("episode_end") else None
     if not start:
         parsed.error("episode_start", MigrationMessages.START)
     if register == "EHE":
-        status = _choice(EHEStatus.choices, raw.get("episode_status", ""), EHEStatus.NOTIFIED)
-        closed = EHE_CLOSED_STATUSES
+        statuses = EHEStatus
         episode = EHEEpisode(
             source=EHESource.MIGRATION,
-            status=status,
             primary_reason=_choice(EHEReason.choices, raw.get("reason", ""), EHEReason.UNKNOWN),
         )
     elif register == "CME":
-        status = _choice(CMEStatus.choices, raw.get("episode_status", ""), CMEStatus.ENQUIRIES_OPEN)
-        closed = CME_CLOSED_STATUSES
+        statuses = CMEStatus
         episode = CMEEpisode(
             source=CMESource.ADMISSIONS,
-            status=status,
-            primary_reason=_choice(CMEReason.choices, raw.get("reason", ""), CMEReason.UNKNOWN),
+            primary_reason=_choice(cme_reason_choices(), raw.get("reason", ""), CMEReason.UNKNOWN),
         )
     else:
         parsed.error("register", MigrationMessages.REGISTER)
         return None
+    text = raw.get("episode_status", "").strip()
+    status = _choice(statuses.choices, text, None) if text else None
+    if not text:
+        parsed.error("episode_status", MigrationMessages.NO_STATUS)
+    elif status is None:
+        parsed.error(
+            "episode_status", MigrationMessages.STATUS.format(status=text, register=register)
+        )
+    episode.status = status or ""
     episode.start_date = start
-    episode.end_date = end or (start if status in closed and start else None)
+    episode.end_date = end
     return episode
+
+
+def _errors(parsed: ParsedRow) -> list[str]:
+    return [f"row {p.row}, {p.field}: {p.message}" for p in parsed.problems if p.level == "error"]
+
+
+def _lifecycle(parsed: ParsedRow, episode, raw: dict, by) -> list[EpisodeStatusChange]:
+    """The status events of a migrated episode, through the lifecycle (registry.lifecycle): an
+    open record opens with its legacy status; a closed one opens as new on its start date and
+    closes on its end date, with what that closing needs (another LA's confirmation, evidence of
+    being abroad). What the lifecycle refuses is a row error."""
+    rules = lifecycle.lifecycle_of(episode)
+    status, end = episode.status, episode.end_date
+    label = rules.label(status)
+    if status not in rules.closing and end is not None:
+        parsed.error("episode_end", MigrationMessages.END_DATE_OPEN.format(status=label))
+        return []
+    if status in rules.closing and end is None:
+        parsed.error("episode_end", MigrationMessages.NO_END_DATE.format(status=label))
+        return []
+    try:
+        if status not in rules.closing:
+            return [
+                lifecycle.episode_opening(
+                    episode, by=by, reason=MigrationMessages.MIGRATED, migrated=True
+                )
+            ]
+        opening = lifecycle.episode_opening(
+            episode, by=by, reason=MigrationMessages.MIGRATED, status=rules.opening
+        )
+        closing = lifecycle.episode_transition(
+            episode,
+            to_status=status,
+            effective_date=end,
+            reason=MigrationMessages.MIGRATED,
+            by=by,
+            other_la_name=raw.get("other_la_name", ""),
+            other_la_confirmed_on=parse_date(raw.get("other_la_confirmed_on", "")) or None,
+            abroad_evidence=raw.get("abroad_evidence", ""),
+            located_school=_located_school(parsed, raw),
+            # A legacy CME case "closed" without the child found was a manager's decision in the
+            # old register; the person migrating must hold the manager's capability
+            # (docs/rules/cme.md §7).
+            manager_decision=MigrationMessages.MIGRATED,
+        )
+    except ValidationError as refused:
+        for field_name, messages in refused.message_dict.items():
+            column = {"status": "episode_status", "effective_date": "episode_end"}.get(
+                field_name, field_name
+            )
+            for message in messages:
+                parsed.error(column, message)
+        return []
+    return [opening, closing]
+
+
+def _located_school(parsed: ParsedRow, raw: dict):
+    urn = raw.get("located_school_urn", "").strip()
+    if not urn:
+        return None
+    school = School.objects.filter(urn=urn).first()
+    if school is None:
+        parsed.error("located_school_urn", MigrationMessages.UNKNOWN_SCHOOL.format(urn=urn))
+    return school
+
+
+def _one_open(parsed: ParsedRow, episode, open_rows: dict) -> None:
+    """At most one open episode of each register per child: in the file and on the register."""
+    if episode.end_date is not None or parsed.has_errors:
+        return
+    model = type(episode)
+    register = lifecycle.lifecycle_of(episode).register
+    other = open_rows.get((model, episode.child_id))
+    if other is not None:
+        parsed.error(
+            "episode_status", MigrationMessages.ALREADY_OPEN.format(register=register, other=other)
+        )
+    elif lifecycle.open_episode_exists(model, child_id=episode.child_id):
+        parsed.error(
+            "episode_status", MigrationMessages.ALREADY_OPEN_ON_REGISTER.format(register=register)
+        )
+    else:
+        open_rows[(model, episode.child_id)] = parsed.row
 
 
 def _child_for(parsed: ParsedRow, index: CandidateIndex, batch, result) -> object:
@@ -189,37 +300,6 @@ def _child_for(parsed: ParsedRow, index: CandidateIndex, batch, result) -> objec
 
 def _fields(record) -> dict:
     return {name: getattr(record, name) for name in record.__dataclass_fields__}
-
-
-def _opening(episode, by) -> EpisodeStatusChange:
-    return _change(
-        episode,
-        "",
-        episode.status if not episode.end_date else _first_status(episode),
-        episode.start_date,
-        by,
-    )
-
-
-def _first_status(episode) -> str:
-    return EHEStatus.NOTIFIED if isinstance(episode, EHEEpisode) else CMEStatus.ENQUIRIES_OPEN
-
-
-def _closing(episode, by) -> EpisodeStatusChange:
-    return _change(episode, _first_status(episode), episode.status, episode.end_date, by)
-
-
-def _change(episode, from_status: str, to_status: str, on: date, by) -> EpisodeStatusChange:
-    field_name = "ehe_episode" if isinstance(episode, EHEEpisode) else "cme_episode"
-    return EpisodeStatusChange(
-        child_id=episode.child_id,
-        from_status=from_status,
-        to_status=to_status,
-        effective_date=on,
-        reason="Migrated from the previous register",
-        changed_by=by,
-        **{field_name: episode},
-    )
 
 
 def _contact(episode, raw: dict, by) -> Contact:

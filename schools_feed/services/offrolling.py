@@ -1,5 +1,6 @@
-"""Recomputing the off-rolling monitor (domain.md §5.7, ADR 0007): read the deletions and rolls,
-compute, replace the indicators, raise new alerts. Idempotent, and one run at a time.
+"""Recomputing the off-rolling monitor (docs/rules/offrolling.md §3, ADR 0007): read the
+deletions and rolls, compute, replace the indicators, raise new alerts. Idempotent, and one run at
+a time.
 
 The database does the counting: one grouped query turns up to a million deletions into a few
 thousand groups (school, period markers, characteristics as at the deletion date); the pure
@@ -13,7 +14,6 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -36,14 +36,18 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from registry.bulk import bulk_insert, bulk_insert_with_history, insert_rows
-from registry.census import january_census_day
+from registry.census import january_census_day, term_of
+from registry.locks import try_lock
 from registry.models import ChildFlag, CMEEpisode, EHEEpisode, EHEStatus
+from registry.queueing import enqueue, enqueue_on_commit
+from registry.school_age import academic_year_start
+from registry.school_days import academic_term_starts
 from registry.services.history import ChangeReason
 from schools_feed.models import (
+    NOT_ARRIVED_STATUSES,
     AlertEvent,
     AlertEventType,
     DestinationCheck,
-    DestinationCheckStatus,
     ExclusionType,
     IndicatorReference,
     Notification,
@@ -79,6 +83,15 @@ ROLL_LOOKBACK = timedelta(days=400)
 EPISODE_FOLLOWS_DAYS = 60
 RETURN_STATUSES = (EHEStatus.RETURNED_TO_SCHOOL, EHEStatus.BECAME_CME)
 
+# Queued by name (registry/queueing.py): the tasks module imports this one.
+SCHOOL_RECOMPUTE_TASK = "schools_feed.tasks.offrolling_school_recompute_task"
+
+
+# The one-run-at-a-time lock on PostgreSQL (registry.locks, ADR 0009).
+RUN_LOCK = "schools_feed.offrolling.recompute"
+ABANDONED = "Abandoned: the process running it stopped before it finished"
+TIMED_OUT = "Timed out"
+
 
 class RunInProgress(Exception):
     """Another recompute holds the run slot: try again later."""
@@ -109,22 +122,27 @@ def offrolling_recompute(
     references = _stored_references() if school is not None else None
     if school is not None and not references:
         school = None  # nothing to compare one school with yet: compute them all
-    run = _run_start(school=school, as_of=as_of, parameters=parameters, by=triggered_by)
-    started = time.monotonic()
-    try:
-        result = offrolling_compute(
-            school=school, as_of=as_of, parameters=parameters, references=references
+    with try_lock(RUN_LOCK) as locked:
+        if locked is False:
+            raise RunInProgress
+        run = _run_start(
+            school=school, as_of=as_of, parameters=parameters, by=triggered_by, locked=locked
         )
-        with transaction.atomic():
-            run.indicators = _indicators_replace(result, run=run, school=school)
-            run.alerts_raised = _alerts_raise(result, run=run, parameters=parameters)
-            run.status, run.finished_at = RunStatus.FINISHED, timezone.now()
-            run.save()
-    except Exception as error:
-        OffRollingRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
-        )
-        raise
+        started = time.monotonic()
+        try:
+            result = offrolling_compute(
+                school=school, as_of=as_of, parameters=parameters, references=references
+            )
+            with transaction.atomic():
+                run.indicators = _indicators_replace(result, run=run, school=school)
+                run.alerts_raised = _alerts_raise(result, run=run, parameters=parameters)
+                run.status, run.finished_at = RunStatus.FINISHED, timezone.now()
+                run.save()
+        except Exception as error:
+            OffRollingRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
+            )
+            raise
     logger.info(
         "Off-rolling recompute %s: %s indicators, %s new alerts in %.1f s",
         school or "all schools",
@@ -144,7 +162,7 @@ def offrolling_compute(
 ) -> computation.Computation:
     """The figures as at ``as_of``, written nowhere: the recompute writes them, and an alert's
     stored parameters and date reproduce its evidence through this."""
-    found = periods(as_of, parameters.academic_years)
+    found = periods(as_of, parameters.academic_years, _calendar_term_starts(as_of, parameters))
     schools = _local_schools(school)
     school_ids = list(schools.values_list("pk", flat=True))
     return computation.compute(
@@ -163,8 +181,6 @@ def offrolling_compute(
 def offrolling_recompute_request(*, school_ids) -> None:
     """New returns arrived for these schools: recompute each once they have been quiet for
     OFFROLLING_DEBOUNCE_SECONDS (each request moves the school's time on; see the task)."""
-    from schools_feed.tasks import offrolling_school_recompute_task
-
     requested_at = timezone.now()
     local = School.objects.filter(pk__in=set(school_ids), is_local=True).values_list(
         "pk", flat=True
@@ -173,12 +189,11 @@ def offrolling_recompute_request(*, school_ids) -> None:
         OffRollingRecomputeRequest.objects.update_or_create(
             school_id=school_id, defaults={"requested_at": requested_at}
         )
-        transaction.on_commit(
-            partial(
-                offrolling_school_recompute_task.apply_async,
-                args=(school_id, requested_at.isoformat()),
-                countdown=settings.OFFROLLING_DEBOUNCE_SECONDS,
-            )
+        enqueue_on_commit(
+            SCHOOL_RECOMPUTE_TASK,
+            school_id,
+            requested_at.isoformat(),
+            countdown=settings.OFFROLLING_DEBOUNCE_SECONDS,
         )
 
 
@@ -194,14 +209,35 @@ def offrolling_requested_recompute(*, school_id: int, requested_at: str) -> str:
     return "recomputed"
 
 
+def offrolling_requests_requeue(*, older_than: timedelta) -> int:
+    """Queue again the school recomputes requested more than the debounce plus ``older_than``
+    ago and still standing: their task was lost (the broker was down when they were queued, or a
+    worker died). A request done meanwhile is deleted; a copy of one still queued finds itself
+    superseded or done, so queueing one twice changes nothing."""
+    cutoff = timezone.now() - timedelta(seconds=settings.OFFROLLING_DEBOUNCE_SECONDS) - older_than
+    standing = OffRollingRecomputeRequest.objects.filter(requested_at__lt=cutoff)
+    return sum(
+        enqueue(SCHOOL_RECOMPUTE_TASK, school_id, requested_at.isoformat())
+        for school_id, requested_at in standing.values_list("school_id", "requested_at")
+    )
+
+
 # --- The run slot -------------------------------------------------------------------------------
 
 
-def _run_start(*, school, as_of, parameters: Parameters, by: str) -> OffRollingRun:
-    timed_out = timezone.now() - timedelta(minutes=settings.OFFROLLING_RUN_TIMEOUT_MINUTES)
-    OffRollingRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=timed_out).update(
-        status=RunStatus.FAILED, finished_at=timezone.now(), error="Timed out"
-    )
+def _run_start(*, school, as_of, parameters: Parameters, by: str, locked) -> OffRollingRun:
+    """Record the run. Holding the advisory lock (PostgreSQL), any run still marked running was
+    left by a process that died, because its session would otherwise hold the lock: it is marked
+    abandoned at once. Without advisory locks (SQLite), the partial unique constraint is the
+    guard and a run is taken to have died after OFFROLLING_RUN_TIMEOUT_MINUTES."""
+    left_running = OffRollingRun.objects.filter(status=RunStatus.RUNNING)
+    if locked:
+        left_running.update(status=RunStatus.FAILED, finished_at=timezone.now(), error=ABANDONED)
+    else:
+        timed_out = timezone.now() - timedelta(minutes=settings.OFFROLLING_RUN_TIMEOUT_MINUTES)
+        left_running.filter(started_at__lt=timed_out).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=TIMED_OUT
+        )
     try:
         with transaction.atomic():
             return OffRollingRun.objects.create(
@@ -249,9 +285,15 @@ def _category() -> Case:
     """How a deletion counts (method.Category), from its legal basis, ground and destination."""
     destination = Q(destination_school__isnull=False) | ~Q(destination_reference="")
     new_address = ~Q(new_address="") | ~Q(new_postcode="")
+    # NOT EXISTS, never NOT IN: on a freshly loaded database the planner cannot tell how many
+    # unconfirmed checks there are, and an unhashed NOT IN is then run once per deletion.
+    # A check that ended unconfirmed, or one an officer has yet to confirm (a destination in
+    # another LA or not in GIAS), is not a normal transfer (docs/rules/offrolling.md §3).
     unconfirmed = Q(
-        pk__in=DestinationCheck.objects.filter(status=DestinationCheckStatus.UNCONFIRMED).values(
-            "deletion_id"
+        Exists(
+            DestinationCheck.objects.filter(
+                deletion=OuterRef("pk"), status__in=NOT_ARRIVED_STATUSES
+            )
         )
     )
     return Case(
@@ -260,7 +302,7 @@ def _category() -> Case:
             then=Value(Category.TRANSFER),
         ),
         When(
-            _grounds("2024", "b", "k", "l") | _grounds("2006", "j", "k"),
+            _grounds("2024", "b", "k", "l") | _grounds("2006", "j", "k", "n"),
             then=Value(Category.EXCLUDED),
         ),
         When(_home_education(), then=Value(Category.HOME_EDUCATION)),
@@ -268,7 +310,8 @@ def _category() -> Case:
             _grounds("2024", "h", "i")
             | _grounds("2006", "f", "h")
             | ((_grounds("2024", "g") | _grounds("2006", "e")) & ~new_address & ~destination)
-            | ((_grounds("2024", "n") | _grounds("2006", "l")) & ~destination),
+            | ((_grounds("2024", "n") | _grounds("2006", "l")) & ~destination)
+            | (Q(lost_pupil=True) & ~destination),
             then=Value(Category.UNKNOWN_OR_CME),
         ),
         default=Value(Category.OTHER),
@@ -333,6 +376,14 @@ def _children_with_characteristics():
     return flagged.order_by().union(returns.order_by())
 
 
+def _calendar_term_starts(as_of: date, parameters: Parameters) -> dict[int, dict[str, date]]:
+    """Each academic year's term starts from the LA's school calendar (the months where none is
+    loaded): docs/rules/registration.md §5.3."""
+    current = academic_year_start(as_of)
+    first = current - parameters.academic_years + 1
+    return {year: academic_term_starts(year) for year in range(first, current + 1)}
+
+
 def _counted(deletions, found: list[Period], *, flag_bits, history) -> list[ExitCount]:
     rolling = next(p for p in found if p.period_type == "rolling")
     years = sorted({p.academic_year for p in found})
@@ -343,8 +394,14 @@ def _counted(deletions, found: list[Period], *, flag_bits, history) -> list[Exit
                 When(deletion_date__month__gte=9, then=ExtractYear("deletion_date")),
                 default=ExtractYear("deletion_date") - 1,
             ),
+            # The terms of the periods (from the LA's calendar); the months outside them.
             term=Case(
-                *(When(deletion_date__month__in=m, then=Value(t)) for t, m in TERM_MONTHS.items())
+                *(
+                    When(deletion_date__range=(p.start, p.end), then=Value(term_of(p.start)))
+                    for p in found
+                    if p.period_type == "term"
+                ),
+                *(When(deletion_date__month__in=m, then=Value(t)) for t, m in TERM_MONTHS.items()),
             ),
             pre_census=Case(
                 *(
@@ -489,7 +546,7 @@ def _child_facts(children: set, as_of: date) -> _ChildFacts:
     episodes, suspensions, exclusions, returns = (defaultdict(list) for _ in range(4))
     ehe = EHEEpisode.objects.filter(child_id__in=children).values_list(
         "child_id",
-        "opening_notification_id",
+        "opening_notification",
         "start_date",
         "primary_reason",
         "secondary_reasons",

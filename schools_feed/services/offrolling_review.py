@@ -1,21 +1,20 @@
-"""Reviewing off-rolling alerts: status, owner, due date and notes (domain.md §5.7, ADR 0007).
+"""Reviewing off-rolling alerts: status, owner, due date and notes
+(docs/rules/offrolling.md §1, ADR 0007).
 
 Every change writes an AlertEvent (the review as rows people can query) and, when the alert
 itself changes, saves it with history stamped "offrolling_review". The alert row is locked for
 the change, so two reviewers acting at once cannot both move it from the same status.
-
-Also the access log for the children behind a school's figures: one ChildAccessLog row per child
-shown, with the reviewer's reason.
 """
 
-from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from registry.models import AccessPurpose, Child, ChildAccessLog, User
+from registry.access import Capability, user_can
+from registry.dates import date_words
+from registry.models import User
 from registry.services.history import ChangeReason, save_with_history
 from schools_feed.models import (
     AlertEvent,
@@ -24,7 +23,6 @@ from schools_feed.models import (
     AlertStatus,
     OffRollingAlert,
 )
-from schools_feed.offrolling.selectors import REVIEW_ROLES
 
 # The review's path: new → under review → raised with the school → school responded → closed.
 # Any open status may close; a closed alert may reopen to "under review", with a note.
@@ -111,7 +109,7 @@ def alert_status_change(
 
 def alert_assign(*, alert: OffRollingAlert, owner: User | None, by: User) -> OffRollingAlert:
     """Give the alert an owner (an inclusion lead or administrator), or none. No change, no row."""
-    if owner is not None and (not owner.is_active or owner.role not in REVIEW_ROLES):
+    if owner is not None and not user_can(owner, Capability.REVIEW_OFFROLLING):
         raise ValidationError(OWNER_NOT_A_REVIEWER)
     with transaction.atomic():
         locked = _locked(alert)
@@ -150,7 +148,7 @@ def alert_due_date_set(
 
 
 def _day(value: date | None) -> str:
-    return f"{value:%-d %B %Y}" if value else "no date"
+    return date_words(value) if value else "no date"
 
 
 def alert_note_add(
@@ -163,26 +161,3 @@ def alert_note_add(
     if not note:
         raise ValidationError(NOTE_REQUIRED)
     return _event(alert, AlertEventType.NOTE, by=by, note=note, in_briefing=in_briefing)
-
-
-def children_viewing_log(
-    *, user: User, children: Iterable[Child], reason: str, path: str
-) -> list[ChildAccessLog]:
-    """One access-log row per child shown on a list of a school's deletions, written at once.
-
-    ``registry.services.children.child_record_view_log`` logs one record opened; a list shows many
-    children, so its rows are written in one insert. ChildAccessLog is append-only and has no
-    history, so a bulk insert hides nothing."""
-    now = timezone.now()
-    rows = [
-        ChildAccessLog(
-            child_id=child.pk,
-            user=user,
-            accessed_at=now,
-            purpose=AccessPurpose.OFFROLLING_REVIEW,
-            reason=reason[:300],
-            path=path[:300],
-        )
-        for child in children
-    ]
-    return ChildAccessLog.objects.bulk_create(rows)

@@ -95,8 +95,8 @@ def notification_link_undo(*, notification: Notification, by: User, why: str) ->
     previous = notification.child
     opened = [
         str(case)
-        for model in ("ehe", "cme")
-        for case in getattr(previous, f"{model}_episodes").filter(opening_notification=notification)
+        for case in (notification.opened_ehe_episode, notification.opened_cme_episode)
+        if case is not None and case.child_id == previous.pk
     ]
     detail = f"Was {previous.full_name} ({previous.pk}). {why}"
     if opened:

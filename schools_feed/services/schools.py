@@ -14,21 +14,18 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from registry.models import User
 from schools_feed import gias
 from schools_feed.gias import RowError, RowProblem
 from schools_feed.intake.fields import normalise_header
 from schools_feed.intake.files import FileProblem, Table, detect_format, read_table
 from schools_feed.intake.messages import FileMessages, RowMessages
 from schools_feed.models import School, SchoolRoll
-
-if TYPE_CHECKING:
-    from registry.models import User
 
 logger = logging.getLogger(__name__)
 

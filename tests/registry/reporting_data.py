@@ -375,7 +375,12 @@ def _cme(known: KnownAuthority) -> None:
         missing_since=date(2025, 9, 1),
         primary_reason=CMEReason.OTHER,
     )
-    known.cme_status("located_before_census", CMEStatus.LOCATED_IN_SCHOOL, date(2025, 9, 24))
+    known.cme_status(
+        "located_before_census",
+        CMEStatus.LOCATED_IN_SCHOOL,
+        date(2025, 9, 24),
+        located_school=known.schools["lamain"],
+    )
 
     known.child("abroad_last_year", sex=Sex.MALE, year_group=7)
     known.open_cme(

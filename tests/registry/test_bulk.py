@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from registry.bulk import bulk_insert, bulk_insert_with_history
+from registry.bulk import STATISTICS_MIN_ROWS, bulk_insert, bulk_insert_with_history
 from registry.models import (
     Action,
     ActionStatus,
@@ -160,7 +160,6 @@ def build_episodes(r: Related) -> list[EHEEpisode]:
             start_date=date(2025, 10, 1),
             end_date=LATER,
             assigned_officer=r.other_user,
-            opening_notification=r.notification,
             status=EHEStatus.RETURNED_TO_SCHOOL,
             source=EHESource.SCHOOL_DELETION,
             previous_school=r.school,
@@ -173,7 +172,8 @@ def build_episodes(r: Related) -> list[EHEEpisode]:
             first_contact_date=date(2025, 10, 8),
             next_review_due=date(2026, 10, 8),
         ),
-        EHEEpisode(child=r.child, start_date=date(2025, 12, 1), source=EHESource.PARENT),
+        # Another child: r.child already has its open episode, and the database allows one.
+        EHEEpisode(child=ChildFactory(), start_date=date(2025, 12, 1), source=EHESource.PARENT),
     ]
 
 
@@ -233,6 +233,7 @@ def build_notifications(r: Related) -> list[Notification]:
         is_late=True,
         warnings=["Received after the deletion date"],
         child=r.child,
+        opened_ehe_episode=r.episode,
         match_score=Decimal("0.8765"),
         match_explanation=AWKWARD,
         match_candidates=[{"child": str(r.child.pk), "score": 0.8, "evidence": ["dob"]}],
@@ -685,3 +686,43 @@ def test_insert_rows_refuses_a_model_that_keeps_history():
 
     with pytest.raises(ValueError, match="keeps history"):
         insert_rows(Child, ("id",), [])
+
+
+# --- Planner statistics after a bulk write (fresh databases) ----------------------------------
+
+
+def analyze_statements(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith("ANALYZE ")]
+
+
+def new_children(count: int) -> list[Child]:
+    children = ChildFactory.build_batch(count)
+    for child in children:
+        child_refresh_search_fields(child)
+    return children
+
+
+def test_a_large_write_to_a_table_never_analysed_refreshes_its_statistics_on_postgresql(related):
+    with CaptureQueriesContext(connection) as queries:
+        bulk_insert_with_history(
+            new_children(STATISTICS_MIN_ROWS), Child, user=related.user, reason="bulk test"
+        )
+
+    if connection.vendor == "postgresql":
+        assert analyze_statements(queries) == [
+            'ANALYZE (SKIP_LOCKED) "registry_child"',
+            'ANALYZE (SKIP_LOCKED) "registry_historicalchild"',
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'registry_child'")
+            # ANALYZE inside the transaction saw the rows it wrote: the planner now knows them.
+            assert cursor.fetchone()[0] >= STATISTICS_MIN_ROWS
+    else:
+        assert analyze_statements(queries) == []
+
+
+def test_a_small_write_leaves_the_statistics_to_autovacuum(related):
+    with CaptureQueriesContext(connection) as queries:
+        bulk_insert_with_history(new_children(30), Child, user=related.user, reason="bulk test")
+
+    assert analyze_statements(queries) == []

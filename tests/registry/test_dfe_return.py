@@ -73,43 +73,48 @@ SECTION_FILES = {
 SNAPSHOT_FILES = SECTION_FILES | {"validation_checks.csv"}
 COMMAND_FILES = SNAPSHOT_FILES | {"validation_children.csv"}
 
-# (breakdown topic, breakdown, child_count, child_percent, rate_per_100); 10 children counted.
+# (breakdown topic, breakdown, child_count, child_percent, rate_per_100); 9 children counted.
+# Changed by the statutory counting rules (docs/rules/statistics.md §3.5, §4.1): "reception" (born
+# 15 March 2021, of compulsory school age only from 31 March 2026) is no longer counted, so the
+# total is 9 not 10, and Female, Reception and Lifestyle each lose one; the reasons carry the DfE's
+# published labels; the year groups end with "Unknown".
 EXPECTED_EHE_CENSUS = [
-    ("Total", "Total", 10, "100.0", "0.5"),
-    ("Sex", "Female", 4, "40.0", "z"),
-    ("Sex", "Male", 5, "50.0", "z"),
-    ("Sex", "Unknown", 1, "10.0", "z"),
-    ("Year group", "Reception", 1, "10.0", "z"),
+    ("Total", "Total", 9, "100.0", "0.5"),
+    ("Sex", "Female", 3, "33.3", "z"),
+    ("Sex", "Male", 5, "55.6", "z"),
+    ("Sex", "Unknown", 1, "11.1", "z"),
+    ("Year group", "Reception", 0, "0.0", "z"),
     ("Year group", "Year 1", 0, "0.0", "z"),
-    ("Year group", "Year 2", 1, "10.0", "z"),
-    ("Year group", "Year 3", 1, "10.0", "z"),
+    ("Year group", "Year 2", 1, "11.1", "z"),
+    ("Year group", "Year 3", 1, "11.1", "z"),
     ("Year group", "Year 4", 0, "0.0", "z"),
-    ("Year group", "Year 5", 1, "10.0", "z"),
+    ("Year group", "Year 5", 1, "11.1", "z"),
     ("Year group", "Year 6", 0, "0.0", "z"),
-    ("Year group", "Year 7", 1, "10.0", "z"),
-    ("Year group", "Year 8", 1, "10.0", "z"),
-    ("Year group", "Year 9", 1, "10.0", "z"),
-    ("Year group", "Year 10", 2, "20.0", "z"),
-    ("Year group", "Year 11", 1, "10.0", "z"),
-    ("Reason", "Mental health", 2, "20.0", "z"),
+    ("Year group", "Year 7", 1, "11.1", "z"),
+    ("Year group", "Year 8", 1, "11.1", "z"),
+    ("Year group", "Year 9", 1, "11.1", "z"),
+    ("Year group", "Year 10", 2, "22.2", "z"),
+    ("Year group", "Year 11", 1, "11.1", "z"),
+    ("Year group", "Unknown", 0, "0.0", "z"),
+    ("Reason", "Mental health", 2, "22.2", "z"),
     ("Reason", "Physical health", 0, "0.0", "z"),
-    ("Reason", "Health concerns related to COVID-19", 0, "0.0", "z"),
-    ("Reason", "School dissatisfaction: general", 0, "0.0", "z"),
-    ("Reason", "School dissatisfaction: SEND", 1, "10.0", "z"),
-    ("Reason", "School dissatisfaction: bullying", 1, "10.0", "z"),
-    ("Reason", "Lifestyle", 1, "10.0", "z"),
-    ("Reason", "Philosophical or preferential", 1, "10.0", "z"),
-    ("Reason", "Religious", 1, "10.0", "z"),
+    ("Reason", "Health concerns related to COVID19", 0, "0.0", "z"),
+    ("Reason", "School dissatisfaction general", 0, "0.0", "z"),
+    ("Reason", "School dissatisfaction SEND", 1, "11.1", "z"),
+    ("Reason", "School dissatisfaction bullying", 1, "11.1", "z"),
+    ("Reason", "Lifestyle", 0, "0.0", "z"),
+    ("Reason", "Philosophical or preferential", 1, "11.1", "z"),
+    ("Reason", "Religious", 1, "11.1", "z"),
     ("Reason", "Risk of school exclusion", 0, "0.0", "z"),
     ("Reason", "Permanent exclusion", 0, "0.0", "z"),
     ("Reason", "Did not get school preference", 0, "0.0", "z"),
     ("Reason", "Difficulty accessing suitable school place", 0, "0.0", "z"),
     ("Reason", "Offered school place but not yet accepted", 0, "0.0", "z"),
     ("Reason", "Did not apply for school place at compulsory school age", 0, "0.0", "z"),
-    ("Reason", "School suggestion", 1, "10.0", "z"),
+    ("Reason", "School suggestion", 1, "11.1", "z"),
     ("Reason", "Other", 0, "0.0", "z"),
-    ("Reason", "No reason given", 1, "10.0", "z"),
-    ("Reason", "Unknown", 1, "10.0", "z"),
+    ("Reason", "No reason given", 1, "11.1", "z"),
+    ("Reason", "Unknown", 1, "11.1", "z"),
 ]
 
 # Four children missing education on the day.
@@ -130,6 +135,7 @@ EXPECTED_CME_CENSUS = [
     ("Year group", "Year 9", 0, "0.0", "z"),
     ("Year group", "Year 10", 0, "0.0", "z"),
     ("Year group", "Year 11", 1, "25.0", "z"),
+    ("Year group", "Unknown", 0, "0.0", "z"),  # the "Unknown" row: statistics.md §4
     ("Reason", "Believed to have moved out of the country", 1, "25.0", "z"),
     ("Reason", "School application awaiting outcome", 1, "25.0", "z"),
     ("Reason", "Offered a school place, not yet started", 0, "0.0", "z"),
@@ -162,18 +168,21 @@ EXPECTED_EHE_FULL_YEAR_2024 = [6, 5, 1, 1, 1, 1, 0] + [
     *(1, "20.0"),  # none: reason_unknown (never enrolled)
     *(0, "0.0"),  # else_unk
 ]
-EXPECTED_EHE_YEAR_TO_DATE_2025 = [13, 10, 2, 1, 1, 0, 1] + [
-    *(1, "10.0"),  # lamain: no_reason_sex_unknown
-    *(3, "30.0"),  # acad: returned_on_census_day and both of came_back's episodes
+# Changed by the compulsory school age rule (docs/rules/statistics.md §3.5): "year_12" (past it)
+# and "reception" (not yet of it) are neither in EHE at any point nor starts, so anytime is 11 not
+# 13, starts 8 not 10, and the ey and ehe school types 0.
+EXPECTED_EHE_YEAR_TO_DATE_2025 = [11, 8, 2, 1, 1, 0, 1] + [
+    *(1, "12.5"),  # lamain: no_reason_sex_unknown
+    *(3, "37.5"),  # acad: returned_on_census_day and both of came_back's episodes
     *(0, "0.0"),  # free
-    *(1, "10.0"),  # ind: reason_changed_later
+    *(1, "12.5"),  # ind: reason_changed_later
     *(0, "0.0"),  # spec
-    *(1, "10.0"),  # ap: school_suggestion
-    *(1, "10.0"),  # pru: returns_after_census
-    *(1, "10.0"),  # ey: reception
-    *(1, "10.0"),  # ehe: year_12 (from another LA, no school)
+    *(1, "12.5"),  # ap: school_suggestion
+    *(1, "12.5"),  # pru: returns_after_census
+    *(0, "0.0"),  # ey: reception started before compulsory school age
+    *(0, "0.0"),  # ehe: year_12 (from another LA) started past compulsory school age
     *(0, "0.0"),  # none
-    *(1, "10.0"),  # else_unk: no_previous_school
+    *(1, "12.5"),  # else_unk: no_previous_school
 ]
 
 EXPECTED_ISSUES = {
@@ -181,7 +190,8 @@ EXPECTED_ISSUES = {
     ("no_reason_sex_unknown", "EHE", IssueCode.NO_REASON_GIVEN),
     ("no_reason_sex_unknown", "EHE", IssueCode.SEX_UNKNOWN),
     ("no_previous_school", "EHE", IssueCode.PREVIOUS_SCHOOL_UNKNOWN),
-    ("year_12", "EHE", IssueCode.OUTSIDE_RECEPTION_TO_YEAR_11),
+    ("year_12", "EHE", IssueCode.NOT_OF_COMPULSORY_SCHOOL_AGE),
+    ("reception", "EHE", IssueCode.NOT_OF_COMPULSORY_SCHOOL_AGE),
     ("unknown_everything", "CME", IssueCode.REASON_UNKNOWN),
     ("unknown_everything", "CME", IssueCode.SEX_UNKNOWN),
     ("unknown_everything", "CME", IssueCode.TIME_MISSING_UNKNOWN),
@@ -317,7 +327,12 @@ def edit_the_children_after_the_census_day(known) -> None:
         primary_reason=EHEReason.MENTAL_HEALTH,
         previous_school=known.schools["lamain"],
     )
-    known.cme_status("awaiting_application", CMEStatus.LOCATED_IN_SCHOOL, date(2025, 12, 1))
+    known.cme_status(
+        "awaiting_application",
+        CMEStatus.LOCATED_IN_SCHOOL,
+        date(2025, 12, 1),
+        located_school=known.schools["lamain"],
+    )
     cme_episode_reason_change(
         episode=known.cme["unknown_everything"],
         by=by,
@@ -395,7 +410,10 @@ def test_the_tables_count_issues_but_hold_no_child_ids(known):
         "sex_unknown": 2,
         "time_missing_unknown": 1,
         "previous_school_unknown": 1,
-        "outside_reception_to_year_11": 1,
+        # year_12 and reception (docs/rules/statistics.md §3.5)
+        "not_of_compulsory_school_age": 2,
+        "year_group_unknown": 0,
+        "cme_reason_not_mapped": 0,
     }
 
 
@@ -406,7 +424,7 @@ def test_every_check_passes_on_consistent_data(known):
     checks = dfe_return_tables(CENSUS_DATE)["checks"]
 
     assert [check["check"] for check in checks if not check["passed"]] == []
-    assert len(checks) == 12
+    assert len(checks) == 13  # with the CME reason mapping check (statistics.md §4.2)
     assert all(check["detail"] for check in checks)
 
 
@@ -428,7 +446,7 @@ def test_previous_school_types_that_do_not_add_up_to_the_starts_fail_their_check
     checks = school_type_checks(year)
 
     assert [check["passed"] for check in checks] == [True, False]
-    assert checks[1]["detail"] == "The previous school types add up to 9, but there were 10 starts."
+    assert checks[1]["detail"] == "The previous school types add up to 7, but there were 8 starts."
 
 
 def test_a_missing_geography_setting_fails_a_check(db, geography, settings):
@@ -446,13 +464,18 @@ def test_issues_list_the_children_behind_every_unknown_and_no_reason_given(known
 
     assert issue_keys(known, issues) == EXPECTED_ISSUES
     assert len(issues) == len(EXPECTED_ISSUES)
-    by_code = {(issue.kind, issue.code): issue for issue in issues}
+    by_code = {
+        (issue.kind, issue.code, issue.child_id): issue
+        for issue in issues
+        if issue.code == IssueCode.NOT_OF_COMPULSORY_SCHOOL_AGE
+    } | {(issue.kind, issue.code): issue for issue in issues}
     assert by_code[("EHE", IssueCode.REASON_UNKNOWN)].message == IssueMessages.REASON_UNKNOWN
     assert by_code[("EHE", IssueCode.REASON_UNKNOWN)].episode_id == str(
         known.ehe["reason_unknown"].pk
     )
-    assert by_code[("EHE", IssueCode.OUTSIDE_RECEPTION_TO_YEAR_11)].message == (
-        IssueMessages.OUTSIDE_RECEPTION_TO_YEAR_11.format(year_group="Year 12")
+    year_12 = ("EHE", IssueCode.NOT_OF_COMPULSORY_SCHOOL_AGE, str(known.children["year_12"].pk))
+    assert by_code[year_12].message == (
+        IssueMessages.NOT_OF_COMPULSORY_SCHOOL_AGE.format(year_group="Year 12")
     )
     assert by_code[("EHE", IssueCode.PREVIOUS_SCHOOL_UNKNOWN)].message == (
         IssueMessages.PREVIOUS_SCHOOL_UNKNOWN.format(start="Tuesday 16 September 2025")
@@ -471,7 +494,7 @@ def test_fixing_a_reason_from_the_start_clears_its_issue_as_at_the_census_day(kn
 
     assert ("reason_unknown", "EHE", IssueCode.REASON_UNKNOWN) not in issues
     rows = census_rows(dfe_return_tables(CENSUS_DATE), "ehe_census")
-    assert ("Reason", "Physical health", 1, "10.0", "z") in rows
+    assert ("Reason", "Physical health", 1, "11.1", "z") in rows  # 1 of 9 (statistics.md §3.5)
 
 
 @pytest.mark.parametrize(
@@ -559,7 +582,8 @@ def test_the_command_writes_every_file_for_a_census_day(known, tmp_path):
         "child_percent",
         "rate_per_100",
     ]
-    assert ehe_csv[1] == [*AUTUMN_2025, "Total", "Total", "10", "100.0", "0.5"]
+    # 9, not 10: "reception" is not yet of compulsory school age (statistics.md §3.5).
+    assert ehe_csv[1] == [*AUTUMN_2025, "Total", "Total", "9", "100.0", "0.5"]
     children = read_csv((out / "validation_children.csv").read_bytes())
     assert children[0] == CHILDREN_COLUMNS
     assert len(children) == 1 + len(EXPECTED_ISSUES)
@@ -569,11 +593,13 @@ def test_the_command_writes_every_file_for_a_census_day(known, tmp_path):
     assert row[6:] == [IssueCode.REASON_UNKNOWN, IssueMessages.REASON_UNKNOWN]
     assert stdout.getvalue().strip() == Messages.SUMMARY.format(
         day="Thursday 2 October 2025",
-        ehe=10,
+        # 9 not 10, and one more issue: "reception" is not of compulsory school age; one more
+        # check: CME reasons mapped (docs/rules/statistics.md §3.5, §4.2).
+        ehe=9,
         cme=4,
-        passed=12,
+        passed=13,
         failed=0,
-        issues=8,
+        issues=9,
         children=out / "validation_children.csv",
     )
 
@@ -606,10 +632,11 @@ def test_the_command_accepts_another_date_with_any_date(known, tmp_path):
         stdout=stdout,
     )
 
-    # The day after the census: starts_day_after is in, returned_on_census_day is still out.
+    # The day after the census: starts_day_after is in, returned_on_census_day is still out;
+    # "reception" is not counted, not yet of compulsory school age (statistics.md §3.5).
     ehe_csv = read_csv((tmp_path / "ehe_census.csv").read_bytes())
-    assert ehe_csv[1][10:13] == ["Total", "Total", "11"]
-    assert "11 in EHE" in stdout.getvalue()
+    assert ehe_csv[1][10:13] == ["Total", "Total", "10"]
+    assert "10 in EHE" in stdout.getvalue()
 
 
 @pytest.mark.parametrize("text", ["02/10/2025", "2025-13-01", "next Thursday"])

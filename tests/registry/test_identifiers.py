@@ -1,4 +1,5 @@
-"""UPN, ULN and NHS number checks against the public test vectors (formats.md §1.4, §1.6)."""
+"""UPN, ULN and NHS number checks against the public test vectors
+(docs/rules/formats.md §1.4, §2.1)."""
 
 import pytest
 

@@ -1,6 +1,6 @@
-"""The DCS quarterly pack (domain.md §4.5, ADR 0008): figures worked out by hand for a small
-authority in October to December 2025 (today is 23 November 2026), its files, its task and its
-command.
+"""The DCS quarterly pack (docs/rules/statistics.md §6, ADR 0008): figures worked out by hand
+for a small authority in October to December 2025 (today is 23 November 2026), its files, its
+task and its command.
 
 The authority, by group of children (all named Marigold Quillfeather, a name no generator makes):
 
@@ -185,6 +185,7 @@ def _build_cme(admin, south):
         status=CMEStatus.LOCATED_IN_SCHOOL,
         effective_date=date(2025, 10, 15),
         reason="On the roll of a local school",
+        located_school=SchoolFactory(),
     )
     abroad = _cme(admin, date(2025, 7, 1), date(2025, 7, 1))
     cme_episode_status_change(
@@ -355,10 +356,12 @@ def test_pack_has_the_agreed_shape_and_is_json_serialisable(tables):
 
 
 def test_counts_and_rates_at_the_quarter_end_are_rounded_to_ten(tables):
-    # EHE: A 17 + B 6 = 23, rate 1.15 per 100; CME: 12 + 2 + 1 = 15, rate 0.75.
+    # Changed by "unsuitable EHE counts as CME" (docs/rules/statistics.md §3.6): A's six under a
+    # s.437 notice from 3 November 2025 count as CME, not EHE, on 31 December.
+    # EHE: A 17 - 6 + B 6 = 17, rate 0.85 per 100; CME: 12 + 2 + 1 + 6 = 21, rate 1.05.
     assert _section(tables, "at_quarter_end")["rows"] == [
-        ["Children in elective home education", "20", "1.2"],
-        ["Children missing education", "20", "0.8"],
+        ["Children in elective home education", "20", "0.9"],
+        ["Children missing education", "20", "1.1"],
     ]
 
 
@@ -411,7 +414,9 @@ def test_starts_and_returns_count_children_in_the_quarter_and_the_year(tables):
         ["Children who started EHE", "10", "20"],  # 6; 5 + 4 + 6 = 15
         ["Children who returned to school from EHE", "10", "10"],  # C's 5
         ["Children who left EHE for another reason", "low", "low"],  # D's 4 moved away
-        ["Children who became missing education", "low", "20"],  # 3; 12 + 3 + 2 = 17
+        # With A's six counted as CME from their s.437 notices on 3 November 2025
+        # (docs/rules/statistics.md §3.6): 3 + 6 = 9; 12 + 3 + 2 + 6 = 23.
+        ["Children who became missing education", "10", "20"],
         ["Children found (CME cases closed)", "low", "low"],  # 2
     ]
 
@@ -436,9 +441,11 @@ def test_returns_brokered_add_cme_cases_found_on_a_school_roll_and_say_there_is_
 
 
 def test_cme_by_time_band_gives_percentages_only_where_the_count_is_not_low(tables):
+    # Changed by "unsuitable EHE counts as CME" (docs/rules/statistics.md §3.6): A's six under a
+    # s.437 notice count as missing since 3 November 2025 (58 days), so 12 weeks or less.
     assert _section(tables, "cme_time_missing")["rows"] == [
-        ["12 weeks or less", "low", "x"],  # 2
-        ["More than 12 weeks", "10", "80.0"],  # 12 of 15
+        ["12 weeks or less", "10", "38.1"],  # 2 + 6 of 21
+        ["More than 12 weeks", "10", "57.1"],  # 12 of 21
         ["Unknown", "low", "x"],  # 1
         ["Total", "20", "100.0"],
     ]
@@ -596,7 +603,8 @@ def test_xlsx_has_an_about_sheet_a_sheet_per_section_and_the_chart_figures(table
     assert len(book.sheetnames) == 1 + len(tables["sections"]) + len(tables["charts"])
     first = book[book.sheetnames[1]]
     assert first["A1"].value == _section(tables, "at_quarter_end")["title"]
-    assert [cell.value for cell in first[5]] == ["Children in elective home education", 20, 1.2]
+    # 0.9, not 1.2: A's six under a s.437 notice count as CME (statistics.md §3.6).
+    assert [cell.value for cell in first[5]] == ["Children in elective home education", 20, 0.9]
     trend = book[book.sheetnames[-1]]
     assert [cell.value for cell in trend[5]] == ["Q1 2024", "low", 0]
 
@@ -641,7 +649,9 @@ def test_requested_pack_is_produced_by_the_task_with_progress_and_linked_to_its_
     monkeypatch.setattr(service, "report_request_progress", record)
     # The task runs here, in the test's process, on every run: the worker path through Redis is
     # test_tasks.py's broker test.
-    monkeypatch.setattr(quarterly_pack_task, "delay", lambda *args: quarterly_pack_task.apply(args))
+    monkeypatch.setattr(
+        quarterly_pack_task, "apply_async", lambda args=(), **_: quarterly_pack_task.apply(args)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         request = service.quarterly_pack_request(quarter="2025-Q4", by=authority)
 

@@ -1,4 +1,5 @@
-"""Expected NC year and compulsory school age at their boundaries (domain.md §4.5)."""
+"""Expected NC year and compulsory school age at their boundaries
+(docs/rules/statistics.md §3.3)."""
 
 from datetime import date
 

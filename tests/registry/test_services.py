@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from registry import identifiers
@@ -33,7 +34,9 @@ from tests.factories import (
     ContactFactory,
     EHEEpisodeFactory,
     NotificationFactory,
+    sign_in,
 )
+from tests.pages import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +166,7 @@ def test_status_change_needs_a_reason_and_a_date_within_the_episode(ehe_officer)
 
 
 def test_unsuitable_ehe_becoming_cme_closes_ehe_and_opens_a_cme_episode(ehe_officer):
-    episode = EHEEpisodeFactory(start_date=date(2025, 9, 10))
+    episode = EHEEpisodeFactory(start_date=date(2025, 9, 10), status="unsuitable")
 
     episodes.ehe_episode_status_change(
         episode=episode,
@@ -377,6 +380,29 @@ def test_a_merge_into_itself_or_of_a_merged_record_is_refused(administrator):
     assert merged_again.value.messages == [MergeErrors.ALREADY_MERGED]
 
 
+def test_two_records_each_with_an_open_ehe_episode_are_not_merged_until_one_is_closed(
+    client, administrator
+):
+    """It was a server error: the database refused the second open episode mid-merge. Now the
+    officer is told which record's episode to close first, and nothing moves."""
+    kept = EHEEpisodeFactory(child__legal_surname="Keptqx").child
+    duplicate = EHEEpisodeFactory(child__legal_surname="Duplicateqx").child
+    sign_in(client, administrator)
+
+    response = client.post(
+        reverse("registry:child-merge", args=[kept.pk]) + f"?other={duplicate.pk}",
+        {"other": str(duplicate.pk), "why": "Same date of birth, same family"},
+    )
+
+    assert response.status_code == 200
+    assert MergeErrors.BOTH_OPEN.format(
+        what="EHE episode", merged=duplicate.full_name
+    ) in page_text(response)
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into is None
+    assert duplicate.ehe_episodes.count() == 1
+
+
 def test_merged_records_drop_out_of_search(administrator):
     from registry.selectors import child_search
 
@@ -387,3 +413,18 @@ def test_merged_records_drop_out_of_search(administrator):
     found = child_search(user=administrator, text="quill", on=date(2025, 11, 1))
 
     assert list(found) == [kept]
+
+
+def test_a_merge_explained_at_length_keeps_every_word_in_history(user_with_role):
+    officer = user_with_role(Role.ADMINISTRATOR)
+    kept, duplicate = ChildFactory(), ChildFactory()
+    why = "Same child: " + "the school sent the former surname and the GP confirmed it; " * 5
+
+    children.child_merge(kept=kept, merged=duplicate, by=officer, why=why)
+
+    reason = Child.history.filter(id=duplicate.pk).latest("history_date").history_change_reason
+    assert len(why) > 100
+    assert reason == f"{ChangeReason.MERGE}: {why}"
+    # SQLite ignores a column's length, so check the column PostgreSQL would enforce, too.
+    field = Child.history.model._meta.get_field("history_change_reason")
+    assert field.get_internal_type() == "TextField"

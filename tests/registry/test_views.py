@@ -7,13 +7,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from registry.lifecycle import LifecycleErrors
 from registry.models import (
     Action,
     ChildAccessLog,
+    CMEReason,
+    CMESource,
     Contact,
+    EHEReason,
+    EHESource,
     EpisodeReasonChange,
     EpisodeStatusChange,
 )
+from registry.services.casework import CaseworkErrors
+from registry.services.deaths import child_death_record
 from registry.services.episodes import EpisodeErrors
 from tests.factories import (
     ActionFactory,
@@ -24,21 +31,31 @@ from tests.factories import (
     ContactFactory,
     EHEEpisodeFactory,
     NotificationFactory,
+    sign_in,
 )
+from tests.pages import page_text
 
 pytestmark = pytest.mark.django_db
 
 
-def _search(client, **params):
-    response = client.get(reverse("registry:child-list"), params)
+def _search_page(client, extra: str = "", **params):
+    """Register search as the page does it: POST the criteria, then GET the results by search id
+    (``extra`` adds sorting or paging to that URL)."""
+    posted = client.post(reverse("registry:child-list"), params)
+    assert posted.status_code == 302, posted.context["form"].errors
+    response = client.get(posted.url + extra)
     assert response.status_code == 200
-    return [child.pk for child in response.context["children"]]
+    return response
+
+
+def _search(client, **params):
+    return [child.pk for child in _search_page(client, **params).context["children"]]
 
 
 def test_search_by_part_of_a_name_ignores_case_and_accents(client, administrator):
     zoe = ChildFactory(legal_forenames="Zoë", legal_surname="Ashworth-Brown")
     ChildFactory(legal_forenames="Adam", legal_surname="Zed")
-    client.force_login(administrator)
+    sign_in(client, administrator)
 
     assert _search(client, text="zoe ASHW") == [zoe.pk]
     assert _search(client, text="brown") == [zoe.pk]
@@ -48,7 +65,7 @@ def test_search_by_upn_date_of_birth_and_postcode(client, administrator):
     child = ChildFactory(upn="H801200001001", date_of_birth=date(2011, 5, 6))
     AddressFactory(child=child, postcode="BN11 2AB")
     ChildFactory(date_of_birth=date(2011, 5, 7))
-    client.force_login(administrator)
+    sign_in(client, administrator)
 
     assert _search(client, upn="h801200001001") == [child.pk]
     assert _search(client, date_of_birth_0="6", date_of_birth_1="5", date_of_birth_2="2011") == [
@@ -61,22 +78,20 @@ def test_search_filters_by_episode_status_and_flag(client, administrator):
     in_ehe = EHEEpisodeFactory(status="suitable").child
     in_cme = CMEEpisodeFactory().child
     ChildFlagFactory(child=in_cme, flag_type="cp_plan", valid_from=date(2020, 1, 1))
-    client.force_login(administrator)
+    sign_in(client, administrator)
 
     assert _search(client, episode_type="ehe") == [in_ehe.pk]
-    assert _search(client, status="suitable") == [in_ehe.pk]
-    assert _search(client, flag="cp_plan") == [in_cme.pk]
+    assert _search(client, status="ehe:suitable") == [in_ehe.pk]
+    assert _search(client, flag="cp_plan", sensitive_reason="Strategy meeting today") == [in_cme.pk]
 
 
 def test_search_results_are_sorted_and_paginated(client, administrator):
     for surname in ["Carter", "Abbott", "Baker"] + [f"Young{n:02d}" for n in range(25)]:
         ChildFactory(legal_surname=surname)
-    client.force_login(administrator)
+    sign_in(client, administrator)
 
-    first_page = client.get(reverse("registry:child-list"), {"text": "", "sort": "name", "upn": ""})
-    second_page = client.get(
-        reverse("registry:child-list"), {"text": "", "sort": "-name", "page": "2"}
-    )
+    first_page = _search_page(client, "&sort=name", text="", upn="")
+    second_page = _search_page(client, "&sort=-name&page=2", text="")
 
     names = [c.legal_surname for c in first_page.context["children"]]
     assert names[:3] == ["Abbott", "Baker", "Carter"]
@@ -96,7 +111,7 @@ def test_the_record_shows_each_section_and_logs_the_viewing(client, ehe_officer)
     AddressFactory(child=child, line_1="12 Sea Lane")
     ContactFactory(child=child, with_whom="Grandmother")
     NotificationFactory(child=child)
-    client.force_login(ehe_officer)
+    sign_in(client, ehe_officer)
 
     response = client.get(reverse("registry:child-detail", args=[child.pk]))
 
@@ -121,7 +136,7 @@ def test_the_record_shows_each_section_and_logs_the_viewing(client, ehe_officer)
 def test_sensitive_flags_are_hidden_until_asked_for_and_the_asking_is_logged(client, ehe_officer):
     child = EHEEpisodeFactory().child
     ChildFlagFactory(child=child, flag_type="cp_plan")
-    client.force_login(ehe_officer)
+    sign_in(client, ehe_officer)
 
     hidden = client.get(reverse("registry:child-detail", args=[child.pk]))
     shown = client.get(reverse("registry:child-detail", args=[child.pk]) + "?show=sensitive")
@@ -148,7 +163,7 @@ def test_the_records_query_count_does_not_grow_with_the_length_of_its_history(
         ContactFactory(child=long)
         ActionFactory(child=long)
         NotificationFactory(child=long)
-    client.force_login(administrator)
+    sign_in(client, administrator)
     _record_queries(client, short)  # warm the session and content-type caches
 
     assert _record_queries(client, long) == _record_queries(client, short)
@@ -156,7 +171,7 @@ def test_the_records_query_count_does_not_grow_with_the_length_of_its_history(
 
 def test_the_history_page_shows_an_identity_correction_with_old_and_new_values(client, ehe_officer):
     child = EHEEpisodeFactory().child
-    client.force_login(ehe_officer)
+    sign_in(client, ehe_officer)
     client.post(
         reverse("registry:child-identity", args=[child.pk]),
         {
@@ -172,7 +187,7 @@ def test_the_history_page_shows_an_identity_correction_with_old_and_new_values(c
 
     response = client.get(reverse("registry:child-history", args=[child.pk]))
 
-    content = response.content.decode()
+    content = page_text(response)
     assert "Corrected" in content
     assert child.legal_surname in content
     assert "Passport seen" in content
@@ -180,7 +195,7 @@ def test_the_history_page_shows_an_identity_correction_with_old_and_new_values(c
 
 def test_logging_a_contact_saves_it_with_history_and_redirects_with_a_message(client, ehe_officer):
     episode = EHEEpisodeFactory()
-    client.force_login(ehe_officer)
+    sign_in(client, ehe_officer)
 
     response = client.post(
         reverse("registry:contact-create", args=[episode.child_id]),
@@ -205,7 +220,7 @@ def test_logging_a_contact_saves_it_with_history_and_redirects_with_a_message(cl
 
 def test_an_invalid_form_shows_the_govuk_error_summary_linked_to_the_field(client, ehe_officer):
     child = EHEEpisodeFactory().child
-    client.force_login(ehe_officer)
+    sign_in(client, ehe_officer)
 
     response = client.post(reverse("registry:contact-create", args=[child.pk]), {"method": "phone"})
 
@@ -219,7 +234,7 @@ def test_an_invalid_form_shows_the_govuk_error_summary_linked_to_the_field(clien
 
 def test_a_status_change_that_breaks_a_rule_shows_the_rule_on_the_form(client, cme_officer):
     episode = CMEEpisodeFactory(start_date=date(2025, 9, 1))
-    client.force_login(cme_officer)
+    sign_in(client, cme_officer)
 
     response = client.post(
         reverse("registry:cme-episode-status", args=[episode.pk]),
@@ -247,8 +262,10 @@ def _reason_form(reason: str, on: date) -> dict:
 
 
 def test_a_closed_cme_cases_reason_is_corrected_from_a_date_for_the_dfe_return(client, cme_officer):
-    episode = CMEEpisodeFactory(start_date=date(2025, 9, 1), end_date=date(2025, 11, 1))
-    client.force_login(cme_officer)
+    episode = CMEEpisodeFactory(
+        start_date=date(2025, 9, 1), status="closed", end_date=date(2025, 11, 1)
+    )
+    sign_in(client, cme_officer)
 
     record = client.get(reverse("registry:child-detail", args=[episode.child_id]))
     response = client.post(
@@ -270,7 +287,7 @@ def test_a_cme_reason_dated_before_the_case_opened_is_refused_on_the_date_field(
     client, cme_officer
 ):
     episode = CMEEpisodeFactory(start_date=date(2025, 9, 1))
-    client.force_login(cme_officer)
+    sign_in(client, cme_officer)
 
     response = client.post(
         reverse("registry:cme-episode-reason", args=[episode.pk]),
@@ -285,7 +302,7 @@ def test_a_cme_reason_dated_before_the_case_opened_is_refused_on_the_date_field(
 
 def test_finishing_an_action_from_the_record(client, ehe_officer):
     action = ActionFactory(child=EHEEpisodeFactory().child, owner=ehe_officer)
-    client.force_login(ehe_officer)
+    sign_in(client, ehe_officer)
 
     client.post(
         reverse("registry:action-complete", args=[action.pk]),
@@ -299,7 +316,7 @@ def test_merging_and_undoing_from_the_record(client, administrator):
     kept = ChildFactory(date_of_birth=date(2012, 1, 2))
     duplicate = ChildFactory(date_of_birth=date(2012, 1, 2))
     ContactFactory(child=duplicate)
-    client.force_login(administrator)
+    sign_in(client, administrator)
 
     client.post(
         reverse("registry:child-merge", args=[kept.pk]),
@@ -323,9 +340,9 @@ def test_an_officer_home_page_lists_caseload_overdue_actions_and_triage(client, 
         child=episode.child, owner=ehe_officer, due_date=date(2020, 1, 1), description="Chase reply"
     )
     NotificationFactory(legal_surname="Waitingforyou")
-    client.force_login(ehe_officer)
+    sign_in(client, ehe_officer)
 
-    content = client.get(reverse("registry:home")).content.decode()
+    content = page_text(client.get(reverse("home")))
 
     assert episode.child.full_name in content
     assert "Chase reply" in content
@@ -340,9 +357,95 @@ def test_search_stops_counting_past_the_cap_and_asks_for_a_narrower_search(
     monkeypatch.setattr(CappedPaginator, "cap", 2)
     for _ in range(4):
         ChildFactory(legal_surname="Smith")
-    client.force_login(administrator)
+    sign_in(client, administrator)
 
-    response = client.get(reverse("registry:child-list"), {"text": "smith"})
+    response = _search_page(client, text="smith")
 
     assert b"More than 2 children found" in response.content
     assert len(response.context["children"]) == 3
+
+
+def _record_links(client, child) -> str:
+    return client.get(reverse("registry:child-detail", args=[child.pk])).content.decode()
+
+
+def test_the_record_of_a_child_who_has_died_offers_a_contact_but_no_new_case_or_action(
+    client, administrator
+):
+    child = ChildFactory()
+    child_death_record(
+        child=child, date_of_death=date(2025, 11, 3), by=administrator, source="a death return"
+    )
+    sign_in(client, administrator)
+
+    content = _record_links(client, child)
+
+    assert reverse("registry:contact-create", args=[child.pk]) in content
+    for refused in ["action-create", "ehe-episode-create", "cme-episode-create"]:
+        assert reverse(f"registry:{refused}", args=[child.pk]) not in content
+
+
+@pytest.mark.parametrize(
+    ("factory", "kind", "other"),
+    [(EHEEpisodeFactory, "ehe", "cme"), (CMEEpisodeFactory, "cme", "ehe")],
+)
+def test_the_record_does_not_offer_a_second_open_episode_of_a_kind(
+    client, administrator, factory, kind, other
+):
+    child = factory().child
+    sign_in(client, administrator)
+
+    content = _record_links(client, child)
+
+    assert reverse(f"registry:{kind}-episode-create", args=[child.pk]) not in content
+    assert reverse(f"registry:{other}-episode-create", args=[child.pk]) in content
+    assert reverse("registry:action-create", args=[child.pk]) in content
+
+
+@pytest.mark.parametrize(
+    ("kind", "sources", "reason"),
+    [("ehe", EHESource, EHEReason.values[0]), ("cme", CMESource, CMEReason.BELIEVED_MOVED_ABROAD)],
+)
+def test_opening_a_case_for_a_child_who_has_died_is_refused_on_the_form_saying_why(
+    client, administrator, kind, sources, reason
+):
+    child = ChildFactory()
+    child_death_record(
+        child=child, date_of_death=date(2025, 11, 3), by=administrator, source="a death return"
+    )
+    sign_in(client, administrator)
+    url = reverse(f"registry:{kind}-episode-create", args=[child.pk])
+
+    shown = client.get(url)
+    posted = client.post(
+        url,
+        {
+            "start_date_0": "10",
+            "start_date_1": "11",
+            "start_date_2": "2025",
+            "source": sources.values[0],
+            "primary_reason": reason,
+        },
+    )
+
+    assert LifecycleErrors.CHILD_DIED in shown.content.decode()
+    assert 'method="post" novalidate' not in shown.content.decode()  # no form to fill in
+    assert posted.status_code == 200
+    assert posted.context["form"].non_field_errors() == [LifecycleErrors.CHILD_DIED]
+    assert not child.ehe_episodes.exists()
+    assert not child.cme_episodes.exists()
+
+
+def test_the_action_form_for_a_child_who_has_died_says_why_no_action_can_be_added(
+    client, administrator
+):
+    child = ChildFactory()
+    child_death_record(
+        child=child, date_of_death=date(2025, 11, 3), by=administrator, source="a death return"
+    )
+    sign_in(client, administrator)
+
+    shown = client.get(reverse("registry:action-create", args=[child.pk]))
+
+    assert CaseworkErrors.CHILD_DIED in shown.content.decode()
+    assert 'method="post" novalidate' not in shown.content.decode()  # no form to fill in

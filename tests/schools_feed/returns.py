@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from schools_feed.intake.files import write_csv
+from registry.csv_output import write_csv
 
 HEADERS = [
     "UPN",

@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
+from knox.settings import CONSTANTS
 from rest_framework.test import APIClient
 
 from registry import identifiers
 from registry.models import Role
-from schools_feed.api_serializers import ApiMessages, MatchStatus
+from schools_feed.api_serializers import ApiMessages
 from schools_feed.intake.fields import FIELDS
 from schools_feed.intake.messages import RowMessages
 from schools_feed.models import Channel, Notification, NotificationEventType, Submission
@@ -120,7 +121,7 @@ def test_an_api_client_sends_a_deletion_return_and_it_is_stored_for_its_school(
     assert body["id"] == str(notification.pk)
     assert body["submission"] == str(notification.submission_id)
     assert body["status"] == notification.status
-    assert body["child_matched"] is True  # a new child was added to the register
+    assert "child_matched" not in body  # whether the pupil was on the register is the LA's
     assert body["duplicate"] is False
     assert body["warnings"] == notification.warnings
     assert notification.school == school
@@ -289,7 +290,7 @@ def test_a_school_user_for_several_schools_must_name_the_school(school, client_f
     trust_user = UserFactory(role=Role.SCHOOL_USER)
     second = SchoolFactory()
     trust_user.schools.add(school, second)
-    api = client_for(Token.objects.create(user=trust_user).key)
+    api = client_for(AuthToken.objects.create(user=trust_user)[1])
 
     unnamed = api.post(LIST_URL, deletion, format="json")
     named = api.post(LIST_URL, {**deletion, "school_urn": second.urn}, format="json")
@@ -302,7 +303,7 @@ def test_a_school_user_for_several_schools_must_name_the_school(school, client_f
 
 def test_a_school_user_linked_to_no_school_cannot_send(db, client_for, deletion):
     loose = UserFactory(role=Role.SCHOOL_USER)
-    api = client_for(Token.objects.create(user=loose).key)
+    api = client_for(AuthToken.objects.create(user=loose)[1])
 
     response = api.post(LIST_URL, deletion, format="json")
 
@@ -318,7 +319,7 @@ def test_a_school_user_linked_to_no_school_cannot_send(db, client_for, deletion)
 def test_a_user_with_another_role_is_refused_with_403(school, client_for, deletion, role):
     officer = UserFactory(role=role)
     officer.schools.add(school)  # even linked to the school, the role decides
-    api = client_for(Token.objects.create(user=officer).key)
+    api = client_for(AuthToken.objects.create(user=officer)[1])
     NotificationFactory(submission=SubmissionFactory(school=school))
 
     responses = [api.post(LIST_URL, deletion, format="json"), api.get(LIST_URL)]
@@ -369,7 +370,7 @@ def test_an_id_that_is_not_a_uuid_is_not_found(api):
     assert response.status_code == 404
 
 
-def test_the_detail_shows_status_matching_and_what_happened(api, deletion):
+def test_the_detail_shows_status_and_that_the_return_arrived_but_no_routing_decision(api, deletion):
     sent = api.post(LIST_URL, deletion, format="json").json()
     notification = Notification.objects.get(pk=sent["id"])
 
@@ -379,25 +380,21 @@ def test_the_detail_shows_status_matching_and_what_happened(api, deletion):
     body = response.json()
     assert body["kind"] == "deletion"
     assert body["status"] == notification.status
-    assert body["child_matched"] is True
-    assert body["match_status"] == MatchStatus.MATCHED
+    assert "match_status" not in body
     assert body["event_date"] == deletion["deletion_date"]
-    events = list(notification.events.all())
-    assert [event["type"] for event in body["events"]] == [e.event_type for e in events]
-    assert NotificationEventType.NEW_CHILD_CREATED in [event["type"] for event in body["events"]]
-    new_child = next(
-        e for e in body["events"] if e["type"] == NotificationEventType.NEW_CHILD_CREATED
-    )
-    assert new_child["label"] == NotificationEventType.NEW_CHILD_CREATED.label
-    assert new_child["at"]
+    assert notification.events.filter(event_type=NotificationEventType.NEW_CHILD_CREATED).exists()
+    assert [event["type"] for event in body["events"]] == [NotificationEventType.RECEIVED]
+    received = body["events"][0]
+    assert received["label"] == NotificationEventType.RECEIVED.label
+    assert received["at"]
 
 
-def test_a_notification_waiting_for_review_is_not_reported_as_matched(api, school):
+def test_a_notification_waiting_for_review_is_shown_to_the_school_as_received(api, school):
     waiting = NotificationFactory(submission=SubmissionFactory(school=school), status="review")
 
     body = api.get(detail_url(waiting)).json()
 
-    assert (body["child_matched"], body["match_status"]) == (False, MatchStatus.AWAITING_REVIEW)
+    assert body["status"] == "received"
 
 
 def test_the_schema_is_public_and_documents_the_endpoint_and_every_canonical_field(db):
@@ -411,7 +408,7 @@ def test_the_schema_is_public_and_documents_the_endpoint_and_every_canonical_fie
     assert "/api/v1/notifications/{id}/" in schema["paths"]
     request_fields = schema["components"]["schemas"]["NotificationSubmitRequest"]["properties"]
     assert {field.name for field in FIELDS} <= set(request_fields)
-    assert "tokenAuth" in schema["components"]["securitySchemes"]
+    assert "knoxApiToken" in schema["components"]["securitySchemes"]
 
 
 def test_the_command_prints_a_token_that_authenticates(school, client_for):
@@ -420,7 +417,7 @@ def test_the_command_prints_a_token_that_authenticates(school, client_for):
     call_command("create_api_client", school.urn, "Example MIS", stdout=out, stderr=err)
 
     key = out.getvalue().strip()
-    client = Token.objects.get(key=key).user
+    client = AuthToken.objects.get(token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH]).user
     assert client.username == f"api-{school.urn}-example-mis"
     assert client.role == Role.SCHOOL_USER
     assert list(client.schools.all()) == [school]
@@ -444,7 +441,7 @@ def test_a_revoked_client_can_no_longer_use_its_token(api, api_client_and_token)
     api_client_revoke(user=user)
 
     assert api.get(LIST_URL).status_code == 401
-    assert not Token.objects.filter(key=key).exists()
+    assert not AuthToken.objects.filter(user=user).exists()
     user.refresh_from_db()
     assert not user.is_active
 

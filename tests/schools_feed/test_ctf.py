@@ -1,7 +1,7 @@
 """The CTF parser (layer 2) as a pure function: bytes in, header facts and canonical rows out.
 
 The samples in ``data/`` are copies of shared/data/sample_ctf.xml and sample_ctf_lost_pupil.xml
-(synthetic pupils, formats.md §2).
+(synthetic pupils, docs/rules/formats.md §3).
 """
 
 from pathlib import Path

@@ -1,10 +1,13 @@
 """Layers 1 and 2 as pure functions: reading files and turning raw rows into typed values."""
 
+import io
+import zipfile
 from datetime import date, timedelta
 
 import pytest
+from django.template.defaultfilters import filesizeformat
 
-from registry import identifiers
+from registry import csv_output, identifiers
 from schools_feed.intake import files
 from schools_feed.intake.fields import canonical_field
 from schools_feed.intake.messages import FileMessages, RowMessages
@@ -80,6 +83,71 @@ def test_a_damaged_workbook_is_a_file_problem():
     assert problem.value.message == FileMessages.XLSX_BROKEN
 
 
+def _workbook(rows: int) -> bytes:
+    import tablib
+
+    sheet = tablib.Dataset(headers=["Surname", "Forename"], title="Returns")
+    for number in range(rows):
+        sheet.append([f"Smith{number}", "Ann"])
+    return tablib.Databook([sheet]).export("xlsx")
+
+
+def test_an_xlsx_whose_shared_strings_unpack_to_hundreds_of_megabytes_is_refused_unparsed(
+    settings, monkeypatch
+):
+    import openpyxl
+
+    def parse(*args, **kwargs):
+        raise AssertionError("the workbook was parsed")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", parse)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_workbook(1))) as source:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+            for part in source.infolist():
+                if part.filename != "xl/sharedStrings.xml":
+                    bomb.writestr(part, source.read(part))
+            # One shared string a little past the limit, written in chunks: it deflates to a
+            # few hundred kilobytes.
+            with bomb.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+                strings.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/')
+                strings.write(b'2006/main" count="1" uniqueCount="1"><si><t>')
+                chunk = b"A" * (1024 * 1024)
+                for _ in range(settings.FEED_MAX_XLSX_UNCOMPRESSED_BYTES // len(chunk) + 1):
+                    strings.write(chunk)
+                strings.write(b"</t></si></sst>")
+    data = buffer.getvalue()
+    assert len(data) < settings.FEED_MAX_UPLOAD_BYTES
+
+    with pytest.raises(files.FileProblem) as problem:
+        files.read_table("returns.xlsx", data)
+
+    assert problem.value.message == FileMessages.XLSX_UNPACKS_TOO_LARGE.format(
+        file="returns.xlsx", limit=filesizeformat(settings.FEED_MAX_XLSX_UNCOMPRESSED_BYTES)
+    )
+
+
+def test_an_xlsx_with_more_rows_than_the_limit_is_refused_naming_the_file_and_the_limit(
+    settings,
+):
+    settings.FEED_MAX_XLSX_ROWS = 50
+
+    with pytest.raises(files.FileProblem) as problem:
+        files.read_table("big returns.xlsx", _workbook(50))  # 51 rows with the headings
+
+    assert problem.value.message == FileMessages.XLSX_TOO_MANY_ROWS.format(
+        file="big returns.xlsx", limit="50"
+    )
+
+
+def test_an_xlsx_with_rows_up_to_the_limit_is_read(settings):
+    settings.FEED_MAX_XLSX_ROWS = 50
+
+    table = files.read_table("returns.xlsx", _workbook(49))
+
+    assert len(table.rows) == 49
+
+
 def test_formats_are_detected_by_content_before_name():
     assert files.detect_format("renamed.csv", b"<?xml version='1.0'?><CTfile/>") == "ctf"
     assert files.detect_format("a.csv", files.XLSX_MAGIC + b"...") == "xlsx"
@@ -88,11 +156,11 @@ def test_formats_are_detected_by_content_before_name():
 
 @pytest.mark.parametrize("value", ["=1+1", "+44", "-2", "@SUM(A1)", "\tx"])
 def test_written_cells_never_start_a_formula(value):
-    assert files.spreadsheet_safe(value) == "'" + value
+    assert csv_output.spreadsheet_safe(value) == "'" + value
 
 
 def test_the_csv_the_register_writes_is_formula_safe():
-    written = files.write_csv(["=Heading"], [["=HYPERLINK(1)", "plain"]]).decode("utf-8-sig")
+    written = csv_output.write_csv(["=Heading"], [["=HYPERLINK(1)", "plain"]]).decode("utf-8-sig")
     assert written.splitlines() == ["'=Heading", "'=HYPERLINK(1),plain"]
 
 
@@ -267,7 +335,47 @@ def test_a_ten_day_absence_return_needs_ten_days():
         "consecutive_days_absent": "6",
     }
     parsed = parse(raw, kind=NotificationKind.TEN_DAY_ABSENCE)
-    assert RowMessages.DAYS_ABSENT_TOO_FEW in messages(parsed)
+    assert RowMessages.DAYS_ABSENT_TOO_FEW.format(needed=10) in messages(parsed)
+
+
+def test_an_absence_return_cannot_claim_more_school_days_than_have_passed():
+    """docs/rules/registration.md §5.2: 15 school days cannot fit between a Monday and the
+    Friday of the next week (10 weekdays)."""
+    raw = {
+        "legal_surname": "Smith",
+        "legal_forenames": "Tom",
+        "date_of_birth": "14/03/2015",
+        "absence_start_date": "02/11/2026",
+        "consecutive_days_absent": "15",
+    }
+    parsed = parse(
+        raw,
+        kind=NotificationKind.TEN_DAY_ABSENCE,
+        context=RowContext(received_on=date(2026, 11, 13)),
+    )
+    assert RowMessages.DAYS_ABSENT_MORE_THAN_POSSIBLE.format(
+        days=15, possible=10, start="02/11/2026"
+    ) in messages(parsed)
+    raw["consecutive_days_absent"] = "10"
+    parsed = parse(
+        raw,
+        kind=NotificationKind.TEN_DAY_ABSENCE,
+        context=RowContext(received_on=date(2026, 11, 13)),
+    )
+    assert messages(parsed) == []
+
+
+def test_the_absence_return_threshold_is_the_rulebooks(settings):
+    settings.STATUTORY_RULES = '{"absence_return_school_days": 15}'
+    raw = {
+        "legal_surname": "Smith",
+        "legal_forenames": "Tom",
+        "date_of_birth": "14/03/2015",
+        "absence_start_date": "01/10/2026",
+        "consecutive_days_absent": "12",
+    }
+    parsed = parse(raw, kind=NotificationKind.TEN_DAY_ABSENCE)
+    assert RowMessages.DAYS_ABSENT_TOO_FEW.format(needed=15) in messages(parsed)
 
 
 def test_an_exclusion_type_is_read_from_words():

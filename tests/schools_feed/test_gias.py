@@ -1,7 +1,8 @@
 """The GIAS establishment extract and the school-rolls import (issue section "Schools and rolls").
 
 The parser is tested as a pure function; the services, commands and admin pages against the
-database. The sample is formats.md §3.5's ``gias_sample.csv``, byte for byte.
+database. The sample ``gias_sample.csv`` is real GIAS rows, byte for byte
+(docs/rules/formats.md §4.4).
 """
 
 import csv
@@ -21,7 +22,7 @@ from schools_feed.intake.files import FileProblem
 from schools_feed.intake.messages import FileMessages, RowMessages
 from schools_feed.models import EstablishmentTypeGroup, School, SchoolRoll
 from schools_feed.services.schools import RollMessages, school_import_gias, school_roll_import
-from tests.factories import SchoolFactory, UserFactory
+from tests.factories import SchoolFactory, UserFactory, sign_in
 
 GIAS_SAMPLE = (
     '"URN","LA (code)","LA (name)","EstablishmentNumber","EstablishmentName",'
@@ -601,13 +602,13 @@ def test_the_import_rolls_command_fails_when_the_file_cannot_be_read(tmp_path):
 
 # --- The admin uploads -------------------------------------------------------------------------
 
-GIAS_IMPORT_URL = "admin:schools_feed_school_import_gias"
+GIAS_IMPORT_URL = "admin:registry_school_import_gias"
 ROLLS_IMPORT_URL = "admin:schools_feed_schoolroll_import_rolls"
 
 
 @pytest.mark.django_db
 def test_the_school_and_roll_lists_link_to_their_imports(admin_client):
-    schools = admin_client.get(reverse("admin:schools_feed_school_changelist"))
+    schools = admin_client.get(reverse("admin:registry_school_changelist"))
     rolls = admin_client.get(reverse("admin:schools_feed_schoolroll_changelist"))
 
     assert reverse(GIAS_IMPORT_URL) in schools.content.decode()
@@ -622,7 +623,7 @@ def test_a_superuser_imports_the_gias_extract_in_the_admin(admin_client):
 
     response = admin_client.post(reverse(GIAS_IMPORT_URL), {"file": upload}, follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("admin:schools_feed_school_changelist")
+    assert response.redirect_chain[-1][0] == reverse("admin:registry_school_changelist")
     assert "GIAS extract imported: 2 created" in response.content.decode()
     assert School.objects.count() == 2
 
@@ -688,7 +689,7 @@ def test_the_admin_rolls_import_writes_nothing_when_a_row_is_rejected(admin_clie
 @pytest.mark.parametrize(
     ("url", "changelist"),
     [
-        (GIAS_IMPORT_URL, "admin:schools_feed_school_changelist"),
+        (GIAS_IMPORT_URL, "admin:registry_school_changelist"),
         (ROLLS_IMPORT_URL, "admin:schools_feed_schoolroll_changelist"),
     ],
 )
@@ -697,7 +698,7 @@ def test_staff_who_may_only_view_schools_cannot_import(client, url, changelist):
     staff.user_permissions.set(
         Permission.objects.filter(codename__in=["view_school", "view_schoolroll"])
     )
-    client.force_login(staff)
+    sign_in(client, staff)
 
     listing = client.get(reverse(changelist))
 

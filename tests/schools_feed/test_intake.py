@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from registry.csv_output import write_csv
 from registry.models import Child, CMEEpisode, EHEEpisode
 from schools_feed import tasks
-from schools_feed.intake.files import FileProblem, write_csv
+from schools_feed.intake.files import FileProblem
 from schools_feed.intake.messages import FileMessages, RowMessages
 from schools_feed.models import Notification, NotificationKind, Submission, SubmissionStatus
 from schools_feed.services import intake
@@ -176,7 +177,7 @@ def test_a_large_file_is_queued_for_a_worker_after_commit(
     # The task runs here, in the test's process: the worker path through Redis is
     # test_tasks.py's broker test.
     task = tasks.submission_process_task
-    monkeypatch.setattr(task, "delay", lambda *args: task.apply(args=args))
+    monkeypatch.setattr(task, "apply_async", lambda args=(), **options: task.apply(args=args))
     submission = preview(school, csv_file(row(), row("Jones")))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         submission = intake.submission_confirm(
@@ -185,8 +186,9 @@ def test_a_large_file_is_queued_for_a_worker_after_commit(
     assert submission.status == SubmissionStatus.QUEUED
     # The import, then the school's off-rolling recompute that the imported returns requested.
     assert len(callbacks) == 2
-    assert callbacks[1].func.__self__.name == "schools_feed.tasks.offrolling_school_recompute_task"
-    assert callbacks[1].keywords["args"][0] == school.pk
+    queued_task, school_id, _requested_at = callbacks[1].args  # registry.queueing.enqueue's
+    assert queued_task == "schools_feed.tasks.offrolling_school_recompute_task"
+    assert school_id == school.pk
     submission.refresh_from_db()
     assert (submission.status, submission.imported, submission.progress_percent) == (
         SubmissionStatus.IMPORTED,
@@ -247,11 +249,17 @@ def test_import_notifications_reads_the_school_from_a_ctf_header(school, tmp_pat
     assert out.getvalue().strip() == "rows read 1, imported 1, duplicates 0, errors 0"
 
 
-def test_export_notifications_writes_status_child_and_score_safely(school, tmp_path):
+def test_export_notifications_writes_status_child_and_score_safely(school, tmp_path, administrator):
     submission = preview(school, csv_file(row(surname="=HYPERLINK(1)")))
     intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
     path = tmp_path / "out.csv"
-    call_command("export_notifications", str(path), stdout=StringIO())
+    call_command(
+        "export_notifications",
+        str(path),
+        by=administrator.username,
+        reason="Audit",
+        stdout=StringIO(),
+    )
     content = path.read_bytes().decode("utf-8-sig")
     header, line = content.splitlines()[:2]
     assert {"status", "child", "match_score"} <= set(header.split(","))
@@ -286,3 +294,20 @@ def test_a_large_file_checked_part_by_part_still_finds_duplicates_across_parts(s
     submission = intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
     assert (submission.imported, submission.duplicates, submission.rows_processed) == (3, 1, 4)
     assert Notification.objects.count() == 3
+
+
+def test_a_file_written_part_by_part_asks_for_its_schools_off_rolling_recompute_once(
+    school, monkeypatch
+):
+    """Each request queues a task for every school in it: a long file asks once, at its end, not
+    once for each part."""
+    monkeypatch.setattr(intake, "PART_ROWS", 1)
+    requests = []
+    monkeypatch.setattr(
+        intake, "offrolling_recompute_request", lambda *, school_ids: requests.append(school_ids)
+    )
+    rows = [row(), row("Jones", "Priya"), row("Brown", "Ann")]
+    submission = preview(school, csv_file(*rows))
+    submission = intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
+    assert submission.imported == 3
+    assert requests == [{school.pk}]

@@ -5,8 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from registry.csv_output import write_csv
 from registry.models import Child, CMEEpisode, Contact, EHEEpisode, EpisodeStatusChange
-from schools_feed.intake.files import write_csv
 from schools_feed.services.migration import MigrationMessages
 from tests.factories import ChildFactory
 

@@ -12,8 +12,11 @@ from django.utils import timezone
 from registry.models import EHEEpisode, EHEReason, EHESource
 from schools_feed.models import (
     AlertEvent,
+    DestinationCheck,
+    DestinationCheckStatus,
     FunnelBand,
     IndicatorReference,
+    Notification,
     OffRollingAlert,
     OffRollingRecomputeRequest,
     OffRollingRun,
@@ -21,9 +24,10 @@ from schools_feed.models import (
     SchoolIndicator,
     SchoolRoll,
 )
-from schools_feed.offrolling.method import METHOD_VERSION, Parameters
+from schools_feed.offrolling.method import METHOD_VERSION, Category, Parameters
 from schools_feed.services import offrolling
-from tests.factories import ChildFactory, ChildFlagFactory, SchoolFactory
+from tests.factories import ChildFactory, ChildFlagFactory, NotificationFactory, SchoolFactory
+from tests.locks import run_slot_held
 from tests.schools_feed.offrolling_data import (
     deletions,
     off_rolling_before_census,
@@ -211,13 +215,13 @@ def test_home_education_suggested_by_the_school_raises_a_case_level_prompt(autho
         child=child,
         parent_notice_date=date(2025, 10, 8),
     )
-    EHEEpisode.objects.create(
+    notification.opened_ehe_episode = EHEEpisode.objects.create(
         child=child,
         start_date=date(2025, 10, 6),
         source=EHESource.SCHOOL_DELETION,
-        opening_notification=notification,
         primary_reason=EHEReason.SCHOOL_SUGGESTION,
     )
+    notification.save(update_fields=["opened_ehe_episode"])
 
     recompute()
 
@@ -263,9 +267,7 @@ def test_one_school_recompute_compares_it_with_the_stored_la_figures(authority):
 
 
 def test_two_runs_never_overlap(authority):
-    OffRollingRun.objects.create(as_of=AS_OF, method_version="x", status=RunStatus.RUNNING)
-
-    with pytest.raises(offrolling.RunInProgress):
+    with run_slot_held(), pytest.raises(offrolling.RunInProgress):
         recompute()
 
     assert not SchoolIndicator.objects.exists()
@@ -353,3 +355,32 @@ def test_exits_in_a_characteristic_the_rolls_do_not_record_still_add_up_to_the_l
         indicator="N1", period_type="year", period_start=date(CURRENT, 9, 1)
     )
     assert sum(r.expected for r in rows) == pytest.approx(sum(r.observed for r in rows))
+
+
+@pytest.mark.django_db
+def test_a_transfer_whose_destination_went_unconfirmed_is_not_counted_as_a_transfer():
+    child = ChildFactory()
+    destination = SchoolFactory()
+    confirmed, unconfirmed = (
+        NotificationFactory(ground="a", destination_school=destination, child=child)
+        for _ in range(2)
+    )
+    for deletion, status in (
+        (confirmed, DestinationCheckStatus.CONFIRMED),
+        (unconfirmed, DestinationCheckStatus.UNCONFIRMED),
+    ):
+        DestinationCheck.objects.create(
+            deletion=deletion,
+            child=child,
+            destination_school=destination,
+            expected_start=date(2025, 10, 2),
+            due_by=date(2025, 10, 20),
+            status=status,
+        )
+
+    categories = dict(
+        Notification.objects.annotate(category=offrolling._category()).values_list("pk", "category")
+    )
+
+    assert categories[confirmed.pk] == Category.TRANSFER
+    assert categories[unconfirmed.pk] != Category.TRANSFER

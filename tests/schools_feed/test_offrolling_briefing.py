@@ -10,9 +10,11 @@ import pytest
 
 from registry.models import Role
 from schools_feed.offrolling.briefing import (
+    FLAG_FIGURES_NOTE,
     briefing_csv,
     briefing_for_school,
     briefing_pdf,
+    compact_status_changes,
     flag_sentence,
 )
 from schools_feed.offrolling.explain import FEWER_THAN, SUPPRESSED, suppress, suppress_rate
@@ -403,6 +405,50 @@ def test_pdf_keeps_the_latest_entries_and_says_how_many_earlier_ones_are_left_ou
     assert left_out is not None
     assert b"Entry 39:" in pdf
     assert b"Entry 0:" not in pdf
+
+
+@pytest.mark.django_db
+def test_pdf_keeps_every_note_of_a_five_entry_conversation_beside_eight_flags(lead):
+    """The page the demo's inclusion lead saw: eight flags, eighteen figures and five notes, of
+    which the PDF kept the last two with half the page blank."""
+    made = full_school(lead, events=5, alerts=8, note_length=300)
+
+    pdf = briefing_pdf(made, compress=False)
+
+    assert pages_in(pdf) == 1
+    for n in range(5):
+        assert f"Entry {n}:".encode() in pdf
+    assert b"earlier entries" not in pdf
+
+
+@pytest.mark.django_db
+def test_pdf_says_each_flag_shows_the_figures_of_the_day_it_was_raised(lead, school, run):
+    year_row(school, run)
+    alert_for(school, run)
+
+    made = briefing_for_school(school=school, user=lead)
+    pdf = briefing_pdf(made, compress=False)
+
+    assert made.figures_as_of == run.as_of
+    assert f"calculated on {run.as_of.day}".encode() in pdf
+    assert FLAG_FIGURES_NOTE.split(".")[0].encode() in pdf.replace(b"\n", b" ")
+    assert ["About", "Flags", FLAG_FIGURES_NOTE] in csv_rows(briefing_csv(made))
+
+
+@pytest.mark.django_db
+def test_a_flags_status_changes_are_said_on_one_line_when_the_page_is_full(lead, school, run):
+    alert = alert_for(school, run)
+    AlertEventFactory(alert=alert, event_type="status", to_status="under_review", at=at(3))
+    AlertEventFactory(alert=alert, event_type="note", note=SHARED_NOTE, in_briefing=True, at=at(4))
+    AlertEventFactory(alert=alert, event_type="status", to_status="closed", at=at(5))
+    entries = briefing_for_school(school=school, user=lead).conversation
+
+    compacted = compact_status_changes(entries)
+
+    assert len(entries) == 3
+    assert [entry.text for entry in compacted if not entry.is_status] == [SHARED_NOTE]
+    (statuses,) = [entry for entry in compacted if entry.is_status]
+    assert statuses.text.count(" on ") == 2
 
 
 @pytest.mark.django_db

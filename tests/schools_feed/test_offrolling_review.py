@@ -6,11 +6,11 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from registry.models import AccessPurpose, ChildAccessLog, Role
+from registry.models import Role
 from registry.services.history import ChangeReason
 from schools_feed.models import AlertEvent, AlertEventType, AlertStatus
 from schools_feed.services import offrolling_review as review
-from tests.factories import ChildFactory, OffRollingAlertFactory, UserFactory
+from tests.factories import OffRollingAlertFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -282,20 +282,3 @@ def test_an_empty_note_is_refused(lead):
 
     assert _messages(raised) == [review.NOTE_REQUIRED]
     assert not alert.events.exists()
-
-
-# --- The access log for the children behind the figures ------------------------------------------
-
-
-def test_viewing_the_children_behind_the_figures_logs_one_row_per_child_with_the_reason(lead):
-    children = ChildFactory.create_batch(3)
-
-    review.children_viewing_log(
-        user=lead, children=children, reason="Reviewing alert R1", path="/offrolling/x"
-    )
-
-    rows = ChildAccessLog.objects.filter(user=lead)
-    assert sorted(rows.values_list("child_id", flat=True)) == sorted(c.pk for c in children)
-    assert set(rows.values_list("purpose", "reason", "path")) == {
-        (AccessPurpose.OFFROLLING_REVIEW, "Reviewing alert R1", "/offrolling/x")
-    }

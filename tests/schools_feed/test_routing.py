@@ -24,7 +24,8 @@ from schools_feed.models import (
     NotificationKind,
     NotificationStatus,
 )
-from schools_feed.services import intake, reconciliation
+from schools_feed.services import intake, reconciliation, review
+from schools_feed.services.routing import GROUND_I_BREACH_ACTION
 from tests.factories import (
     ChildFactory,
     ChildFlagFactory,
@@ -107,11 +108,25 @@ def test_deletion_to_home_education_opens_an_ehe_episode_when_the_child_is_new(s
         school,
     )
     assert episode.opening_notification == notification
+    # Recorded when the return was written, so its history says so from the first row.
+    assert notification.history.get().opened_ehe_episode_id == episode.pk
     assert EpisodeStatusChange.objects.filter(ehe_episode=episode).count() == 1
     assert Action.objects.filter(ehe_episode=episode).exists()
     assert NotificationEventType.NEW_CHILD_CREATED in events(notification)
     assert NotificationEventType.EHE_EPISODE_OPENED in events(notification)
     assert episode.history.first().history_change_reason == "school_feed"
+
+
+def test_undoing_a_link_names_the_case_the_return_opened_and_leaves_it_on_the_record(
+    school, ehe_officer
+):
+    notification = send_home_education(school)
+    episode = EHEEpisode.objects.get(child=notification.child)
+    review.notification_link_undo(notification=notification, by=ehe_officer, why="Wrong child")
+    detail = notification.events.get(event_type=NotificationEventType.LINK_UNDONE).detail
+    assert detail.endswith(f"Cases it opened, still on that record: {episode}")
+    episode.refresh_from_db()
+    assert episode.opening_notification == notification
 
 
 def test_home_education_for_a_child_already_home_educated_updates_the_open_episode(school):
@@ -121,6 +136,7 @@ def test_home_education_for_a_child_already_home_educated_updates_the_open_episo
     assert notification.child == child
     assert EHEEpisode.objects.filter(child=child).count() == 1
     assert NotificationEventType.EHE_EPISODE_UPDATED in events(notification)
+    assert notification.opened_ehe_episode is None
 
 
 def test_the_grace_period_holds_home_education_until_beat_routes_it(school, settings):
@@ -133,24 +149,40 @@ def test_the_grace_period_holds_home_education_until_beat_routes_it(school, sett
     settings.FEED_EHE_GRACE_DAYS = 1
     Notification.objects.filter(pk=notification.pk).update(route_after=TODAY)
     assert reconciliation.notifications_route_due() == 1
-    assert EHEEpisode.objects.filter(child=notification.child).exists()
+    episode = EHEEpisode.objects.get(child=notification.child)
+    assert episode.opening_notification == notification
+    assert notification.history.latest().opened_ehe_episode_id == episode.pk
 
 
 def test_a_child_on_a_child_protection_plan_raises_the_consent_advisory(school, settings):
     child = amelia_on_the_register()
     ChildFlagFactory(child=child, flag_type=FlagType.CHILD_PROTECTION_PLAN)
-    settings.FEATURE_S434A_CONSENT = False
+    settings.STATUTORY_RULES = '{"consent_s434a_commenced_on": null}'
     notification = send_home_education(school)
     assert NotificationEventType.CONSENT_ADVISORY in events(notification)
     assert Action.objects.filter(child=child, description__startswith="Advisory").exists()
 
 
 def test_with_s434a_commenced_a_consent_case_is_raised(school, settings):
-    settings.FEATURE_S434A_CONSENT = True
+    settings.STATUTORY_RULES = '{"consent_s434a_commenced_on": "2026-01-01"}'
     child = amelia_on_the_register()
     ChildFlagFactory(child=child, flag_type=FlagType.SECTION_47_ENQUIRY)
     notification = send_home_education(school)
     assert NotificationEventType.CONSENT_CASE in events(notification)
+
+
+def test_the_consent_action_falls_due_after_the_las_own_number_of_days(school, settings):
+    """docs/rules/ehe.md §5: the due date is LA policy in the rulebook, not written in code."""
+    settings.STATUTORY_RULES = (
+        '{"consent_s434a_commenced_on": "2026-01-01", "consent_decision_action_days": 4}'
+    )
+    child = amelia_on_the_register()
+    ChildFlagFactory(child=child, flag_type=FlagType.SECTION_47_ENQUIRY)
+    send_home_education(school)
+    action = Action.objects.get(
+        child=child, ehe_episode__isnull=False, description__icontains="consent"
+    )
+    assert action.due_date == timezone.localdate() + timedelta(days=4)
 
 
 @pytest.mark.parametrize(
@@ -171,7 +203,13 @@ def test_deletions_that_may_mean_missing_education_open_a_cme_episode(school, va
     if opens_cme:
         episode = CMEEpisode.objects.get(child=notification.child)
         assert episode.status == CMEStatus.ENQUIRIES_OPEN
-        assert Action.objects.filter(cme_episode=episode).count() == 3
+        assert episode.opening_notification == notification
+        # The first enquiries; a deletion on an absence ground with no joint enquiry before it
+        # also gives the officer a Ground I breach action (test_ground_i_gate.py).
+        first_enquiries = Action.objects.filter(cme_episode=episode).exclude(
+            description__startswith=GROUND_I_BREACH_ACTION
+        )
+        assert first_enquiries.count() == 3
 
 
 def test_a_safeguarding_flag_raises_an_immediate_alert_with_the_cme_episode(school):
@@ -203,7 +241,7 @@ def test_a_named_local_destination_waits_for_its_new_pupil_return(school, destin
 def test_no_new_pupil_return_in_time_opens_a_destination_unconfirmed_cme_enquiry(
     school, destination, settings
 ):
-    settings.FEED_DESTINATION_CHECK_DAYS = 10
+    settings.STATUTORY_RULES = '{"destination_check_days": 10}'
     deletion = send(
         school,
         NotificationKind.DELETION,
@@ -216,11 +254,15 @@ def test_no_new_pupil_return_in_time_opens_a_destination_unconfirmed_cme_enquiry
     assert reconciliation.destination_checks_expire() == 0  # idempotent
     check = DestinationCheck.objects.get(deletion=deletion)
     assert check.status == DestinationCheckStatus.UNCONFIRMED
-    assert CMEEpisode.objects.filter(child=deletion.child, end_date__isnull=True).count() == 1
+    episode = CMEEpisode.objects.get(child=deletion.child, end_date__isnull=True)
+    assert episode.opening_notification == deletion
+    assert deletion.history.latest().opened_cme_episode_id == episode.pk
     assert NotificationEventType.DESTINATION_UNCONFIRMED in events(deletion)
 
 
-def test_a_destination_outside_the_la_is_recorded_without_a_check(school):
+def test_a_destination_outside_the_la_waits_for_an_officer_to_confirm_the_arrival(school):
+    """docs/rules/registration.md §6.2: every named destination is checked; outside the LA an
+    officer confirms the arrival."""
     elsewhere = SchoolFactory(urn="555555", is_local=False)
     deletion = send(
         school,
@@ -229,8 +271,9 @@ def test_a_destination_outside_the_la_is_recorded_without_a_check(school):
         deletion_date=day(-1),
         destination_urn=elsewhere.urn,
     )
-    assert not DestinationCheck.objects.exists()
-    assert NotificationEventType.NO_ACTION in events(deletion)
+    check = DestinationCheck.objects.get(deletion=deletion)
+    assert check.status == DestinationCheckStatus.AWAITING_OFFICER
+    assert NotificationEventType.DESTINATION_EXPECTED in events(deletion)
 
 
 def test_a_new_pupil_return_closes_open_cme_as_located_in_school(school):
@@ -274,7 +317,7 @@ def test_a_ten_day_absence_return_flags_the_child_at_risk_once(school):
     second = send(
         school,
         NotificationKind.TEN_DAY_ABSENCE,
-        absence_start_date=day(-7),
+        absence_start_date=day(-21),
         consecutive_days_absent="12",
     )
     assert first.child == second.child

@@ -1,8 +1,6 @@
 """The feed's Celery tasks: a large file imported by a real worker through Redis (ADR 0001), and
 the periodic jobs' idempotence in the default eager run."""
 
-import datetime
-
 import pytest
 
 from schools_feed import tasks
@@ -15,6 +13,7 @@ from schools_feed.models import (
 )
 from schools_feed.services import intake
 from tests.factories import SchoolFactory
+from tests.locks import run_slot_held
 from tests.schools_feed.returns import csv_file, row
 from tests.worker import celery_worker, require_broker, wait_until
 
@@ -43,11 +42,8 @@ def test_the_periodic_jobs_do_nothing_when_nothing_is_due():
 
 @pytest.mark.django_db
 def test_the_nightly_off_rolling_recompute_is_skipped_while_another_run_holds_the_slot():
-    OffRollingRun.objects.create(
-        as_of=datetime.date(2026, 1, 1), method_version="x", status=RunStatus.RUNNING
-    )
-
-    assert tasks.offrolling_recompute_task.apply().get() == "skipped: a recompute is running"
+    with run_slot_held():
+        assert tasks.offrolling_recompute_task.apply().get() == "skipped: a recompute is running"
     assert OffRollingRun.objects.count() == 1
 
 
@@ -78,7 +74,10 @@ def test_a_large_file_is_imported_by_a_real_worker_through_redis(settings, tmp_p
     )
     with celery_worker(MEDIA_ROOT=str(tmp_path)) as queue:
         task = tasks.submission_process_task
-        monkeypatch.setattr(task, "delay", lambda *args: task.apply_async(args=args, queue=queue))
+        send = task.apply_async
+        monkeypatch.setattr(
+            task, "apply_async", lambda args=(), **options: send(args=args, queue=queue, **options)
+        )
         queued = intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
         assert queued.status == SubmissionStatus.QUEUED
         finished = wait_until(

@@ -2,7 +2,8 @@
 
 Writes the DfE termly EHE and CME return as at a census day into DIR: one CSV per section in the
 shape of the published files, validation_checks.csv, and validation_children.csv (the children
-officers should check before submission: it names children, so keep it where casework is kept).
+officers should check before submission: it names children, so keep it where casework is kept,
+and writing it is recorded in the disclosure log).
 """
 
 from datetime import date
@@ -12,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from registry.census import census_days_description, is_census_day, long_date
+from registry.models import DisclosureChannel, DisclosureKind
 from registry.reporting.dfe import CME, EHE, census_total, dfe_return_build
 from registry.reporting.dfe_files import (
     CHILDREN_FILE,
@@ -21,6 +23,7 @@ from registry.reporting.dfe_files import (
 )
 from registry.reporting.output import write_files_atomically
 from registry.services.dfe_return import dfe_return_produce
+from registry.services.disclosure import disclosure_record
 
 
 class Messages:
@@ -61,11 +64,19 @@ class Command(BaseCommand):
         day = self._checked_date(census_date, any_date=any_date)
         built = dfe_return_build(day)
         files = return_csv_files(built.tables)
-        files[CHILDREN_FILE] = validation_children_csv(
-            built.issues, children_for_issues(built.issues)
-        )
+        children = children_for_issues(built.issues)
+        files[CHILDREN_FILE] = validation_children_csv(built.issues, children)
         out_dir = Path(out)
         write_files_atomically(out_dir, files)
+        # The children's file leaves the register: who ran the command is the server's account.
+        disclosure_record(
+            kind=DisclosureKind.DFE_VALIDATION_FILE,
+            channel=DisclosureChannel.FILE,
+            user=None,
+            recipient=f"File written to {(out_dir / CHILDREN_FILE).resolve()}",
+            path=f"manage.py dfe_return --census-date {day.isoformat()}",
+            children=children.values(),
+        )
         self.stdout.write(self._summary(day, built.tables, len(built.issues), out_dir))
         if freeze:
             snapshot = dfe_return_produce(census_date=day, by=None)

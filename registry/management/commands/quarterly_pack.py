@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from registry.dates import date_words
 from registry.reporting.output import write_files_atomically
 from registry.reporting.pack import parse_quarter
 from registry.services.quarterly_pack import quarterly_pack_produce
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         write_files_atomically(out, files)
         names = list(files)
         self.stdout.write(
-            f"Quarterly pack {snapshot.period} as at {snapshot.as_at:%d %B %Y}: snapshot "
+            f"Quarterly pack {snapshot.period} as at {date_words(snapshot.as_at)}: snapshot "
             f"{snapshot.pk}; {', '.join(names)} written to {out} in "
             f"{time.monotonic() - started:.1f} s."
         )

@@ -2,15 +2,19 @@
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from knox.settings import knox_settings
 
+from registry.dates import date_words
 from schools_feed.models import School
 from schools_feed.services.api_clients import api_client_create
 
 
 class Command(BaseCommand):
     help = (
-        "Create an API client for the school with this URN and print its token, once. The "
-        "token goes alone to standard output (for a script); what it is goes to standard error."
+        "Create an API client for the school with this URN and print its token, once (only a "
+        "hash is kept, and it expires after API_TOKEN_TTL_DAYS). The token goes alone to "
+        "standard output (for a script); what it is goes to standard error."
     )
 
     def add_arguments(self, parser):
@@ -25,8 +29,11 @@ class Command(BaseCommand):
             user, key = api_client_create(school=school, name=name, by=None)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
+        expires = timezone.localtime(timezone.now() + knox_settings.TOKEN_TTL)
         self.stderr.write(
             f"API client {user.username} for {school}. Its token follows; it is shown only "
-            "now. Send it to the supplier securely: it is sent as 'Authorization: Token <key>'."
+            "now and expires on "
+            f"{date_words(expires)}. Send it to the supplier securely: it is sent as "
+            "'Authorization: Token <key>'."
         )
         self.stdout.write(key)

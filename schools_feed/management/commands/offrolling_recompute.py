@@ -5,6 +5,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from registry.dates import date_words
 from schools_feed.models import School
 from schools_feed.services.offrolling import RunInProgress, offrolling_recompute
 
@@ -39,7 +40,8 @@ class Command(BaseCommand):
             ) from busy
         scope = str(run.school) if run.school else "every local school"
         self.stdout.write(
-            f"Recomputed {scope} as at {run.as_of:%d %b %Y} (method {run.method_version}): "
+            f"Recomputed {scope} as at {date_words(run.as_of, short_month=True)} "
+            f"(method {run.method_version}): "
             f"{run.indicators:,} indicators, {run.alerts_raised:,} new alerts, "
             f"in {time.monotonic() - started:.1f} s."
         )

@@ -1,0 +1,988 @@
+"""The Splink model that scores a return against a child (ADR 0012). Pure: no Django models.
+
+Splink (the Ministry of Justice's probabilistic linkage library) does the comparing and the
+Fellegi–Sunter arithmetic; this module says *what* is compared and turns Splink's per-comparison
+match weights into words an officer reads.
+
+- ``features(record)``: a record's comparison columns, worked out once in Python (normalised
+  names, every form of the forename and surname, the date of birth with day and month swapped,
+  postcode sector and district).
+- ``DEFAULT_SETTINGS``: the model used before the LA's own has been trained (version 0), in the
+  settings format Splink saves (``linker.misc.save_model_to_json``), with m and u set by hand
+  from the error rates of school returns (each value commented below).
+- ``score_pairs(pairs, model)``: Splink scores the candidate pairs the caller selected (blocking
+  is done in SQL on the register, ``schools_feed.selectors.CandidateIndex``), in-process on
+  DuckDB, whatever database the register is on.
+- ``train(register, returns)``: u by random sampling, m by expectation maximisation, on the LA's
+  own register and recent returns.
+"""
+
+import copy
+import hashlib
+import json
+import math
+import threading
+import warnings
+from collections import Counter
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache, lru_cache
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from nicknames import NickNamer
+from splink import DuckDBAPI, Linker, block_on
+from splink.internals.exceptions import EMTrainingException
+from splink.internals.realtime import compare_records
+
+from registry.identifiers import is_unknown_upn_placeholder, is_valid_upn
+from registry.names import normalise_name
+
+# A random pair of records is the same child with this probability when the model does not say
+# (one child in a register of about 100,000). The trained model records its own.
+DEFAULT_REGISTER_SIZE = 100_000
+
+# --- Short forms (a small table; the ``nicknames`` package supplies the rest) --------------------
+
+EXTRA_SHORT_FORMS = {
+    "alfred": {"alfie", "alf"},
+    "oliver": {"olly", "ollie"},
+    "olivia": {"liv", "livvy", "livia"},
+    "amelia": {"milly", "millie", "mia"},
+    "benjamin": {"benji", "ben"},
+    "isabella": {"izzy", "issy", "bella"},
+    "isabelle": {"izzy", "issy", "bella"},
+    "isabel": {"izzy", "issy"},
+    "isobel": {"izzy", "issy", "bella"},
+    "evelyn": {"evie"},
+    "eve": {"evie"},
+    "margaret": {"maisie"},
+    "harrison": {"harry"},
+    "charlotte": {"charlie"},
+    "frederick": {"freddie", "freddy", "fred"},
+    "archibald": {"archie"},
+    "theodore": {"teddy", "theo"},
+    "alexander": {"alex", "alfie", "zander"},
+    "jacob": {"jake"},
+    "joshua": {"josh"},
+    "samuel": {"sam", "sammy"},
+    "thomas": {"tom", "tommy"},
+    "william": {"will", "billy", "liam"},
+    "elizabeth": {"lizzie", "beth", "libby", "eliza"},
+    "katherine": {"kate", "katie"},
+    "catherine": {"kate", "katie", "cat"},
+    "jessica": {"jess"},
+    "rebecca": {"becky", "becca"},
+}
+# Pairs the nicknames data links that English families give as separate names (often to twins).
+NOT_SHORT_FORMS = {
+    frozenset(pair)
+    for pair in [
+        ("emily", "emma"),
+        ("amelia", "emily"),
+        ("ella", "ellen"),
+        ("louis", "louise"),
+        ("olivia", "ollie"),
+        ("eleanor", "ellen"),
+        ("margaret", "daisy"),
+        ("harry", "harold"),
+    ]
+}
+
+
+@cache
+def _nicknamer() -> NickNamer:
+    lookup = NickNamer.default_lookup()
+    for name, short_forms in EXTRA_SHORT_FORMS.items():
+        lookup.setdefault(name, set()).update(short_forms)
+    return NickNamer(nickname_lookup=lookup)
+
+
+@lru_cache(maxsize=16384)
+def name_variants(name: str) -> frozenset[str]:
+    """Names directly related to ``name`` as a short form or a full form."""
+    if not name:
+        return frozenset()
+    namer = _nicknamer()
+    related = namer.nicknames_of(name) | namer.canonicals_of(name)
+    return frozenset(other for other in related if frozenset((name, other)) not in NOT_SHORT_FORMS)
+
+
+# --- Records and their comparison columns --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    """A child as the matcher sees it: a register child (``key`` set) or an incoming return."""
+
+    key: Hashable | None = None
+    upn: str = ""
+    forenames: str = ""
+    surname: str = ""
+    other_surnames: tuple[str, ...] = ()
+    preferred_forename: str = ""
+    date_of_birth: date | None = None
+    sex: str = ""
+    postcode: str = ""
+    middle_names: str = ""
+    address: str = ""
+
+
+def day_month_swapped(dob: date | None) -> date | None:
+    if dob is None or dob.day > 12 or dob.day == dob.month:
+        return None
+    try:
+        return dob.replace(month=dob.day, day=dob.month)
+    except ValueError:
+        return None
+
+
+def _postcode_parts(postcode: str) -> tuple[str | None, str | None, str | None]:
+    """(full, sector, district): "BN1 2AB" gives ("BN12AB", "BN12", "BN1")."""
+    compact = "".join((postcode or "").upper().split())
+    if len(compact) < 5:
+        return None, None, None
+    outward, inward = compact[:-3], compact[-3:]
+    return compact, outward + inward[0], outward
+
+
+def _upn(value: str) -> str | None:
+    upn = (value or "").strip().upper()
+    return upn if upn and not is_unknown_upn_placeholder(upn) else None
+
+
+def _address_line(text: str) -> str | None:
+    line = normalise_name((text or "").partition(",")[0])
+    return line or None
+
+
+# Names repeat across a register (a county has a few thousand distinct surnames and forenames):
+# each is normalised once, not once for every child or pair it appears in.
+_normalised = lru_cache(maxsize=65536)(normalise_name)
+
+
+@lru_cache(maxsize=65536)
+def _name_columns(forenames: str, preferred: str, middle: str, surname: str, others: tuple):
+    words = _normalised(forenames).split()
+    forename = words[0] if words else None
+    forms = {forename, _normalised(preferred).partition(" ")[0]} | name_variants(forename or "")
+    forms.discard("")
+    forms.discard(None)
+    middle_words = sorted(set(words[1:] + _normalised(middle).split()))
+    surname_norm = _normalised(surname)
+    surname_forms = set(surname_norm.split())
+    if surname_norm:
+        surname_forms.add(surname_norm.replace(" ", ""))
+    for other in others:
+        other_norm = _normalised(other)
+        surname_forms.update(other_norm.split())
+        if other_norm:
+            surname_forms.add(other_norm.replace(" ", ""))
+    return (
+        forename,
+        sorted(forms),
+        middle_words,
+        surname_norm.replace(" ", "") or None,
+        sorted(surname_forms),
+    )
+
+
+@lru_cache(maxsize=8192)
+def _date_columns(dob: date | None) -> tuple[str | None, str | None]:
+    """(the date, the date with day and month swapped), as ISO text. Dates repeat: cached."""
+    swapped = day_month_swapped(dob)
+    return (dob.isoformat() if dob else None, swapped.isoformat() if swapped else None)
+
+
+_postcode_columns = lru_cache(maxsize=65536)(_postcode_parts)
+
+
+def _upn_columns(value: str) -> tuple[str | None, bool]:
+    upn = _upn(value)
+    return upn, bool(upn) and is_valid_upn(upn)
+
+
+def _sex(value: str) -> str | None:
+    sex = (value or "").upper()
+    return sex if sex in ("M", "F") else None
+
+
+def feature_columns(records: list[MatchRecord]) -> dict[str, list]:
+    """The columns Splink compares (names as in ``DEFAULT_SETTINGS``), a list for each, built a
+    column at a time; names, dates and postcodes repeat, and are worked out once each."""
+    names = [
+        _name_columns(
+            r.forenames, r.preferred_forename, r.middle_names, r.surname, tuple(r.other_surnames)
+        )
+        for r in records
+    ]
+    dates = [_date_columns(r.date_of_birth) for r in records]
+    postcodes = [_postcode_columns(r.postcode) for r in records]
+    upns = [_upn_columns(r.upn) for r in records]
+    forename, forms, middle, surname, surname_forms = (list(c) for c in zip(*names, strict=True))
+    dob, dob_swapped = (list(c) for c in zip(*dates, strict=True))
+    postcode, sector, district = (list(c) for c in zip(*postcodes, strict=True))
+    upn, upn_valid = (list(c) for c in zip(*upns, strict=True))
+    return {
+        "forename": forename,
+        "forename_forms": forms,
+        "middle_names": middle,
+        "surname": surname,
+        "surname_forms": surname_forms,
+        "dob": dob,
+        "dob_swapped": dob_swapped,
+        "postcode": postcode,
+        "postcode_sector": sector,
+        "postcode_district": district,
+        "address_line": [_address_line(r.address) for r in records],
+        "upn": upn,
+        "upn_valid": upn_valid,
+        "sex": [_sex(r.sex) for r in records],
+    }
+
+
+@lru_cache(maxsize=32768)
+def features(record: MatchRecord) -> dict:
+    """One record's comparison columns (``feature_columns``). Cached by value: a child is a
+    candidate for many returns of a file. Do not change the dict returned."""
+    return {name: values[0] for name, values in feature_columns([record]).items()}
+
+
+# --- The default model (version 0) ---------------------------------------------------------------
+# Each level: (output column, label, SQL condition, m, u, words). m is the share of true pairs (the
+# same child) at the level, u the share of pairs of different children. m comes from the error
+# rates of school returns (ADR 0005's estimates), u from name and date frequencies in an English
+# county (surname agreement about 0.005 is the sum of squared surname frequencies). A null level
+# has no m or u: a missing value says nothing.
+
+NULL = None
+COMPARISONS = [
+    (
+        "upn",
+        "UPN",
+        [
+            ("null", "upn_l IS NULL OR upn_r IS NULL", NULL, NULL, "not compared (missing)"),
+            ("exact", "upn_l = upn_r", 0.955, 1e-6, "the same UPN"),
+            (
+                "one_character",
+                "damerau_levenshtein(upn_l, upn_r) <= 1",
+                0.03,
+                1e-5,
+                "one character different",
+            ),
+            # A UPN is for life: two valid, different UPNs are nearly always two children.
+            ("both_valid_differ", "upn_valid_l AND upn_valid_r", 0.005, 0.97, "two different UPNs"),
+            ("else", "ELSE", 0.01, 0.03, "different (one is temporary or invalid)"),
+        ],
+    ),
+    (
+        "forename",
+        "forename",
+        [
+            ("null", "forename_l IS NULL OR forename_r IS NULL", NULL, NULL, "not compared"),
+            ("exact", "forename_l = forename_r", 0.86, 0.012, "the same"),
+            (
+                "swapped",
+                "forename_l = surname_r AND surname_l = forename_r",
+                0.01,
+                1e-4,
+                "swapped with the surname",
+            ),
+            (
+                "known_form",
+                "list_contains(forename_forms_r, forename_l)"
+                " OR list_contains(forename_forms_l, forename_r)",
+                0.07,
+                0.003,
+                "a known short form or preferred name",
+            ),
+            (
+                "similar",
+                "jaro_winkler_similarity(forename_l, forename_r) >= 0.88"
+                " OR damerau_levenshtein(forename_l, forename_r) <= 1",
+                0.03,
+                0.02,
+                "spelt a little differently",
+            ),
+            (
+                "middle_name",
+                "list_contains(middle_names_r, forename_l)"
+                " OR list_contains(middle_names_l, forename_r)",
+                0.015,
+                0.01,
+                "matches a middle name",
+            ),
+            (
+                "related",
+                "jaro_winkler_similarity(forename_l, forename_r) >= 0.8"
+                " OR damerau_levenshtein(forename_l, forename_r) <= 2",
+                0.01,
+                0.04,
+                "spelt quite differently",
+            ),
+            ("else", "ELSE", 0.005, 0.915, "wholly different"),
+        ],
+    ),
+    (
+        "surname",
+        "surname",
+        [
+            ("null", "surname_l IS NULL OR surname_r IS NULL", NULL, NULL, "not compared"),
+            ("exact", "surname_l = surname_r", 0.86, 0.005, "the same"),
+            (
+                "swapped",
+                "forename_l = surname_r AND surname_l = forename_r",
+                0.01,
+                0.0005,  # the forename's swap level already counts most of this evidence
+                "swapped with the forename",
+            ),
+            (
+                "any_form",
+                "len(list_intersect(surname_forms_l, surname_forms_r)) > 0",
+                0.05,
+                0.002,
+                "matches a former surname or part of a double-barrelled surname",
+            ),
+            (
+                "similar",
+                "jaro_winkler_similarity(surname_l, surname_r) >= 0.88",
+                0.05,
+                0.003,
+                "spelt a little differently",
+            ),
+            (
+                "related",
+                "jaro_winkler_similarity(surname_l, surname_r) >= 0.8"
+                " OR damerau_levenshtein(surname_l, surname_r) <= 2",
+                0.015,
+                0.03,
+                "spelt quite differently",
+            ),
+            ("else", "ELSE", 0.015, 0.9525, "wholly different"),
+        ],
+    ),
+    (
+        "dob",
+        "date of birth",
+        [
+            ("null", "dob_l IS NULL OR dob_r IS NULL", NULL, NULL, "not compared"),
+            ("exact", "dob_l = dob_r", 0.95, 0.00025, "the same"),
+            ("swapped", "dob_swapped_l = dob_r", 0.015, 0.00025, "day and month swapped"),
+            (
+                "one_digit",
+                "damerau_levenshtein(dob_l, dob_r) <= 1",
+                0.015,
+                0.003,
+                "one digit different",
+            ),
+            (
+                "within_a_month",
+                "abs(date_diff('day', CAST(dob_l AS DATE), CAST(dob_r AS DATE))) <= 31",
+                0.01,
+                0.008,
+                "within a month",
+            ),
+            ("else", "ELSE", 0.01, 0.99, "different"),
+        ],
+    ),
+    (
+        "postcode",
+        "postcode",
+        [
+            ("null", "postcode_l IS NULL OR postcode_r IS NULL", NULL, NULL, "not compared"),
+            ("exact", "postcode_l = postcode_r", 0.85, 0.0005, "the same"),
+            ("sector", "postcode_sector_l = postcode_sector_r", 0.04, 0.005, "the same sector"),
+            (
+                "district",
+                "postcode_district_l = postcode_district_r",
+                0.04,
+                0.05,
+                "the same district",
+            ),
+            ("else", "ELSE", 0.07, 0.9445, "different"),
+        ],
+    ),
+    (
+        "address_line",
+        "address",
+        [
+            (
+                "null",
+                "address_line_l IS NULL OR address_line_r IS NULL",
+                NULL,
+                NULL,
+                "not compared",
+            ),
+            ("exact", "address_line_l = address_line_r", 0.8, 0.0005, "the same first line"),
+            (
+                "similar",
+                "jaro_winkler_similarity(address_line_l, address_line_r) >= 0.9",
+                0.08,
+                0.002,
+                "a similar first line",
+            ),
+            ("else", "ELSE", 0.12, 0.9975, "a different first line"),
+        ],
+    ),
+    (
+        "sex",
+        "sex",
+        [
+            ("null", "sex_l IS NULL OR sex_r IS NULL", NULL, NULL, "not compared"),
+            ("exact", "sex_l = sex_r", 0.985, 0.5, "the same"),
+            ("else", "ELSE", 0.015, 0.5, "different"),
+        ],
+    ),
+]
+TF_COLUMNS = ("forename", "surname")  # term-frequency adjustment on the exact level
+# EM does not move these m values: among unlabelled pairs that agree on a date of birth, two
+# different UPNs are mostly twins and siblings, so EM would learn that different UPNs are common
+# for the same child (measured: bench/matching_quality.py --train, docs/benchmarks.md).
+FIXED_M_COLUMNS = ("upn",)
+
+
+def _gamma(levels: list, index: int) -> int:
+    """Splink's comparison vector value of a level: -1 for the null level, then counting down
+    from the strongest agreement to 0 for the else level."""
+    return -1 if index == 0 else len(levels) - 1 - index
+
+
+LEVEL_WORDS = {
+    (column, _gamma(levels, index)): level[4]
+    for column, _title, levels in COMPARISONS
+    for index, level in enumerate(levels)
+}
+LABELS = {
+    (column, _gamma(levels, index)): level[0]
+    for column, _title, levels in COMPARISONS
+    for index, level in enumerate(levels)
+}
+TITLES = {column: title for column, title, _levels in COMPARISONS}
+
+
+def gamma_of(column: str, label: str) -> int:
+    """Splink's comparison vector value of a level, by its label."""
+    return next(g for (c, g), name in LABELS.items() if c == column and name == label)
+
+
+COLUMNS = tuple(column for column, _title, _levels in COMPARISONS)
+COLUMN_INDEX = {column: i for i, column in enumerate(COLUMNS)}
+
+
+def _level(column: str, label: str, sql: str, m, u) -> dict:
+    level = {"label_for_charts": label}
+    if label == "null":
+        level |= {"sql_condition": sql, "is_null_level": True}
+        return level
+    level["sql_condition"] = sql
+    level["m_probability"] = m
+    level["u_probability"] = u
+    if column in FIXED_M_COLUMNS:
+        level["fix_m_probability"] = True
+    if label == "exact" and column in TF_COLUMNS:
+        level |= {"tf_adjustment_column": column, "tf_adjustment_weight": 1.0}
+    return level
+
+
+def default_settings(register_size: int = DEFAULT_REGISTER_SIZE) -> dict:
+    """The Splink settings of model version 0 (the hand-set starting parameters)."""
+    return {
+        "link_type": "link_only",
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": 1 / max(register_size, 1000),
+        "blocking_rules_to_generate_predictions": [],
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": True,
+        "sql_dialect": "duckdb",
+        "comparisons": [
+            {
+                "output_column_name": column,
+                "comparison_description": title,
+                "comparison_levels": [_level(column, *level[:4]) for level in levels],
+            }
+            for column, title, levels in COMPARISONS
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model as matching uses it: its version, Splink's settings with the trained m and u, and
+    the name frequencies for the term-frequency adjustment."""
+
+    version: int
+    settings: dict
+    term_frequencies: dict = field(default_factory=dict)  # {"surname": {"smith": 0.01}, ...}
+    register_size: int = DEFAULT_REGISTER_SIZE
+
+    @property
+    def cache_key(self) -> str:
+        """Splink's SQL for this model is built once per process and kept under this key."""
+        return self._cache_key()
+
+    def _cache_key(self) -> str:
+        cached = self.__dict__.get("_key")
+        if cached is None:
+            digest = hashlib.sha256(json.dumps(self.settings, sort_keys=True).encode()).hexdigest()
+            cached = f"ehe-match-{self.version}-{digest[:16]}"
+            object.__setattr__(self, "_key", cached)
+        return cached
+
+    def tf(self, column: str, value: str | None) -> float | None:
+        table = self.term_frequencies.get(column)
+        if not table or value is None:
+            return None
+        return table.get(value, 1 / max(self.register_size, 1000))
+
+
+@cache
+def default_model() -> Model:
+    return Model(version=0, settings=default_settings())
+
+
+# --- Scoring -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonResult:
+    column: str
+    level: str  # the label, e.g. "swapped"
+    weight: float | None  # log2 Bayes factor (with the term-frequency part); None when missing
+    words: str
+
+    @property
+    def missing(self) -> bool:
+        return self.level == "null"
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    probability: float
+    weight: float
+    gammas: tuple[int, ...]  # Splink's comparison vector, in ``COMPARISONS`` order
+    weights: tuple[float | None, ...]  # each comparison's match weight (None when missing)
+
+    @property
+    def comparisons(self) -> tuple[ComparisonResult, ...]:
+        return tuple(
+            ComparisonResult(column, LABELS[(column, gamma)], weight, LEVEL_WORDS[(column, gamma)])
+            for column, gamma, weight in zip(COLUMNS, self.gammas, self.weights, strict=True)
+        )
+
+    def level(self, column: str) -> str:
+        return LABELS[(column, self.gammas[COLUMN_INDEX[column]])]
+
+
+def strength(weight: float) -> str:
+    """A match weight (log2 of the Bayes factor) in words."""
+    size = abs(weight)
+    if size < 1:
+        return "little evidence either way"
+    word = (
+        "very strong"
+        if size >= 10
+        else "strong"
+        if size >= 5
+        else "moderate"
+        if size >= 2
+        else "weak"
+    )
+    return f"{word} evidence" + (" against" if weight < 0 else "")
+
+
+def _display(text) -> str:
+    if isinstance(text, list):
+        return "/".join(text[:1])
+    return str(text)
+
+
+def explain(result: ComparisonResult, left: dict, right: dict) -> str:
+    title = TITLES[result.column]
+    if result.missing:
+        return f"{title}: not compared (missing on one side)"
+    words = f"{title}: {result.words}"
+    if result.level != "exact":
+        shown = _shown_values(result.column, left, right)
+        if shown:
+            words += f" ({shown})"
+    return f"{words}, {strength(result.weight)}"
+
+
+def _shown_values(column: str, left: dict, right: dict) -> str:
+    if column in ("upn", "sex"):
+        return ""
+    source = {"address_line": "address_line"}.get(column, column)
+    a, b = left.get(source), right.get(source)
+    return f"{_display(a)} / {_display(b)}" if a and b else ""
+
+
+_LOCAL = threading.local()
+
+
+def db_api() -> DuckDBAPI:
+    """One in-process DuckDB per thread (a DuckDB connection is not shared between threads):
+    Splink scores each batch's pairs in it."""
+    api = getattr(_LOCAL, "api", None)
+    if api is None:
+        api = _LOCAL.api = DuckDBAPI()
+    return api
+
+
+# Each column's type, given to DuckDB explicitly: a column that is empty in every row of a batch
+# (no addresses, no sex) would otherwise have no type, and Splink's SQL could not cast it.
+_STRINGS = pa.list_(pa.string())
+SCHEMA = {
+    "forename": pa.string(),
+    "forename_forms": _STRINGS,
+    "middle_names": _STRINGS,
+    "surname": pa.string(),
+    "surname_forms": _STRINGS,
+    "dob": pa.string(),
+    "dob_swapped": pa.string(),
+    "postcode": pa.string(),
+    "postcode_sector": pa.string(),
+    "postcode_district": pa.string(),
+    "address_line": pa.string(),
+    "upn": pa.string(),
+    "upn_valid": pa.bool_(),
+    "sex": pa.string(),
+    "pair_key": pa.int64(),
+}
+
+
+def _distinct(records: Iterable[MatchRecord]) -> tuple[list[MatchRecord], np.ndarray]:
+    """The distinct record objects (a candidate is one object however many returns it is a
+    candidate for) and, for each position, which of them it is."""
+    position: dict[int, int] = {}
+    distinct: list[MatchRecord] = []
+    which = []
+    for record in records:
+        found = position.get(id(record))
+        if found is None:
+            found = position[id(record)] = len(distinct)
+            distinct.append(record)
+        which.append(found)
+    return distinct, np.asarray(which, dtype=np.int64)
+
+
+def _column_frame(records: list[MatchRecord], model: Model, side: str) -> pa.Table:
+    """Splink's input table for ``records``, built a column at a time (no row dictionaries);
+    record ``i`` has the id ``{side}{i}``."""
+    values = feature_columns(records) if records else {name: [] for name in SCHEMA}
+    columns = {
+        name: pa.array(values[name], type=kind) for name, kind in SCHEMA.items() if name in values
+    }
+    for column in TF_COLUMNS:
+        columns[f"tf_{column}"] = pa.array(
+            [model.tf(column, value) for value in values[column]], type=pa.float64()
+        )
+    columns["unique_id"] = pa.array([f"{side}{i}" for i in range(len(records))], type=pa.string())
+    columns["source_dataset"] = pa.array([side] * len(records), type=pa.string())
+    return pa.table(columns)
+
+
+def _pair_frame(records: Iterable[MatchRecord], model: Model, side: str) -> pa.Table:
+    """One side of the pairs for Splink: each distinct record's comparison columns worked out
+    once, then repeated for its pairs by Arrow (``take``), not in Python."""
+    distinct, which = _distinct(records)
+    table = _column_frame(distinct, model, side).take(pa.array(which))
+    keys = pa.array(np.arange(len(which), dtype=np.int64))
+    table = table.set_column(table.schema.get_field_index("unique_id"), "unique_id", keys)
+    return table.append_column("pair_key", keys)
+
+
+@dataclass(frozen=True)
+class ScoredPairs:
+    """Splink's scores for a batch of pairs as arrays, in the order the pairs were given:
+    ``score(i)`` makes the ``PairScore`` of one pair, so only the pairs kept are built."""
+
+    probability: np.ndarray
+    weight: np.ndarray
+    gammas: np.ndarray  # (pairs, comparisons), in ``COLUMNS`` order
+    weights: np.ndarray  # (pairs, comparisons): each comparison's match weight
+
+    def __len__(self) -> int:
+        return len(self.weight)
+
+    def score(self, i: int) -> PairScore:
+        vector = tuple(int(g) for g in self.gammas[i])
+        return PairScore(
+            probability=float(self.probability[i]),
+            weight=float(self.weight[i]),
+            gammas=vector,
+            weights=tuple(
+                None if gamma == -1 else float(w)
+                for gamma, w in zip(vector, self.weights[i], strict=True)
+            ),
+        )
+
+
+_LEFT, _RIGHT = "ehe_pairs_left", "ehe_pairs_right"
+
+
+def score_pair_arrays(
+    pairs: list[tuple[MatchRecord, MatchRecord]], model: Model | None = None
+) -> ScoredPairs:
+    """Splink's scores for (return, candidate) pairs, in one DuckDB query for the whole batch."""
+    model = model or default_model()
+    api = db_api()
+    con = api.duckdb_con
+    # The two sides are registered under fixed names and unregistered after: Splink's own
+    # registration of each call's tables would keep every batch's Arrow tables alive for the
+    # life of the connection.
+    con.register(_LEFT, _pair_frame((a for a, _b in pairs), model, "l"))
+    con.register(_RIGHT, _pair_frame((b for _a, b in pairs), model, "r"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = compare_records(
+                _LEFT,
+                _RIGHT,
+                model.settings,
+                api,
+                sql_cache_key=model.cache_key,
+                join_condition="l.pair_key = r.pair_key",
+            )
+        try:
+            arrays = _result_arrays(con, result.physical_name)
+        finally:
+            result.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+    finally:
+        con.unregister(_LEFT)
+        con.unregister(_RIGHT)
+    return arrays
+
+
+def _result_arrays(con, table: str) -> ScoredPairs:
+    """Only the columns matching reads from Splink's output, straight into numpy."""
+    present = set(con.sql(f"SELECT * FROM {table} LIMIT 0").columns)
+    weights = []
+    for column in COLUMNS:
+        weight = f"coalesce(mw_{column}, 0)"
+        if f"mw_tf_adj_{column}" in present:
+            weight += f" + coalesce(mw_tf_adj_{column}, 0)"
+        weights.append(f"{weight} AS w_{column}")
+    gammas = ", ".join(f"gamma_{column}" for column in COLUMNS)
+    found = con.sql(
+        f"SELECT match_probability, match_weight, {gammas}, {', '.join(weights)}"
+        f" FROM {table} ORDER BY unique_id_l"
+    ).fetchnumpy()
+    return ScoredPairs(
+        probability=np.asarray(found["match_probability"], dtype=np.float64),
+        weight=np.asarray(found["match_weight"], dtype=np.float64),
+        gammas=np.column_stack([np.asarray(found[f"gamma_{c}"], dtype=np.int64) for c in COLUMNS]),
+        weights=np.column_stack([np.asarray(found[f"w_{c}"], dtype=np.float64) for c in COLUMNS]),
+    )
+
+
+def score_pairs(
+    pairs: list[tuple[MatchRecord, MatchRecord]], model: Model | None = None
+) -> list[PairScore]:
+    """Splink's score for each (return, candidate) pair, in the order given."""
+    if not pairs:
+        return []
+    scored = score_pair_arrays(pairs, model)
+    return [scored.score(i) for i in range(len(scored))]
+
+
+def _pair_scores(frame: pd.DataFrame, count: int, id_column: str) -> list[PairScore]:
+    """Splink's output rows as scores, in the order of the left records' ids."""
+    order = [int(uid[1:]) for uid in frame[id_column]]
+    probabilities = frame["match_probability"].to_numpy(dtype="float64")
+    totals = frame["match_weight"].to_numpy(dtype="float64")
+    gammas = [frame[f"gamma_{c}"].to_numpy(dtype="int64") for c in COLUMNS]
+    weights = []
+    for column in COLUMNS:
+        weight = frame[f"mw_{column}"].to_numpy(dtype="float64", na_value=0.0)
+        if f"mw_tf_adj_{column}" in frame:
+            weight = weight + frame[f"mw_tf_adj_{column}"].to_numpy(dtype="float64", na_value=0.0)
+        weights.append(weight)
+    scores: list[PairScore | None] = [None] * count
+    for n, index in enumerate(order):
+        vector = tuple(int(g[n]) for g in gammas)
+        scores[index] = PairScore(
+            probability=float(probabilities[n]),
+            weight=float(totals[n]),
+            gammas=vector,
+            weights=tuple(
+                None if gamma == -1 else float(w[n])
+                for gamma, w in zip(vector, weights, strict=True)
+            ),
+        )
+    return scores
+
+
+def _number(value) -> float:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return 0.0
+    return float(value)
+
+
+def explanations(
+    pair: tuple[MatchRecord, MatchRecord],
+    scored: PairScore,
+    comparisons: tuple[ComparisonResult, ...] | None = None,
+) -> tuple[str, ...]:
+    """Every comparison's match weight in words, strongest first (``comparisons``: the score's,
+    when the caller has them already)."""
+    left, right = features(pair[0]), features(pair[1])
+    ordered = sorted(comparisons or scored.comparisons, key=lambda c: -abs(c.weight or 0.0))
+    return tuple(explain(c, left, right) for c in ordered)
+
+
+# --- Training ------------------------------------------------------------------------------------
+
+TRAINING_BLOCKING_RULES = (block_on("upn"), block_on("dob"))
+
+
+def term_frequencies(records: Iterable[MatchRecord]) -> tuple[dict, int]:
+    records = list(records)
+    total = len(records)
+    columns = feature_columns(records) if records else {column: [] for column in TF_COLUMNS}
+    counts = {column: Counter(filter(None, columns[column])) for column in TF_COLUMNS}
+    return (
+        {
+            column: {name: n / total for name, n in counter.items() if n > 1}
+            for column, counter in counts.items()
+        },
+        total,
+    )
+
+
+# EM learns only the errors the LA's data happens to hold: a level it saw (almost) never among
+# true pairs gets an m near zero, which would make one such error veto a link for ever. Every
+# level keeps at least this m (the comparison's m values are then scaled back to sum to 1).
+M_FLOOR = 0.002
+
+
+def _floor_m(settings: dict) -> None:
+    for comparison in settings["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if "m_probability" in lv]
+        for level in levels:
+            level["m_probability"] = max(float(level["m_probability"]), M_FLOOR)
+        total = sum(level["m_probability"] for level in levels)
+        for level in levels:
+            level["m_probability"] /= total
+
+
+def train(
+    register: list[MatchRecord],
+    returns: list[MatchRecord],
+    *,
+    max_pairs: float = 1e6,
+    seed: int = 1,
+) -> tuple[dict, dict, list[str]]:
+    """Train m and u on the LA's own data. u: Splink's random sampling on the register. m:
+    expectation maximisation over pairs blocked on UPN, then on date of birth (each session
+    estimates every comparison but the one it blocks on; the UPN's m stays fixed), linking recent
+    returns to the register; with no returns, deduplicating the register. Blocks on surname or
+    postcode are not used: their pairs are mostly households, and EM then learns the household
+    rather than the child. Returns (Splink's
+    settings as it saves them, the name frequencies, the blocking rules EM learnt m from)."""
+    frequencies, size = term_frequencies(register)
+    settings = default_settings(register_size=size)
+    api = DuckDBAPI()
+    register_frame = _column_frame(register, Model(0, settings), "c")
+    if returns:
+        returns_frame = _column_frame(returns, Model(0, settings), "n")
+        tables = [api.register(returns_frame), api.register(register_frame)]
+    else:
+        settings["link_type"] = "dedupe_only"
+        tables = api.register(register_frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        linker = Linker(tables, settings)
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        learnt = []
+        for rule in TRAINING_BLOCKING_RULES:
+            # A register with almost no pairs of the same child gives EM nothing to learn from
+            # (no pairs, or m underflows): that session is skipped and the m before it stand.
+            before = copy.deepcopy(linker.misc.save_model_to_json())
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, estimate_without_term_frequencies=True
+                )
+            except (ValueError, EMTrainingException):
+                # A session with no pairs, or a failed one, can leave the linker's settings
+                # half-changed: start again from the model as it stood before it.
+                linker = Linker(tables, before)
+                continue
+            learnt.append(rule.get_blocking_rule("duckdb").blocking_rule_sql)
+        trained = linker.misc.save_model_to_json()
+    _floor_m(trained)
+    trained["link_type"] = "link_only"
+    trained["probability_two_random_records_match"] = 1 / max(size, 1000)
+    trained["retain_intermediate_calculation_columns"] = True
+    trained["retain_matching_columns"] = True
+    return trained, frequencies, learnt
+
+
+# --- Duplicates already in the register ----------------------------------------------------------
+
+DEDUPE_BLOCKING_RULES = (
+    block_on("dob"),
+    block_on("surname", "forename"),
+    block_on("upn"),
+    block_on("postcode", "forename"),
+    block_on("dob_swapped"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicatePair:
+    left: Hashable
+    right: Hashable
+    probability: float
+    cluster: str
+    score: PairScore
+
+
+def find_duplicates(
+    records: list[MatchRecord], model: Model, *, threshold: float
+) -> list[DuplicatePair]:
+    """Pairs of records Splink scores at ``threshold`` or above as the same child, with the
+    cluster each belongs to (connected components at the same threshold), best first. Pairs are
+    found by blocking on date of birth (and its day-month swap), names, UPN, and postcode with
+    forename."""
+    if len(records) < 2:
+        return []
+    settings = dict(model.settings)
+    settings["link_type"] = "dedupe_only"
+    settings["blocking_rules_to_generate_predictions"] = [
+        rule.get_blocking_rule("duckdb").as_dict() for rule in DEDUPE_BLOCKING_RULES
+    ]
+    frame = _column_frame(records, model, "c")
+    api = DuckDBAPI()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        linker = Linker(api.register(frame), settings)
+        predictions = linker.inference.predict(threshold_match_probability=threshold)
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold_match_probability=threshold
+        )
+        pairs = predictions.as_pandas_dataframe()
+        cluster_of = dict(
+            zip(
+                clusters.as_pandas_dataframe()["unique_id"],
+                clusters.as_pandas_dataframe()["cluster_id"],
+                strict=True,
+            )
+        )
+    pairs["_row"] = [f"p{i}" for i in range(len(pairs))]
+    scores = _pair_scores(pairs, len(pairs), "_row")
+    found = [
+        DuplicatePair(
+            left=records[int(left[1:])].key,
+            right=records[int(right[1:])].key,
+            probability=scored.probability,
+            cluster=str(cluster_of.get(left, "")),
+            score=scored,
+        )
+        for left, right, scored in zip(
+            pairs["unique_id_l"], pairs["unique_id_r"], scores, strict=True
+        )
+    ]
+    found.sort(key=lambda pair: -pair.probability)
+    return found

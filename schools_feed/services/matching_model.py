@@ -1,0 +1,160 @@
+"""The matching model's versions: the one in use, and training a new one on the LA's own register
+(ADR 0012)."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Min, Q
+from django.utils import timezone
+
+from registry.models import User
+from schools_feed import linkage
+from schools_feed.models import MatchingModel, Notification
+from schools_feed.selectors import child_match_records
+
+DEFAULT_METHOD = "starting parameters set by hand (no training): ADR 0012"
+TRAINED_METHOD = (
+    "u by random sampling of register pairs; m by expectation maximisation on pairs blocked "
+    "by {sessions}; term frequencies of forenames and surnames"
+)
+# Fewer children than this, and EM has too few pairs to learn from: the model is not retrained.
+MINIMUM_REGISTER_SIZE = 200
+
+
+class TooLittleToTrainOn(Exception):
+    pass
+
+
+_MODELS: dict[tuple, linkage.Model] = {}  # by (row, version, when trained)
+
+
+def model_record_default() -> MatchingModel:
+    """Version 0, the hand-set starting model, recorded the first time it is needed."""
+    record, _ = MatchingModel.objects.get_or_create(
+        version=0,
+        defaults={
+            "settings": linkage.default_settings(),
+            "method": DEFAULT_METHOD,
+            "trained_by_label": "the starting parameters",
+            "register_size": linkage.DEFAULT_REGISTER_SIZE,
+            "adopted_at": timezone.now(),
+        },
+    )
+    return record
+
+
+def model_current() -> linkage.Model:
+    """The model matching uses now: the highest adopted version, or version 0."""
+    record = (
+        MatchingModel.objects.filter(adopted_at__isnull=False).order_by("-version").first()
+        or model_record_default()
+    )
+    if record.version == 0:
+        return linkage.default_model()
+    key = (record.pk, record.version, record.trained_at)
+    model = _MODELS.get(key)
+    if model is None:
+        model = linkage.Model(
+            version=record.version,
+            settings=record.settings,
+            term_frequencies=record.term_frequencies,
+            register_size=record.register_size,
+        )
+        _MODELS[key] = model
+    return model
+
+
+def _returns_for_training(since):
+    notifications = Notification.objects.filter(received_at__gte=since).values_list(
+        "upn",
+        "legal_forenames",
+        "middle_names",
+        "legal_surname",
+        "preferred_forename",
+        "preferred_surname",
+        "date_of_birth",
+        "sex",
+        "postcode",
+        "address",
+    )
+    for (
+        upn,
+        forenames,
+        middle,
+        surname,
+        preferred,
+        other,
+        dob,
+        sex,
+        postcode,
+        address,
+    ) in notifications.iterator(chunk_size=5000):
+        yield linkage.MatchRecord(
+            upn=upn,
+            forenames=forenames,
+            middle_names=middle,
+            surname=surname,
+            preferred_forename=preferred,
+            other_surnames=(other,) if other else (),
+            date_of_birth=dob,
+            sex=sex,
+            postcode=postcode,
+            address=address,
+        )
+
+
+def model_adopt(*, version: int) -> MatchingModel:
+    """Make ``version`` the one matching uses (after the data manager has checked it)."""
+    record = MatchingModel.objects.get(version=version)
+    record.adopted_at = timezone.now()
+    record.save(update_fields=["adopted_at"])
+    return record
+
+
+def model_train(*, by: User | None = None, label: str = "", adopt: bool = False) -> MatchingModel:
+    """Train a new version on the register and the returns of the last
+    ``MATCH_TRAINING_RETURNS_DAYS`` days. When neither has changed since the current version was
+    trained (same number of children, same returns), the current version is kept: retraining on
+    the same data would learn the same model. The new version is used for matching only when
+    ``adopt`` is given (or ``model_adopt`` later)."""
+    since = timezone.now() - timedelta(days=settings.MATCH_TRAINING_RETURNS_DAYS)
+    register = [replace(record, key=None) for record, _key in child_match_records(Q())]
+    recent = Notification.objects.filter(received_at__gte=since).aggregate(
+        first=Min("received_at"), last=Max("received_at")
+    )
+    returns = list(_returns_for_training(since))
+    current = MatchingModel.objects.order_by("-version").first()
+    data_to = recent["last"].date() if recent["last"] else None
+    if (
+        current is not None
+        and current.version > 0
+        and (current.register_size, current.returns_count, current.data_to)
+        == (len(register), len(returns), data_to)
+    ):
+        return model_adopt(version=current.version) if adopt else current
+    if len(register) < MINIMUM_REGISTER_SIZE:
+        raise TooLittleToTrainOn(
+            f"The register holds {len(register)} children; training needs at least "
+            f"{MINIMUM_REGISTER_SIZE}. Matching keeps using version "
+            f"{current.version if current else 0}."
+        )
+    trained, frequencies, sessions = linkage.train(register, returns)
+    with transaction.atomic():
+        latest = MatchingModel.objects.aggregate(v=Max("version"))["v"] or 0
+        return MatchingModel.objects.create(
+            version=latest + 1,
+            settings=trained,
+            term_frequencies=frequencies,
+            trained_by=by,
+            trained_by_label=label or (str(by) if by else ""),
+            method=TRAINED_METHOD.format(
+                sessions=", then ".join(sessions) or "nothing (too few pairs: m kept as it was)"
+            )[:300],
+            register_size=len(register),
+            returns_count=len(returns),
+            data_from=recent["first"].date() if recent["first"] else None,
+            data_to=data_to,
+            adopted_at=timezone.now() if adopt else None,
+        )

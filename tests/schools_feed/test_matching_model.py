@@ -1,0 +1,353 @@
+"""The Splink matching model in the register: its versioned record, training, what each link
+records, a child sent twice in one file, the safety rules on real returns, and the list of
+children already recorded twice (ADR 0012)."""
+
+import datetime
+import random
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Q
+
+from registry.models import Child, ChildListAccessLog, Role
+from schools_feed import matching
+from schools_feed.models import (
+    MatchingModel,
+    Notification,
+    NotificationStatus,
+    PossibleDuplicate,
+)
+from schools_feed.selectors import POSTCODE_BLOCK_LIMIT, CandidateIndex, child_match_records
+from schools_feed.services import intake
+from schools_feed.services.matching_model import model_current, model_train
+from tests.factories import AddressFactory, ChildFactory, SchoolFactory, UserFactory, sign_in
+from tests.schools_feed.returns import csv_file, row
+
+pytestmark = pytest.mark.usefixtures("media_root")
+BORN = datetime.date(2015, 3, 14)
+NEW_BORN = datetime.date(2016, 7, 20)
+
+
+@pytest.fixture
+def school(db):
+    return SchoolFactory(urn="999101", laestab="8732999", la_code="873", name="Fenbridge Primary")
+
+
+def registered(forenames="Tom", surname="Smith", upn="", postcode="CB7 9QT", **values):
+    child = ChildFactory(
+        legal_forenames=forenames,
+        legal_surname=surname,
+        upn=upn,
+        date_of_birth=values.pop("date_of_birth", BORN),
+        sex=values.pop("sex", "M"),
+        **values,
+    )
+    AddressFactory(child=child, line_1="1 High St", postcode=postcode)
+    return child
+
+
+def upload(school, *rows):
+    submission = intake.submission_preview(
+        school=school, by=None, file_name="returns.csv", data=csv_file(*rows)
+    )
+    intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
+    return list(Notification.objects.filter(submission=submission).order_by("row_number"))
+
+
+def test_every_link_records_the_model_version_and_the_thresholds_it_used(school, settings):
+    child = registered()
+    (notification,) = upload(school, row(surname="Smith", forename="Tom"))
+    assert (notification.status, notification.child) == (NotificationStatus.ROUTED, child)
+    assert notification.match_model_version == 0
+    assert notification.match_thresholds == {
+        "auto_link": settings.MATCH_AUTO_LINK_THRESHOLD,
+        "review": settings.MATCH_REVIEW_THRESHOLD,
+        "scale": "match probability",
+    }
+    assert notification.match_explanation.startswith("Matching model version 0: ")
+    assert "date of birth: the same, very strong evidence" in notification.match_explanation
+
+
+def test_with_no_trained_model_the_starting_model_is_used_and_recorded_as_version_0(db):
+    assert model_current().version == 0
+    record = MatchingModel.objects.get(version=0)
+    assert record.method.startswith("starting parameters set by hand")
+    assert record.settings["comparisons"][0]["output_column_name"] == "upn"
+
+
+def test_a_child_sent_twice_in_one_file_becomes_one_child_not_two(school):
+    first, second = upload(
+        school,
+        row(surname="Kowalczyk", forename="Zofia", dob="02/06/2014"),
+        row(surname="Kowalczyk", forename="Zofia Maria", dob="02/06/2014", ground="g"),
+    )
+    assert Child.objects.count() == 1
+    assert first.child_id == second.child_id
+
+
+def test_a_child_sent_twice_in_one_file_with_a_typo_becomes_one_child(school):
+    first, second = upload(
+        school,
+        row(surname="Kowalczyk", forename="Zofia", dob="02/06/2014"),
+        row(surname="Kowalczyk", forename="Zofai", dob="02/06/2014", ground="g"),
+    )
+    assert Child.objects.count() == 1
+    assert first.child_id == second.child_id
+
+
+def test_two_different_valid_upns_never_link_a_return_automatically(school):
+    child = registered(upn="H801200001001")
+    (notification,) = upload(school, row(surname="Smith", forename="Tom", upn="B801200005001"))
+    assert notification.child_id != child.pk or notification.status == NotificationStatus.REVIEW
+    assert not Notification.objects.filter(
+        child=child, status__in=[NotificationStatus.MATCHED, NotificationStatus.ROUTED]
+    ).exists()
+
+
+def test_a_twin_of_a_registered_child_goes_to_review_not_linked(school):
+    registered(forenames="Amelia")
+    (notification,) = upload(school, row(surname="Smith", forename="Olivia"))
+    assert notification.status == NotificationStatus.REVIEW
+    assert any(
+        line.startswith("forename: wholly different (olivia / amelia)")
+        for line in notification.match_candidates[0]["evidence"]
+    )
+
+
+def test_the_review_queue_shows_the_evidence_in_words(school, client, user_with_role):
+    registered(forenames="Amelia")
+    (notification,) = upload(school, row(surname="Smith", forename="Olivia"))
+    officer = user_with_role(Role.EHE_OFFICER)
+    sign_in(client, officer)
+    page = client.get(f"/school/notifications/{notification.pk}/review/")
+    assert page.status_code == 200
+    assert "date of birth: the same, very strong evidence" in page.content.decode()
+
+
+# --- Training ------------------------------------------------------------------------------------
+
+FORENAMES = ["Oliver", "Amelia", "Jack", "Isla", "Harry", "Ava", "George", "Mia", "Noah", "Lily"]
+SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Patel", "Khan"]
+
+
+def register_of(size: int, seed: int = 3) -> None:
+    """A register with a legacy system's duplicates: one child in ten recorded a second time."""
+    rng = random.Random(seed)
+    for n in range(size):
+        values = {
+            "forenames": rng.choice(FORENAMES),
+            "surname": f"{rng.choice(SURNAMES)}{n % 37}",
+            "date_of_birth": BORN + datetime.timedelta(days=rng.randrange(2000)),
+            "postcode": f"CB{rng.randrange(1, 9)} {rng.randrange(1, 9)}QT",
+            "sex": rng.choice("MF"),
+        }
+        registered(**values)
+        if n % 10 == 0:
+            registered(**{**values, "forenames": values["forenames"][:-1] + "e"})
+
+
+def test_training_on_a_register_too_small_to_learn_from_is_refused_and_matching_keeps_version_0(
+    db,
+):
+    register_of(5)
+    with pytest.raises(CommandError, match="training needs at least"):
+        call_command("train_matching_model")
+    assert model_current().version == 0
+
+
+def test_training_records_a_new_version_with_what_it_learnt_from_and_a_rerun_changes_nothing(
+    db,
+):
+    register_of(200)
+    record = model_train(label="a test")
+    assert record.version == 1
+    assert record.adopted_at is None
+    assert model_current().version == 0  # not used until the data manager adopts it
+    call_command("train_matching_model", "--adopt-version", "1")
+    assert (record.register_size, record.trained_by_label) == (220, "a test")
+    assert "expectation maximisation" in record.method
+    levels = record.settings["comparisons"][1]["comparison_levels"]
+    assert all("u_probability" in level for level in levels if not level.get("is_null_level"))
+    assert record.term_frequencies["forename"]["oliver"] > 0
+    assert model_current().version == 1
+    assert model_train(label="again").version == 1  # nothing new: no new version
+    assert (
+        matching.score(
+            matching.MatchRecord(forenames="Tom", surname="Smith", date_of_birth=BORN),
+            matching.MatchRecord(key=1, forenames="Tom", surname="Smith", date_of_birth=BORN),
+            model=model_current(),
+        ).model_version
+        == 1
+    )
+
+
+# --- Duplicates already on the register ----------------------------------------------------------
+
+
+def test_the_duplicates_page_lists_a_planted_duplicate_pair_and_logs_the_children_shown(
+    db, client, user_with_role
+):
+    thomas = registered(forenames="Thomas", surname="Hartley-Khan")
+    tom = registered(forenames="Tom", surname="Hartley")
+    registered(forenames="Ruby", surname="Okafor", date_of_birth=datetime.date(2013, 1, 9))
+    call_command("find_duplicate_children")
+    pair = PossibleDuplicate.objects.get()
+    assert {pair.child, pair.other} == {thomas, tom}
+    officer = user_with_role(Role.CME_OFFICER)
+    sign_in(client, officer)
+    page = client.get("/school/children/duplicates/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert thomas.full_name in text
+    assert tom.full_name in text
+    assert "Ruby" not in text
+    assert "forename: a known short form or preferred name" in text
+    assert f"?other={pair.other.pk}" in text
+    log = ChildListAccessLog.objects.get(user=officer)
+    assert set(log.children.all()) == {thomas, tom}
+
+
+def test_anonymised_children_are_neither_candidates_nor_listed_as_recorded_twice(db):
+    """docs/rules/data-protection.md §4: anonymised records keep only what statistics need; two
+    born the same day would otherwise look alike ("Anonymised") to the model."""
+    born = datetime.date(2000, 3, 1)
+    for _ in range(2):
+        child = registered(forenames="Jo", surname="Pastqx", date_of_birth=born)
+        Child.objects.filter(pk=child.pk).update(
+            legal_forenames="",
+            legal_surname="Anonymised",
+            anonymised_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        )
+    kept = registered(forenames="Jo", surname="Pastqx", date_of_birth=born)
+
+    call_command("find_duplicate_children")
+    read = [record.key for record, _ in child_match_records(Q(date_of_birth=born))]
+
+    assert not PossibleDuplicate.objects.exists()
+    assert read == [kept.pk]
+
+
+@pytest.mark.parametrize("role", [Role.INCLUSION_LEAD, Role.DCS, Role.SCHOOL_USER])
+def test_the_duplicates_page_is_refused_to_roles_without_the_capability(db, client, role):
+    sign_in(client, UserFactory(role=role))
+    assert client.get("/school/children/duplicates/").status_code == 404
+
+
+def test_the_childs_record_shows_why_the_return_was_linked_in_words(school, client, user_with_role):
+    child = registered()
+    upload(school, row(surname="Smith", forename="Tom"))
+    sign_in(client, user_with_role(Role.EHE_OFFICER))
+    page = client.get(f"/children/{child.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "forename: the same" in text
+    assert "date of birth: the same, very strong evidence" in text
+    assert "Matching model version 0" in text
+
+
+def test_a_postcode_every_row_carries_is_not_used_as_a_block(school):
+    """A school keying one postcode for every pupil must not make every child a candidate."""
+    index = CandidateIndex()
+    for n in range(POSTCODE_BLOCK_LIMIT + 1):
+        index.add(
+            matching.MatchRecord(
+                key=n,
+                forenames="Ava",
+                surname=f"Family{n}",
+                date_of_birth=BORN + datetime.timedelta(days=n + 40),
+                postcode="CB7 9QT",
+            )
+        )
+    record = matching.MatchRecord(
+        forenames="Leo", surname="Unrelated", date_of_birth=BORN, postcode="CB7 9QT"
+    )
+    assert index.candidates(record) == []
+
+
+def test_a_postcode_crowded_on_the_register_is_not_read_or_used_as_a_block(school):
+    """The same rule when the crowded postcode is on the register: its children are not read."""
+    for n in range(POSTCODE_BLOCK_LIMIT + 1):
+        registered(forenames="Ava", surname=f"Family{n}", postcode="CB7 9QT")
+    record = matching.MatchRecord(
+        forenames="Leo", surname="Unrelated", date_of_birth=BORN, postcode="CB7 9QT"
+    )
+    index = CandidateIndex()
+    index.load_for([record])
+    assert len(index) == 0
+    assert index.candidates(record) == []
+
+
+def test_the_date_of_birth_block_reads_a_day_month_swap_and_skips_a_different_initial(school):
+    """The date-of-birth block is filtered by initial in the database: a child born on the
+    swapped day and month with the same initial is read; one born on the same day with no
+    initial in common is not read at all."""
+    swapped = registered(
+        forenames="Tom",
+        surname="Smith",
+        date_of_birth=datetime.date(2015, 4, 3),
+        postcode="BN1 1AA",
+    )
+    registered(
+        forenames="Kate",
+        surname="Jones",
+        date_of_birth=datetime.date(2015, 3, 4),
+        postcode="BN2 2BB",
+    )
+    record = matching.MatchRecord(
+        forenames="Tim", surname="Smyth", date_of_birth=datetime.date(2015, 3, 4)
+    )
+    index = CandidateIndex()
+    index.load_for([record])
+    assert len(index) == 1
+    assert [c.key for c in index.candidates(record)] == [swapped.pk]
+
+
+def test_the_candidate_index_forgets_what_it_read_past_its_limit_but_keeps_new_children(
+    school, monkeypatch
+):
+    """Memory stays bounded on a long file: past its limit the index reads the register again,
+    and a new child made earlier in the file is still found."""
+    monkeypatch.setattr(CandidateIndex, "MAX_CHILDREN", 2)
+    older = [
+        registered(
+            forenames="Ava", surname=f"Family{n}", date_of_birth=BORN + datetime.timedelta(days=n)
+        )
+        for n in range(3)
+    ]
+    index = CandidateIndex()
+    made = matching.MatchRecord(
+        key="new-child", forenames="Leo", surname="Fresh", date_of_birth=NEW_BORN
+    )
+    index.add(made)
+    index.load_for(
+        [
+            matching.MatchRecord(
+                forenames="Ava",
+                surname=f"Family{n}",
+                date_of_birth=BORN + datetime.timedelta(days=n),
+            )
+            for n in range(3)
+        ]
+    )
+    assert len(index) == 4
+    later = matching.MatchRecord(forenames="Ava", surname="Family0", date_of_birth=BORN)
+    index.load_for(
+        [later, matching.MatchRecord(forenames="Leo", surname="Fresh", date_of_birth=NEW_BORN)]
+    )
+    assert len(index) == 2  # the first child again, and the new child kept
+    assert [c.key for c in index.candidates(later)] == [older[0].pk]
+    assert "new-child" in {
+        c.key
+        for c in index.candidates(
+            matching.MatchRecord(forenames="Leo", surname="Fresh", date_of_birth=NEW_BORN)
+        )
+    }
+
+
+def test_a_child_with_two_current_addresses_is_read_once_with_the_latest(school):
+    child = registered(postcode="BN1 1AA")
+    AddressFactory(child=child, postcode="BN2 2BB", valid_from=datetime.date(2021, 5, 1))
+    AddressFactory(child=child, postcode="BN3 3CC", valid_from=datetime.date(2019, 5, 1))
+    found = [record for record, _key in child_match_records(Q(pk=child.pk))]
+    assert [(r.key, r.postcode) for r in found] == [(child.pk, "BN2 2BB")]
