@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
     sign_in,
 )
+from tests.pages import page_text
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -49,7 +50,7 @@ def test_admin_history_view_of_a_child_outside_the_gate_is_refused(
     response = client.get(reverse("admin:registry_child_history", args=[cme_only_child.pk]))
 
     assert response.status_code == 404
-    assert cme_only_child.legal_surname not in response.content.decode()
+    assert cme_only_child.legal_surname not in page_text(response)
     assert not ChildAccessLog.objects.exists()
 
 
@@ -166,7 +167,7 @@ def test_admin_merge_of_children_outside_the_gate_is_hidden(client, ehe_staff):
     listing = client.get(reverse("admin:registry_childmerge_changelist"))
 
     assert page.status_code == 404
-    assert kept.legal_surname not in listing.content.decode()
+    assert kept.legal_surname not in page_text(listing)
 
 
 def test_admin_destination_check_of_another_schools_return_is_hidden(client):

@@ -50,6 +50,7 @@ from tests.factories import (
     UserFactory,
     sign_in,
 )
+from tests.pages import page_text
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 # A Windows program (MZ header) and an ELF binary, named as PDFs.
@@ -221,7 +222,7 @@ def test_a_parent_cannot_see_another_familys_child(client, family, page):
 
     assert own.status_code == 200
     assert other.status_code == 404
-    assert family.other_child.legal_surname.encode() not in other.content
+    assert family.other_child.legal_surname not in page_text(other)
 
 
 def test_a_parent_lists_only_their_own_children_and_the_list_is_logged(client, family):
@@ -229,8 +230,8 @@ def test_a_parent_lists_only_their_own_children_and_the_list_is_logged(client, f
 
     response = client.get(reverse("portal:home"))
 
-    assert family.child.legal_surname.encode() in response.content
-    assert family.other_child.legal_surname.encode() not in response.content
+    assert family.child.legal_surname in page_text(response)
+    assert family.other_child.legal_surname not in page_text(response)
 
 
 def test_a_parents_reading_of_their_childs_page_is_logged(client, family):
@@ -712,7 +713,7 @@ def test_an_officer_gives_a_carer_a_sign_in_from_the_childs_record(client, famil
     assert carer.email == "jo@example.org"
     client.logout()
     sign_in(client, User.objects.get(username="jo@example.org"))
-    assert family.child.legal_surname.encode() in client.get(reverse("portal:home")).content
+    assert family.child.legal_surname in page_text(client.get(reverse("portal:home")))
 
 
 def test_a_role_that_cannot_change_the_record_cannot_give_a_sign_in(client, family):

@@ -60,6 +60,7 @@ from registry.selectors import register_overview
 from registry.services.dfe_return import dfe_return_produce
 from registry.services.episodes import cme_episode_reason_change
 from tests.factories import UserFactory, sign_in
+from tests.pages import page_text
 from tests.registry.reporting_data import (
     CENSUS_DATE,
     build_known_authority,
@@ -625,12 +626,12 @@ def test_the_return_on_screen_shows_the_dfe_labels_and_the_validation_page_the_u
     page = client.get(reverse("registry:snapshot-detail", args=[snapshot.pk]))
     validation = client.get(reverse("registry:dfe-return-validation", args=[CENSUS_DATE]))
 
-    text = " ".join(page.content.decode().split())
+    text = " ".join(page_text(page).split())
     assert page.status_code == 200
     for label in ("Home education unsuitable", NEW_CATEGORY, "School dissatisfaction SEND"):
         assert label in text
     assert "CME census day: every primary reason is mapped to a DfE category" in text
-    listed = " ".join(validation.content.decode().split())
+    listed = " ".join(page_text(validation).split())
     assert validation.status_code == 200
     assert known.children["unmapped_reason"].legal_surname in listed
     assert "Awaiting a tribunal decision" in listed

@@ -22,6 +22,7 @@ from schools_feed.selectors import POSTCODE_BLOCK_LIMIT, CandidateIndex, child_m
 from schools_feed.services import intake
 from schools_feed.services.matching_model import model_current, model_train
 from tests.factories import AddressFactory, ChildFactory, SchoolFactory, UserFactory, sign_in
+from tests.pages import page_text
 from tests.schools_feed.returns import csv_file, row
 
 pytestmark = pytest.mark.usefixtures("media_root")
@@ -197,7 +198,7 @@ def test_the_duplicates_page_lists_a_planted_duplicate_pair_and_logs_the_childre
     officer = user_with_role(Role.CME_OFFICER)
     sign_in(client, officer)
     page = client.get("/school/children/duplicates/")
-    text = page.content.decode()
+    text = page_text(page)
     assert page.status_code == 200
     assert thomas.full_name in text
     assert tom.full_name in text
