@@ -231,7 +231,7 @@ def submission_detail(request, submission_id, form=None):
     if not list_names_shown(request):
         return redirect(list_reason_url(request))
     is_preview = submission.status == SubmissionStatus.PREVIEW
-    sender = is_preview and submission.submitted_by_id == request.user.pk
+    sender = is_preview and _is_sender(request, submission)
     # Through the notification gate too: a reader sees only rows of the schools they may see,
     # whatever school a row of the submission names.
     notifications = (
@@ -263,12 +263,24 @@ def submission_detail(request, submission_id, form=None):
             "notifications": notifications[:500],
             "problems": submission.problems[:500],
             "is_preview": is_preview,
+            "may_download_rejected_rows": _may_read_rows(request, submission),
             "can_confirm": user_can(request.user, Capability.SEND_RETURNS),
             # Routing can reveal what the LA knows about a child (a safeguarding alert, say):
             # schools see each notification's status, LA staff the decisions too.
             "show_routing": user_can(request.user, Capability.SEE_EVERY_NOTIFICATION),
         },
     )
+
+
+def _is_sender(request, submission) -> bool:
+    return submission.submitted_by_id == request.user.pk
+
+
+def _may_read_rows(request, submission) -> bool:
+    """A file's rows as written name its pupils. Before the file is sent they are its sender's
+    alone (a preview is not yet a return); once sent, anyone who may see the submission reads
+    them."""
+    return submission.status != SubmissionStatus.PREVIEW or _is_sender(request, submission)
 
 
 @xframe_options_sameorigin  # shown in an iframe on the submission page
@@ -323,8 +335,13 @@ def _pupil_rows(content: bytes) -> int:
 
 @login_required
 def submission_rejected_rows(request, submission_id):
-    """The rows that were not imported, each with its messages, as CSV to fix and send again."""
+    """The rows that were not imported, each with its messages, as CSV to fix and send again.
+    The rows name pupils: the same reason-first rule as the submission's page applies."""
     submission = _submission(request, submission_id)
+    if not _may_read_rows(request, submission):
+        raise Http404
+    if not list_names_shown(request):
+        return redirect(list_reason_url(request))
     content = intake.submission_rejected_rows_csv(submission=submission)
     disclosure_record_for_download(
         request, kind=DisclosureKind.REJECTED_ROWS_CSV, children_count=_pupil_rows(content)

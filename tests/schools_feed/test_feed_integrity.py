@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from rest_framework.test import APIClient
 
 from registry.csv_output import write_csv
-from registry.models import Role
+from registry.models import Disclosure, Role
 from schools_feed import tasks
 from schools_feed.intake.files import FileProblem
 from schools_feed.intake.messages import FileMessages, RowMessages
@@ -34,6 +34,7 @@ from schools_feed.models import (
 from schools_feed.selectors import SCHOOL_VISIBLE_EVENT_TYPES
 from schools_feed.services import intake, retention
 from tests.factories import NotificationFactory, SchoolFactory, SubmissionFactory
+from tests.pages import page_text
 from tests.schools_feed.returns import HEADERS, csv_file, row
 
 pytestmark = pytest.mark.usefixtures("media_root")
@@ -389,7 +390,9 @@ def test_an_officer_still_sees_every_routing_decision(db, client, ehe_officer, r
 def test_the_rejected_rows_csv_of_a_web_form_return_is_a_csv_not_an_error(
     client, a_only_user, school_a
 ):
-    submission = SubmissionFactory(school=school_a, channel=Channel.WEB_FORM)
+    submission = SubmissionFactory(
+        school=school_a, channel=Channel.WEB_FORM, status=SubmissionStatus.IMPORTED
+    )
     client.force_login(a_only_user)
 
     response = client.get(reverse("schools_feed:submission-rejected-rows", args=[submission.pk]))
@@ -399,6 +402,60 @@ def test_the_rejected_rows_csv_of_a_web_form_return_is_a_csv_not_an_error(
     assert list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")))) == [
         ["Row", "Problems"]
     ]
+
+
+def _file_with_a_rejected_row(school, sender):
+    return intake.submission_preview(
+        school=school,
+        by=sender,
+        file_name="a.csv",
+        data=csv_file(row(), row("Featherstonqx", ground="zz")),
+    )
+
+
+@pytest.mark.parametrize("reader", ["a colleague at the school", "an EHE officer"])
+def test_a_files_rejected_rows_are_its_senders_alone_until_the_file_is_sent(
+    client, user_with_role, school_a, a_only_user, reader
+):
+    """A preview is not yet a return: nobody but its sender reads its pupils, on the page or in
+    the rejected-rows CSV."""
+    submission = _file_with_a_rejected_row(school_a, a_only_user)
+    colleague = user_with_role(Role.SCHOOL_USER)
+    colleague.schools.add(school_a)
+    others = {
+        "a colleague at the school": colleague,
+        "an EHE officer": user_with_role(Role.EHE_OFFICER),
+    }
+    url = reverse("schools_feed:submission-rejected-rows", args=[submission.pk])
+
+    client.force_login(others[reader])
+    refused = client.get(url)
+    page = client.get(reverse("schools_feed:submission-detail", args=[submission.pk]))
+    client.force_login(a_only_user)
+    sent_to_the_sender = client.get(url)
+
+    assert refused.status_code == 404
+    assert "Featherstonqx" not in page_text(page)
+    assert url not in page_text(page)
+    assert "Featherstonqx" in sent_to_the_sender.content.decode("utf-8-sig")
+    assert Disclosure.objects.filter(user=a_only_user).count() == 1
+    assert not Disclosure.objects.exclude(user=a_only_user).exists()
+
+
+def test_an_inclusion_lead_gives_a_reason_before_a_sent_files_rejected_rows(
+    client, user_with_role, school_a
+):
+    """The rows name pupils: the reason-first rule of the submission's page holds for its CSV."""
+    submission = _file_with_a_rejected_row(school_a, None)
+    submission = intake.submission_confirm(submission=submission, by=None, accept_valid_rows=True)
+    url = reverse("schools_feed:submission-rejected-rows", args=[submission.pk])
+    client.force_login(user_with_role(Role.INCLUSION_LEAD))
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("registry:list-access-reason"))
+    assert not Disclosure.objects.exists()
 
 
 def test_the_rejected_rows_csv_of_a_file_no_longer_kept_gives_each_rows_messages(school_a):
