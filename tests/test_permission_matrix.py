@@ -9,26 +9,32 @@ request of a kind the role may not read.
 """
 
 from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from registry.models import (
     ChildAccessLog,
     ChildListAccessLog,
+    ChildMerge,
     ComparatorFigure,
     Contact,
     PopulationEstimate,
+    ReferralTarget,
     ReportKind,
     ReportRequest,
     ReportSnapshot,
     Role,
+    SocialCareReferral,
 )
 from registry.services.reporting import RenderedFile, report_request_create, snapshot_freeze
-from schools_feed.models import AlertStatus, JointEnquiry
+from schools_feed.models import AlertStatus, JointEnquiry, SubmissionStatus
 from tests.factories import (
     ActionFactory,
     CarerFactory,
+    ChildFactory,
     CMEEpisodeFactory,
     EHEEpisodeFactory,
     IndicatorReferenceFactory,
@@ -62,11 +68,14 @@ def world(db):
     # Surnames no generated name can be, so "not in the page" cannot collide with a user's name.
     ehe = EHEEpisodeFactory(child__legal_surname="Homeleyqx")
     cme = CMEEpisodeFactory(child__legal_surname="Missinghamqx")
+    # Sent files: a file still waiting for its sender's confirmation is the sender's alone.
     own = NotificationFactory(
-        submission=SubmissionFactory(school=own_school), child=ehe.child, legal_surname="Ownqx"
+        submission=SubmissionFactory(school=own_school, status=SubmissionStatus.IMPORTED),
+        child=ehe.child,
+        legal_surname="Ownqx",
     )
     other = NotificationFactory(
-        submission=SubmissionFactory(school=other_school),
+        submission=SubmissionFactory(school=other_school, status=SubmissionStatus.IMPORTED),
         child=cme.child,
         ground="i",
         legal_surname="Otherqx",
@@ -99,6 +108,16 @@ def world(db):
         "faraway_school": faraway,
         "faraway_alert": OffRollingAlertFactory(school=faraway),
         "own_joint_enquiry": _joint_enquiry(own_school, "Ownjointqx"),
+        "merge": ChildMerge.objects.create(
+            kept=ehe.child, merged=ChildFactory(), reason="Same child", merged_by=users[A]
+        ),
+        "referral": SocialCareReferral.objects.create(
+            episode=cme,
+            referred_to=ReferralTarget.MASH,
+            referred_on=date(2025, 10, 1),
+            reason="Not seen since September",
+            referred_by=users[C],
+        ),
         "other_joint_enquiry": _joint_enquiry(other_school, "Otherjointqx"),
     }
 
@@ -166,12 +185,18 @@ def _url(world, name):
         return reverse("registry:letter-compose", args=[cme.child_id, "cme_whereabouts"])
     if name in child_pages:
         return reverse(name, args=[ehe.child_id])
+    records = {
+        "registry:action-complete": world["action"],
+        "registry:child-merge-undo": world["merge"],
+        "registry:referral-outcome": world["referral"],
+        "registry:ehe-enforcement-step-create": ehe,
+    }
+    if name in records:
+        return reverse(name, args=[records[name].pk])
     if name.startswith("registry:ehe-episode"):
         return reverse(name, args=[ehe.pk])
     if name.startswith(("registry:cme-episode", "registry:cme-enquiry", "registry:referral")):
         return reverse(name, args=[cme.pk])
-    if name == "registry:action-complete":
-        return reverse(name, args=[world["action"].pk])
     if name == "notification (own school)":
         return reverse("schools_feed:notification-detail", args=[world["own"].pk])
     if name == "notification (other school)":
@@ -180,6 +205,22 @@ def _url(world, name):
         return reverse("admin:index")
     feed_pages = {
         "submission (own school)": ("schools_feed:submission-detail", world["own"].submission_id),
+        "submission progress (own school)": (
+            "schools_feed:submission-progress",
+            world["own"].submission_id,
+        ),
+        "submission progress (other school)": (
+            "schools_feed:submission-progress",
+            world["other"].submission_id,
+        ),
+        "rejected rows (own school)": (
+            "schools_feed:submission-rejected-rows",
+            world["own"].submission_id,
+        ),
+        "rejected rows (other school)": (
+            "schools_feed:submission-rejected-rows",
+            world["other"].submission_id,
+        ),
         "submission (other school)": (
             "schools_feed:submission-detail",
             world["other"].submission_id,
@@ -282,6 +323,9 @@ MATRIX = {
     "registry:cme-enquiry-create": _expect({C, A}),
     "registry:referral-create": _expect({C, A}),
     "registry:action-complete": _expect({E, A}),
+    "registry:ehe-enforcement-step-create": _expect({E, A}),
+    "registry:child-merge-undo": _expect({E, A}),
+    "registry:referral-outcome": _expect({C, A}),
     "schools_feed:notification-list": _expect({S, E, C, I, A}),
     "notification (own school)": _expect({S, E, C, I, A}, **{I: REASON_FIRST}),
     "notification (other school)": _expect({E, C, I, A}, **{I: REASON_FIRST}),
@@ -292,6 +336,11 @@ MATRIX = {
     "schools_feed:submission-list": _expect({S, E, C, I, A}),
     "submission (own school)": _expect({S, E, C, I, A}, **{I: REASON_FIRST}),
     "submission (other school)": _expect({E, C, I, A}, **{I: REASON_FIRST}),
+    "submission progress (own school)": _expect({S, E, C, I, A}),
+    "submission progress (other school)": _expect({E, C, I, A}),
+    "rejected rows (own school)": _expect({S, E, C, A}, **{I: REASON_FIRST}),
+    "rejected rows (other school)": _expect({E, C, A}, **{I: REASON_FIRST}),
+    "schools_feed:duplicate-children": _expect({E, C, A}),
     "schools_feed:review-queue": _expect({E, C, A}),
     "schools_feed:review-notification": _expect({E, C, A}),
     "schools_feed:notification-undo-link": _expect({E, C, A}),
@@ -323,6 +372,7 @@ MATRIX = {
     "pack request progress": _expect({I, D, A}, otherwise=FORBIDDEN, **PACK_HIDDEN_FROM_OFFICERS),
     "registry:reference-figures": _expect({D, A}, otherwise=FORBIDDEN),
     "registry:school-calendar": _expect({A}, otherwise=FORBIDDEN),
+    "registry:rules-in-force": _expect({I, A}, otherwise=FORBIDDEN),
     # What parents sent (ADR 0014): EHE officers and administrators; complaints, their handlers.
     "registry:parent-notice-list": _expect({E, A}, otherwise=FORBIDDEN),
     "registry:complaint-list": _expect({I, A}, otherwise=FORBIDDEN),
@@ -562,3 +612,81 @@ def test_a_page_refused_or_sent_for_a_reason_first_logs_no_child(client, world, 
 
     assert not ChildAccessLog.objects.exists()
     assert not ChildListAccessLog.objects.exists()
+
+
+# Every named page is in the matrix above or names the test module that holds its gate: a page
+# added without one fails here, so no path reaches a child unchecked.
+GATED_ELSEWHERE = {
+    "login": "tests/test_security_hardening.py",
+    "second-factor-verify": "tests/test_security_hardening.py",
+    "second-factor-enrol": "tests/test_security_hardening.py",
+    "schools_feed:destination-arrival-confirm": "tests/schools_feed/test_ground_rules.py",
+    "schools_feed:school-enquiry-add": "tests/schools_feed/test_ground_i_gate.py",
+    "schools_feed:submission-confirm": "tests/schools_feed/test_feed_integrity.py",
+    "schools_feed:submission-cancel": "tests/schools_feed/test_feed_integrity.py",
+    "api:notification-list": "tests/schools_feed/test_api.py",
+    "api:notification-detail": "tests/schools_feed/test_api.py",
+    "api:schema": "tests/schools_feed/test_api.py",
+    "registry:list-access-reason": "tests/registry/test_access.py",
+    # Forms that only take a POST: every role's POST is tried above.
+    **dict.fromkeys(STATISTICS_WRITES, "tests/test_permission_matrix.py"),
+    "registry:letter-download": "tests/registry/test_letters.py",
+    "registry:safeguarding-alert-acknowledge": "tests/registry/test_safeguarding_escalation.py",
+    "registry:parent-evidence-file": "tests/registry/test_parent_portal.py",
+    **{
+        f"registry:{name}": "tests/registry/test_cnis_register.py"
+        for name in (
+            "cnis-register",
+            "cnis-registration",
+            "cnis-information",
+            "cnis-provider-add",
+            "cnis-request-send",
+            "cnis-request-close",
+            "cnis-registration-end",
+            "cnis-registration-create",
+        )
+    },
+    "portal:register-request": "tests/registry/test_cnis_register.py",
+    "portal:account-create": "tests/registry/test_parent_accounts_and_notices.py",
+    "portal:start": "tests/test_parent_portal_browser.py",
+    **{
+        f"portal:{name}": "tests/registry/test_parent_portal.py"
+        for name in (
+            "sign-in",
+            "sign-in-sent",
+            "sign-in-link",
+            "home",
+            "child",
+            "letter",
+            "evidence-file",
+            "evidence",
+            "reply",
+            "complaint",
+            "notice-start",
+            "notice-check",
+            "notice-step",
+            "sent",
+        )
+    },
+}
+# Signing out needs no gate: it ends the session of whoever asks.
+UNGATED = {"logout"}
+
+
+def _named_pages(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _named_pages(pattern.url_patterns, inner)
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_page_is_in_the_matrix_or_names_the_tests_that_hold_its_gate(world):
+    pages = {name for name in _named_pages(get_resolver().url_patterns)}
+    pages = {name for name in pages if not name.startswith("admin:")}  # tests/test_admin_gates.py
+    in_matrix = {resolve(urlsplit(_url(world, page)).path).view_name for page in MATRIX}
+
+    assert pages - in_matrix - UNGATED == set(GATED_ELSEWHERE)
+    for name, module in GATED_ELSEWHERE.items():
+        assert name in Path(module).read_text(), f"{module} does not name {name}"

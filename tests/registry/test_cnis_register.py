@@ -756,6 +756,7 @@ def test_only_the_registers_keepers_reach_its_pages(client, family, in_force, ro
         reverse("registry:cnis-register"),
         reverse("registry:cnis-registration", args=[registration.pk]),
         reverse("registry:cnis-information", args=[registration.pk]),
+        reverse("registry:cnis-provider-add", args=[registration.pk]),
         reverse("registry:cnis-request-send", args=[registration.pk, "update"]),
         reverse("registry:cnis-request-close", args=[visit.pk]),
         reverse("registry:cnis-registration-end", args=[registration.pk]),
