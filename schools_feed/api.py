@@ -16,8 +16,9 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from registry.access import Capability, user_can
-from registry.models import User
+from registry.models import AccessPurpose, User
 from registry.second_factor import NoSecondFactorUsers
+from registry.services.access_log import children_list_log_for_request
 from schools_feed.api_serializers import (
     ApiMessages,
     ErrorsSerializer,
@@ -130,6 +131,25 @@ class NotificationViewSet(
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    def paginate_queryset(self, queryset):
+        """The page of returns sent back names its pupils: one row in the list access log."""
+        page = super().paginate_queryset(queryset)
+        self._log_pupils_shown(page if page is not None else list(queryset))
+        return page
+
+    def get_object(self):
+        notification = super().get_object()
+        self._log_pupils_shown([notification])
+        return notification
+
+    def _log_pupils_shown(self, notifications) -> None:
+        children_list_log_for_request(
+            self.request,
+            [n.child_id for n in notifications],
+            purpose=AccessPurpose.RETURNS,
+            shown=len(notifications),
+        )
 
     @extend_schema(
         summary="One notification: its status and what happened, as the web pages show it",

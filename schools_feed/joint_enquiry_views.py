@@ -54,7 +54,7 @@ def joint_enquiry_list(request):
     )
     page = Paginator(enquiries, 50).get_page(request.GET.get("page"))
     children_list_log_for_request(
-        request, [je.child_id for je in page], purpose=AccessPurpose.RETURNS
+        request, [je.child_id for je in page], purpose=AccessPurpose.RETURNS, shown=len(page)
     )
     return render(
         request,
@@ -107,7 +107,9 @@ def joint_enquiry_detail(request, joint_enquiry_id, form=None):
     joint_enquiry = _joint_enquiry(request, joint_enquiry_id)
     if not list_names_shown(request):
         return redirect(list_reason_url(request))
-    children_list_log_for_request(request, [joint_enquiry.child_id], purpose=AccessPurpose.RETURNS)
+    children_list_log_for_request(
+        request, [joint_enquiry.child_id], purpose=AccessPurpose.RETURNS, shown=1
+    )
     la_wide = user_can(request.user, Capability.SEE_EVERY_NOTIFICATION)
     la_enquiries = ground_i.la_enquiries(joint_enquiry, until=timezone.localdate())
     child = (

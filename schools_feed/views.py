@@ -84,6 +84,7 @@ class NotificationListView(LoginRequiredMixin, ListView):
                 self.request,
                 [n.child_id for n in context["notifications"]],
                 purpose=AccessPurpose.RETURNS,
+                shown=len(context["notifications"]),
             )
         context.update(
             names_hidden=not names_shown,
@@ -116,7 +117,9 @@ def notification_detail(request, notification_id):
         notification.child_id
         and child_queryset_for_user(user=request.user).filter(pk=notification.child_id).exists()
     )
-    children_list_log_for_request(request, [notification.child_id], purpose=AccessPurpose.RETURNS)
+    children_list_log_for_request(
+        request, [notification.child_id], purpose=AccessPurpose.RETURNS, shown=1
+    )
     events = (
         selectors.notification_event_queryset_for_user(user=request.user)
         .filter(notification=notification)
@@ -248,8 +251,13 @@ def submission_detail(request, submission_id, form=None):
         )
         .order_by("row_number")
     )
+    shown_rows = list(notifications[:500])
+    preview_rows = intake.submission_preview_rows(submission=submission) if sender else []
     children_list_log_for_request(
-        request, [n.child_id for n in notifications[:500]], purpose=AccessPurpose.RETURNS
+        request,
+        [n.child_id for n in shown_rows],
+        purpose=AccessPurpose.RETURNS,
+        shown=len(shown_rows) + len(preview_rows),
     )
     return render(
         request,
@@ -258,9 +266,9 @@ def submission_detail(request, submission_id, form=None):
             "submission": submission,
             "form": form or forms.ConfirmForm(),
             # The pupils the sender is about to send, by name: theirs to see, nobody else's.
-            "preview_rows": intake.submission_preview_rows(submission=submission) if sender else [],
+            "preview_rows": preview_rows,
             "sendable_rows": intake.submission_sendable_rows(submission),
-            "notifications": notifications[:500],
+            "notifications": shown_rows,
             "problems": submission.problems[:500],
             "is_preview": is_preview,
             "may_download_rejected_rows": _may_read_rows(request, submission),
@@ -445,6 +453,13 @@ def review_queue(request):
     _require(request, Capability.REVIEW_MATCHES)
     waiting = selectors.notifications_awaiting_review(user=request.user)
     page = Paginator(waiting, REVIEW_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The returns waiting name pupils not yet linked to a record: the page is logged all the same.
+    children_list_log_for_request(
+        request,
+        [n.child_id for n in page.object_list],
+        purpose=AccessPurpose.MATCH_REVIEW,
+        shown=len(page.object_list),
+    )
     return render(
         request,
         "schools_feed/review_queue.html",
@@ -464,7 +479,10 @@ def review_notification(request, notification_id):
     )
     candidates = selectors.review_candidates(notification=notification, user=request.user)
     children_list_log_for_request(
-        request, [c.child for c in candidates], purpose=AccessPurpose.MATCH_REVIEW
+        request,
+        [c.child for c in candidates],
+        purpose=AccessPurpose.MATCH_REVIEW,
+        shown=len(candidates) + 1,  # the candidates and the return's own pupil
     )
     form = forms.ReviewForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():

@@ -110,21 +110,26 @@ def children_list_log(
     path: str,
     purpose: str,
     reason: str = "",
+    shown: int | None = None,
 ) -> ChildListAccessLog | None:
     """One row for a list that showed ``children`` (Child objects or ids); none when it showed
-    nobody. The log is append-only and has no history, so the M2M's bulk insert hides nothing."""
+    nobody. ``shown`` counts every pupil the page named when some are not yet linked to a record
+    (a return waiting to be matched names a pupil too): the row is written for them, listing the
+    linked children. The log is append-only and has no history, so the M2M's bulk insert hides
+    nothing."""
     ids = list(dict.fromkeys(getattr(child, "pk", child) for child in children if child))
-    if not ids:
+    shown = len(ids) if shown is None else max(shown, len(ids))
+    if not shown:
         return None
     row = ChildListAccessLog.objects.create(
-        user=user, path=path[:300], purpose=purpose, reason=reason[:300], shown=len(ids)
+        user=user, path=path[:300], purpose=purpose, reason=reason[:300], shown=shown
     )
     row.children.set(ids)
     return row
 
 
 def children_list_log_for_request(
-    request, children: Iterable, *, purpose: str, reason: str = ""
+    request, children: Iterable, *, purpose: str, reason: str = "", shown: int | None = None
 ) -> ChildListAccessLog | None:
     """``children_list_log`` for a web request, with the reason given for lists (if any)."""
     if not reason:
@@ -136,4 +141,5 @@ def children_list_log_for_request(
         path=request.get_full_path(),
         purpose=purpose,
         reason=reason,
+        shown=shown,
     )

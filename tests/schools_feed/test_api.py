@@ -13,13 +13,19 @@ from knox.settings import CONSTANTS
 from rest_framework.test import APIClient
 
 from registry import identifiers
-from registry.models import Role
+from registry.models import ChildListAccessLog, Role
 from schools_feed.api_serializers import ApiMessages
 from schools_feed.intake.fields import FIELDS
 from schools_feed.intake.messages import RowMessages
 from schools_feed.models import Channel, Notification, NotificationEventType, Submission
 from schools_feed.services.api_clients import api_client_create, api_client_revoke
-from tests.factories import NotificationFactory, SchoolFactory, SubmissionFactory, UserFactory
+from tests.factories import (
+    ChildFactory,
+    NotificationFactory,
+    SchoolFactory,
+    SubmissionFactory,
+    UserFactory,
+)
 
 LIST_URL = reverse("api:notification-list")
 VALID_UPN = "T93812345678A"
@@ -454,3 +460,28 @@ def test_only_api_clients_are_revoked_by_the_api_client_service(school):
 
     staff.refresh_from_db()
     assert staff.is_active
+
+
+def test_each_response_that_names_pupils_is_one_row_in_the_list_access_log(
+    api, api_client_and_token, school
+):
+    """A school's client reads its own returns, yet every response naming pupils is attributable
+    (data-protection.md §3), returns not yet linked to a record counted too."""
+    client_user = api_client_and_token[0]
+    submission = SubmissionFactory(school=school)
+    linked = NotificationFactory(submission=submission, child=ChildFactory())
+    waiting = NotificationFactory(submission=submission)
+
+    listed = api.get(LIST_URL)
+    opened = api.get(detail_url(waiting))
+
+    assert (listed.status_code, opened.status_code) == (200, 200)
+    list_row, detail_row = ChildListAccessLog.objects.order_by("accessed_at", "pk")
+    assert (list_row.user, list_row.shown, list_row.path) == (client_user, 2, LIST_URL)
+    assert list(list_row.children.all()) == [linked.child]
+    assert (detail_row.user, detail_row.shown, detail_row.path) == (
+        client_user,
+        1,
+        detail_url(waiting),
+    )
+    assert not detail_row.children.exists()

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from registry.models import AccessPurpose, ChildListAccessLog
 from schools_feed.models import Notification, NotificationStatus
 from schools_feed.views import REVIEW_QUEUE_PAGE_SIZE
 from tests.factories import NotificationFactory, SubmissionFactory, sign_in
@@ -65,3 +66,26 @@ def test_the_queue_lists_more_than_the_old_cap_with_paging_and_the_total(client,
     shown = len(first.context["notifications"])
     assert shown == REVIEW_QUEUE_PAGE_SIZE
     assert len(last.context["notifications"]) == (OLD_CAP + 1) - (last_page - 1) * shown
+
+
+def test_the_queue_is_logged_as_the_pupils_it_names_though_none_is_linked_to_a_record_yet(
+    client, cme_officer
+):
+    """Every page that names a child is attributable (docs/rules/data-protection.md §3): the
+    returns waiting name pupils before any record is linked to them."""
+    submission = SubmissionFactory()
+    for surname in ("Firstwaitqx", "Secondwaitqx"):
+        NotificationFactory(
+            submission=submission, status=NotificationStatus.REVIEW, legal_surname=surname
+        )
+    sign_in(client, cme_officer)
+
+    page = client.get(reverse("schools_feed:review-queue"))
+
+    assert "Secondwaitqx" in page.content.decode()
+    row = ChildListAccessLog.objects.get(user=cme_officer)
+    assert (row.shown, row.purpose, row.path) == (
+        2,
+        AccessPurpose.MATCH_REVIEW,
+        reverse("schools_feed:review-queue"),
+    )
