@@ -1,7 +1,8 @@
 """Layer 1: what kind of file this is, and its header and rows as text.
 
-Schools send what their MIS writes: UTF-8 with or without a byte-order mark, or Windows-1252;
-commas, semicolons or tabs; XLSX workbooks with a guidance sheet beside the data. Nothing here
+Schools send what their MIS writes: UTF-8 with or without a byte-order mark, Windows-1252, or
+UTF-16 (Excel's "Unicode Text"); commas, semicolons or tabs; XLSX workbooks with a guidance sheet
+beside the data. Nothing here
 touches the database, and every problem is a ``FileProblem`` with a message for the person.
 """
 
@@ -56,16 +57,28 @@ def detect_format(file_name: str, data: bytes) -> Format:
     return "csv"
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def decode_text(data: bytes) -> str:
-    """UTF-8 (a byte-order mark is dropped), else Windows-1252: what MIS exports use."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as error:
-        raise FileProblem(FileMessages.ENCODING.format(position=error.start)) from error
+    """UTF-16 when it starts with its byte-order mark, else UTF-8 (a byte-order mark is
+    dropped), else Windows-1252: what MIS exports and Excel write. A NUL character is refused
+    with its line: no text file holds one, and the database cannot store it."""
+    text = _decoded(data)
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise FileProblem(FileMessages.NUL_CHARACTER.format(line=text.count("\n", 0, nul) + 1))
+    return text
+
+
+def _decoded(data: bytes) -> str:
+    encodings = ("utf-16",) if data.startswith(UTF16_BOMS) else ("utf-8-sig", "cp1252")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as error:
+            last_error = error
+    raise FileProblem(FileMessages.ENCODING.format(position=last_error.start)) from last_error
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -76,22 +89,48 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 def read_csv(data: bytes) -> Table:
+    """The header and the rows, each numbered as a spreadsheet shows it: a value holding a line
+    break is one row there, however many lines it takes in the file."""
     text = decode_text(data)
     if not text.strip():
         raise FileProblem(FileMessages.EMPTY)
     first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line))
+    delimiter = sniff_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         headers = [heading.strip() for heading in next(reader)]
         table = Table(headers=headers)
-        for values in reader:
+        line = reader.line_num
+        for number, values in enumerate(reader, start=2):
+            if reader.line_num - line > 1 and _holds_other_rows(values, delimiter, len(headers)):
+                raise FileProblem(
+                    FileMessages.CSV_QUOTE_NOT_CLOSED.format(row=number, line=line + 1)
+                )
+            line = reader.line_num
             if any(value.strip() for value in values):
-                table.rows.append((reader.line_num, values))
+                table.rows.append((number, values))
     except csv.Error as error:
         raise FileProblem(
             FileMessages.CSV_BROKEN.format(line=reader.line_num, error=error)
         ) from error
     return table
+
+
+def _holds_other_rows(values: list[str], delimiter: str, columns: int) -> bool:
+    """Whether a value running over several lines has swallowed whole rows: a quotation mark
+    left open makes the lines after it one value, and the pupils on them would vanish into this
+    row. An address typed over two lines holds a comma or two, not half a row's delimiters."""
+    least = max(columns // 2, 1)
+    return any("\n" in value and value.count(delimiter) >= least for value in values)
+
+
+def column_letter(number: int) -> str:
+    """A spreadsheet's name for the column counted from 1: 1 is A, 27 is AA."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
 
 
 def _cell_text(value) -> str:

@@ -13,6 +13,19 @@ class FileMessages:
         "Save it as CSV UTF-8 and upload it again"
     )
     CSV_BROKEN = "The file could not be read as CSV at line {line}: {error}"
+    CSV_QUOTE_NOT_CLOSED = (
+        'Row {row} (line {line} of the file) opens a quotation mark (") that is not closed on '
+        "that row, so the rows after it are read as part of one value. Close the quotation mark "
+        "or remove it, and upload the file again"
+    )
+    NUL_CHARACTER = (
+        "Line {line} of the file holds a NUL character, which no text file should: the file may "
+        "be damaged. Save it again from your MIS or spreadsheet as CSV UTF-8 and upload it"
+    )
+    SAME_FIELD_TWICE = (
+        "Columns {first} and {second} ({first_heading} and {second_heading}) are both read as "
+        "{field}. Keep one of them and upload the file again"
+    )
     XLSX_BROKEN = (
         "The file could not be read as an Excel workbook (.xlsx). Save it again and upload it"
     )

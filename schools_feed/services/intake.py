@@ -25,7 +25,7 @@ from registry.queueing import enqueue_on_commit
 from registry.services.history import ChangeReason
 from schools_feed.intake import ctf
 from schools_feed.intake.fields import FIELD_BY_NAME, canonical_field
-from schools_feed.intake.files import FileProblem, detect_format, read_table
+from schools_feed.intake.files import FileProblem, column_letter, detect_format, read_table
 from schools_feed.intake.messages import FileMessages
 from schools_feed.intake.rows import RowContext, parse_row
 from schools_feed.intake.validation import (
@@ -100,6 +100,7 @@ def file_rows(
         return _ctf_rows(data, school, starting_date)
     table = read_table(file_name, data)
     columns = [canonical_field(heading) for heading in table.headers]
+    _refuse_a_field_in_two_columns(table.headers, columns)
     missing = [name for name in IDENTITY_COLUMNS if name not in columns]
     if missing:
         raise FileProblem(FileMessages.MISSING_COLUMNS.format(columns=", ".join(missing)))
@@ -116,6 +117,27 @@ def file_rows(
     ]
     channel = Channel.XLSX if file_format == "xlsx" else Channel.CSV
     return FileRows(return_type=return_type, channel=channel, rows=rows)
+
+
+def _refuse_a_field_in_two_columns(headers: list[str], columns: list) -> None:
+    """Two columns read as one field ("Surname" and "Legal surname", say) would leave the
+    register to choose between their values, unseen: the sender chooses instead."""
+    first_index = {}
+    for index, column in enumerate(columns):
+        if column is None:
+            continue
+        if column in first_index:
+            first = first_index[column]
+            raise FileProblem(
+                FileMessages.SAME_FIELD_TWICE.format(
+                    first=column_letter(first + 1),
+                    second=column_letter(index + 1),
+                    first_heading=f"'{headers[first]}'",
+                    second_heading=f"'{headers[index]}'",
+                    field=FIELD_BY_NAME[column].label,
+                )
+            )
+        first_index[column] = index
 
 
 def _kind_from_columns(columns: list) -> str:

@@ -65,6 +65,43 @@ def test_windows_1252_and_tabs_are_read():
     assert table.rows[0][1] == ["O\u2019Brien", "Siân"]
 
 
+def test_excels_unicode_text_utf16_with_tabs_is_read():
+    data = "Surname\tForename\nO\u2019Brien\tSiân\n".encode("utf-16")
+    table = files.read_csv(data)
+    assert table.headers == ["Surname", "Forename"]
+    assert table.rows == [(2, ["O\u2019Brien", "Siân"])]
+
+
+def test_a_nul_character_is_refused_with_its_line_and_nothing_is_read():
+    """PostgreSQL cannot store one: it would fail the import half way, not at the upload."""
+    data = b"Surname,Forename\nSmith,Tom\nJo\x00nes,Ann\n"
+    with pytest.raises(files.FileProblem) as problem:
+        files.read_csv(data)
+    assert problem.value.message == FileMessages.NUL_CHARACTER.format(line=3)
+
+
+def test_an_address_over_two_lines_is_one_row_numbered_as_the_spreadsheet_shows_it():
+    data = b'Surname,Forename,Address\nSmith,Tom,"1 High St\nEly"\nJones,Ann,2 Low St\n'
+    table = files.read_csv(data)
+    assert table.rows == [
+        (2, ["Smith", "Tom", "1 High St\nEly"]),
+        (3, ["Jones", "Ann", "2 Low St"]),
+    ]
+
+
+def test_a_quotation_mark_left_open_is_refused_before_it_swallows_the_rows_after_it():
+    """Read leniently, the next pupils would become part of Smith's address and vanish."""
+    data = (
+        b"Surname,Forename,DOB,Address\n"
+        b'Smith,Tom,14/03/2015,"1 High St\n'
+        b"Jones,Ann,01/02/2015,2 Low St\n"
+        b"Patel,Raj,05/06/2014,3 Mill Rd\n"
+    )
+    with pytest.raises(files.FileProblem) as problem:
+        files.read_csv(data)
+    assert problem.value.message == FileMessages.CSV_QUOTE_NOT_CLOSED.format(row=2, line=2)
+
+
 def test_an_xlsx_guidance_sheet_is_skipped_and_dates_become_iso_text():
     import tablib
 

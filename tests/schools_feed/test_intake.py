@@ -105,6 +105,21 @@ def test_a_file_without_identity_columns_is_rejected_whole(school):
     assert Submission.objects.count() == 0
 
 
+def test_two_columns_read_as_one_field_are_refused_naming_both_and_nothing_is_kept(school):
+    """Which surname is the pupil's? The sender says, not the register."""
+    data = write_csv([*HEADERS, "Legal surname"], [[*row("Smith"), "Smyth"]])
+    with pytest.raises(FileProblem) as problem:
+        preview(school, data)
+    assert problem.value.message == FileMessages.SAME_FIELD_TWICE.format(
+        first="B",
+        second="N",
+        first_heading="'Surname'",
+        second_heading="'Legal surname'",
+        field="Legal surname",
+    )
+    assert Submission.objects.count() == 0
+
+
 def test_an_unknown_school_urn_in_the_file_is_a_row_error(school):
     data = write_csv(["School URN", *HEADERS], [["123456", *row()]])
     submission = preview(None, data)
