@@ -29,7 +29,23 @@ ERROR = "error"
 WARNING = "warning"
 
 EXCEL_EPOCH = date(1899, 12, 30)
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y")
+DATE_FORMATS = (
+    "%d/%m/%Y",
+    "%Y-%m-%d",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d/%m/%y",
+    "%d.%m.%y",
+    "%Y/%m/%d",
+    # How Excel shows a date formatted as text: 14-Mar-2015, 14 Mar 15, 14 March 2015.
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %Y",
+    "%d %b %y",
+    "%d %B %Y",
+)
+# MIS exports often write a date with a midnight time ("14/03/2015 00:00:00", ISO's "T00:00").
+TRAILING_TIME = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 # BS 7666 postcode pattern (docs/rules/formats.md §6.1); a miss is a warning, never a rejection.
 POSTCODE = re.compile(
     r"^(GIR ?0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?|[0-9][A-HJKPS-UW]) ?"
@@ -133,8 +149,9 @@ def column_label(field_name: str) -> str:
 
 
 def parse_date(text: str) -> date | None:
-    """DD/MM/YYYY, YYYY-MM-DD (and close variants) or an Excel serial number. None if not a date."""
-    text = text.strip()
+    """DD/MM/YYYY, YYYY-MM-DD (and close variants, with or without a time of day) or an Excel
+    serial number. None if not a date."""
+    text = TRAILING_TIME.sub("", text.strip())
     if text.isdigit() and 1 <= int(text) <= 80000:
         return EXCEL_EPOCH + timedelta(days=int(text))
     for pattern in DATE_FORMATS:

@@ -207,7 +207,15 @@ def test_the_csv_the_register_writes_is_formula_safe():
         ("27/03/2016", date(2016, 3, 27)),
         ("2016-03-27", date(2016, 3, 27)),
         ("42456", date(2016, 3, 27)),  # an Excel serial number
+        ("27/03/2016 00:00:00", date(2016, 3, 27)),  # a MIS export's midnight
+        ("2016-03-27T00:00", date(2016, 3, 27)),
+        ("27-Mar-2016", date(2016, 3, 27)),  # Excel's date shown as text
+        ("27-mar-16", date(2016, 3, 27)),
+        ("27 March 2016", date(2016, 3, 27)),
+        ("27.03.16", date(2016, 3, 27)),
         ("31/02/2016", None),
+        ("03/27/2016", None),  # month first: not a UK date
+        ("27/03/2016 lunchtime", None),
         ("soon", None),
     ],
 )
