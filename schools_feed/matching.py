@@ -70,6 +70,10 @@ class MatchScore:
     # A surname that disagrees outright (not a typo, short form or former name): a changed name
     # may be the same child, but only a person should decide that.
     name_differs: bool = False
+    # The surname differs outright, but the forename, the date of birth, the postcode and the
+    # first line of the address all agree: a child whose surname changed (a parent's marriage,
+    # say) in the same home. Two children alike in all of that are not known to happen.
+    renamed_at_home: bool = False
     # Everything agrees but a wholly different forename: a twin, or the same child.
     twin_or_same: bool = False
     forename_agrees: bool = False
@@ -141,6 +145,10 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         upn_identical=levels["upn"] == "exact",
         upn_conflict=levels["upn"] == "both_valid_differ",
         name_differs=levels["surname"] == "else",
+        renamed_at_home=levels["forename"] in FORENAME_AGREES | {"similar"}
+        and levels["dob"] == "exact"
+        and levels["postcode"] == "exact"
+        and levels["address_line"] in ("exact", "similar"),
         # Two valid, different UPNs already say "two children" (a twin with their own UPN).
         twin_or_same=levels["forename"] == "else"
         and rest_agrees
@@ -266,7 +274,7 @@ def _reason_not_to_link(
     """Why a top score above the auto-link threshold must still be seen by a person, if it must."""
     if top.upn_conflict:
         return DECISION_UPNS_DIFFER
-    if top.name_differs and not top.upn_identical:
+    if top.name_differs and not (top.upn_identical or top.renamed_at_home):
         return DECISION_NAME_DIFFERS
     if holder not in (None, 0):
         return DECISION_UPN_ELSEWHERE

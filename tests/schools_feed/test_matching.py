@@ -501,6 +501,30 @@ def test_a_surname_that_differs_outright_goes_to_review_unless_the_upn_confirms_
     assert with_upn.outcome == "link"
 
 
+def test_a_surname_changed_at_the_same_home_links_but_not_when_the_address_differs():
+    """A new surname with the same forename, date of birth, postcode and first line of the
+    address is the same child renamed (a parent's marriage); at another address it is a
+    person's decision (ADR 0012)."""
+    born = date(2015, 3, 14)
+    register = MatchRecord(
+        key=1,
+        forenames="Tom",
+        surname="Smith",
+        date_of_birth=born,
+        postcode="CB7 9QT",
+        address="12 Mill Lane, Ely",
+    )
+    renamed = replace(register, key=None, surname="Okonkwo")
+    moved = replace(renamed, address="3 Station Road, Ely")
+
+    at_home = m.decide(m.best_candidates(renamed, [register]), auto_link=0.92, review=0.10)
+    elsewhere = m.decide(m.best_candidates(moved, [register]), auto_link=0.92, review=0.10)
+
+    assert at_home.outcome == "link"
+    assert "surname: wholly different" in " ".join(at_home.evidence)
+    assert elsewhere.outcome == "review"
+
+
 def test_a_batch_with_no_upn_sex_postcode_or_address_anywhere_is_still_scored():
     """A column empty in every row of a batch still has a type for Splink's SQL."""
     bare = MatchRecord(forenames="Tom", surname="Smith", date_of_birth=date(2014, 3, 17))
