@@ -258,6 +258,11 @@ def features(record: MatchRecord) -> dict:
 # has no m or u: a missing value says nothing.
 
 NULL = None
+# Forename and surname swapped: each side's forename is one of the other's surname forms, so
+# "Mary Ann / McDonald" against "McDonald / Mary Ann" and a double-barrelled surname count too.
+SWAPPED_NAMES = (
+    "list_contains(surname_forms_r, forename_l) AND list_contains(surname_forms_l, forename_r)"
+)
 COMPARISONS = [
     (
         "upn",
@@ -285,7 +290,7 @@ COMPARISONS = [
             ("exact", "forename_l = forename_r", 0.86, 0.012, "the same"),
             (
                 "swapped",
-                "forename_l = surname_r AND surname_l = forename_r",
+                SWAPPED_NAMES,
                 0.01,
                 1e-4,
                 "swapped with the surname",
@@ -333,7 +338,7 @@ COMPARISONS = [
             ("exact", "surname_l = surname_r", 0.86, 0.005, "the same"),
             (
                 "swapped",
-                "forename_l = surname_r AND surname_l = forename_r",
+                SWAPPED_NAMES,
                 0.01,
                 0.0005,  # the forename's swap level already counts most of this evidence
                 "swapped with the forename",

@@ -144,6 +144,22 @@ def test_forename_and_surname_swapped_still_links():
     assert outcome(record, THOMAS).outcome == m.LINK
 
 
+@pytest.mark.parametrize(
+    ("register", "swapped"),
+    [
+        (("Mary Ann", "McDonald"), ("McDonald", "Mary Ann")),  # a forename of two words
+        (("Tom", "Smith-Jones"), ("Smith-Jones", "Tom")),  # a double-barrelled surname
+    ],
+)
+def test_names_of_more_than_one_word_swapped_are_still_seen_as_swapped(register, swapped):
+    child = replace(THOMAS, forenames=register[0], surname=register[1])
+    record = incoming(forenames=swapped[0], surname=swapped[1])
+    result = m.score(record, child)
+    assert has(result, "forename: swapped with the surname")
+    assert has(result, "surname: swapped with the forename")
+    assert outcome(record, child).outcome == m.LINK
+
+
 @pytest.mark.parametrize("surname", ["Smyth", "Smtih"])
 def test_a_surname_typo_or_transposed_letters_still_link(surname):
     result = m.score(incoming(surname=surname), THOMAS)
