@@ -2,8 +2,8 @@
 
 Schools send what their MIS writes: UTF-8 with or without a byte-order mark, Windows-1252, or
 UTF-16 (Excel's "Unicode Text"); commas, semicolons or tabs; XLSX workbooks with a guidance sheet
-beside the data. Nothing here
-touches the database, and every problem is a ``FileProblem`` with a message for the person.
+beside the data. Nothing here touches the database, and every problem is a ``FileProblem`` with
+a message for the person.
 """
 
 import csv

@@ -24,7 +24,7 @@ class FileMessages:
     )
     SAME_FIELD_TWICE = (
         "Columns {first} and {second} ({first_heading} and {second_heading}) are both read as "
-        "{field}. Keep one of them and upload the file again"
+        "{field}, and they differ on row {row}. Keep the right one and upload the file again"
     )
     XLSX_BROKEN = (
         "The file could not be read as an Excel workbook (.xlsx). Save it again and upload it"

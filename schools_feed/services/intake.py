@@ -100,7 +100,7 @@ def file_rows(
         return _ctf_rows(data, school, starting_date)
     table = read_table(file_name, data)
     columns = [canonical_field(heading) for heading in table.headers]
-    _refuse_a_field_in_two_columns(table.headers, columns)
+    _refuse_a_field_in_two_columns(table, columns)
     missing = [name for name in IDENTITY_COLUMNS if name not in columns]
     if missing:
         raise FileProblem(FileMessages.MISSING_COLUMNS.format(columns=", ".join(missing)))
@@ -119,25 +119,40 @@ def file_rows(
     return FileRows(return_type=return_type, channel=channel, rows=rows)
 
 
-def _refuse_a_field_in_two_columns(headers: list[str], columns: list) -> None:
+def _refuse_a_field_in_two_columns(table, columns: list) -> None:
     """Two columns read as one field ("Surname" and "Legal surname", say) would leave the
-    register to choose between their values, unseen: the sender chooses instead."""
+    register to choose between their values, unseen: the sender chooses instead. Columns that
+    hold the same value on every row (an export that repeats one) are read as one."""
     first_index = {}
     for index, column in enumerate(columns):
         if column is None:
             continue
-        if column in first_index:
-            first = first_index[column]
+        first = first_index.setdefault(column, index)
+        if first == index:
+            continue
+        differing = next(
+            (
+                number
+                for number, values in table.rows
+                if _cell(values, first).casefold() != _cell(values, index).casefold()
+            ),
+            None,
+        )
+        if differing is not None:
             raise FileProblem(
                 FileMessages.SAME_FIELD_TWICE.format(
                     first=column_letter(first + 1),
                     second=column_letter(index + 1),
-                    first_heading=f"'{headers[first]}'",
-                    second_heading=f"'{headers[index]}'",
+                    first_heading=f"'{table.headers[first]}'",
+                    second_heading=f"'{table.headers[index]}'",
                     field=FIELD_BY_NAME[column].label,
+                    row=differing,
                 )
             )
-        first_index[column] = index
+
+
+def _cell(values: list[str], index: int) -> str:
+    return values[index].strip() if index < len(values) else ""
 
 
 def _kind_from_columns(columns: list) -> str:

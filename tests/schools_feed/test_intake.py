@@ -107,7 +107,9 @@ def test_a_file_without_identity_columns_is_rejected_whole(school):
 
 def test_two_columns_read_as_one_field_are_refused_naming_both_and_nothing_is_kept(school):
     """Which surname is the pupil's? The sender says, not the register."""
-    data = write_csv([*HEADERS, "Legal surname"], [[*row("Smith"), "Smyth"]])
+    data = write_csv(
+        [*HEADERS, "Legal surname"], [[*row("Jones"), "jones"], [*row("Smith"), "Smyth"]]
+    )
     with pytest.raises(FileProblem) as problem:
         preview(school, data)
     assert problem.value.message == FileMessages.SAME_FIELD_TWICE.format(
@@ -116,8 +118,16 @@ def test_two_columns_read_as_one_field_are_refused_naming_both_and_nothing_is_ke
         first_heading="'Surname'",
         second_heading="'Legal surname'",
         field="Legal surname",
+        row=3,
     )
     assert Submission.objects.count() == 0
+
+
+def test_a_column_repeated_with_the_same_values_is_read_once(school):
+    data = write_csv([*HEADERS, "Legal surname"], [[*row("Smith"), "SMITH"]])
+    submission = preview(school, data)
+    assert submission.rows_read == 1
+    assert submission.errors == 0
 
 
 def test_an_unknown_school_urn_in_the_file_is_a_row_error(school):
