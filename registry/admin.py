@@ -93,11 +93,13 @@ class GatedAdmin(SimpleHistoryAdmin):
         (nothing says the record exists). Returns a redirect while a reason is owed."""
         obj = gated_object(self.get_queryset(request), object_id)
         child_id = self.child_id_of(obj)
-        if child_id is not None:
-            try:
-                child_record_open(request=request, child_id=child_id, purpose=self.access_purpose)
-            except ReasonRequired as owed:
-                return redirect(owed.url)
+        if child_id is None:  # a pupil on a return not yet linked to a record: named all the same
+            children_list_log_for_request(request, [], purpose=self.access_purpose, shown=1)
+            return None
+        try:
+            child_record_open(request=request, child_id=child_id, purpose=self.access_purpose)
+        except ReasonRequired as owed:
+            return redirect(owed.url)
         return None
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -119,6 +121,7 @@ class GatedAdmin(SimpleHistoryAdmin):
             request,
             [self.child_id_of(obj) for obj in changelist.result_list],
             purpose=self.access_purpose,
+            shown=len(changelist.result_list),  # every row here is about a child or a pupil
         )
         return changelist
 

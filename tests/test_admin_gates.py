@@ -109,6 +109,19 @@ def test_admin_child_page_and_list_write_access_log_rows(client, ehe_staff):
     assert list(ChildListAccessLog.objects.get().children.all()) == [child]
 
 
+def test_admin_pages_of_a_return_not_yet_linked_to_a_record_are_logged(client, ehe_staff):
+    """The return names a pupil with no record yet: the list and the page each leave a row."""
+    waiting = NotificationFactory(legal_surname="Unlinkedqx")
+
+    page = client.get(reverse("admin:schools_feed_notification_change", args=[waiting.pk]))
+    listing = client.get(reverse("admin:schools_feed_notification_changelist"))
+
+    assert page.status_code == listing.status_code == 200
+    assert "Unlinkedqx" in page_text(page)
+    rows = ChildListAccessLog.objects.filter(user=ehe_staff).order_by("accessed_at", "pk")
+    assert [(row.shown, row.children.count()) for row in rows] == [(1, 0), (1, 0)]
+
+
 def test_admin_adding_a_child_behind_the_services_is_refused(client, ehe_staff):
     response = client.post(
         reverse("admin:registry_child_add"),
