@@ -57,8 +57,15 @@ def parent_notice_list(request):
             if row.child_id is None
             else []
         )
-    shown = [row.child_id for row in rows] + [c.pk for row in rows for c in row.candidates]
-    children_list_log_for_request(request, shown, purpose=AccessPurpose.CASEWORK)
+    children = [row.child_id for row in rows] + [c.pk for row in rows for c in row.candidates]
+    # A notice about a child the register does not hold yet names that child all the same.
+    unplaced = sum(1 for row in rows if row.child_id is None)
+    children_list_log_for_request(
+        request,
+        children,
+        purpose=AccessPurpose.CASEWORK,
+        shown=len(set(filter(None, children))) + unplaced,
+    )
     return render(request, "registry/parent_notices.html", {"rows": rows, "form": form})
 
 

@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from registry.models import (
+    ChildListAccessLog,
     EHESource,
     ParentLink,
     ParentSubmission,
@@ -131,6 +132,21 @@ def test_the_officer_is_shown_records_with_the_same_birth_date_and_a_similar_nam
     assert candidates == [likely]
     notice.refresh_from_db()
     assert (notice.child, notice.status) == (likely, SubmissionStatus.SEEN)
+
+
+def test_the_notices_list_is_logged_with_the_child_it_names_though_no_record_holds_them(
+    client,
+    family,  # noqa: F811 - the fixture
+):
+    _notice_from_new_parent(client, family)
+
+    page = client.get(reverse("registry:parent-notice-list"))
+
+    assert "Selfnoticeqx" in page_text(page)
+    row = ChildListAccessLog.objects.get(
+        user=family.officer, path=reverse("registry:parent-notice-list")
+    )
+    assert (row.shown, row.children.count()) == (1, 0)
 
 
 def test_a_notice_about_a_child_not_on_the_register_becomes_a_record_with_its_case(
