@@ -451,6 +451,7 @@ def school_children(request, urn):
         path=request.get_full_path(),
         purpose=AccessPurpose.OFFROLLING_REVIEW,
         reason=reason,
+        shown=len(deletions),  # each deletion names its pupil, linked to a record or not
     )
     context.update(deletions=deletions, reason=reason)
     return render(request, "schools_feed/offrolling/children.html", context)

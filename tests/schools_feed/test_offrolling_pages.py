@@ -621,6 +621,8 @@ def test_the_children_page_lists_the_deletions_after_a_reason_and_logs_each_chil
         c.pk for c in children_behind["children"]
     )
     assert (log.purpose, log.reason) == (AccessPurpose.OFFROLLING_REVIEW, "Reviewing alert R1")
+    # Every pupil named counts, those whose deletion is linked to no record too.
+    assert log.shown == len(response.context["deletions"]) > len(children_behind["children"])
 
 
 def test_the_dcs_cannot_reach_the_children_page(client, users, children_behind):
