@@ -119,9 +119,18 @@ def read_csv(data: bytes) -> Table:
 def _holds_other_rows(values: list[str], delimiter: str, columns: int) -> bool:
     """Whether a value running over several lines has swallowed whole rows: a quotation mark
     left open makes the lines after it one value, and the pupils on them would vanish into this
-    row. An address typed over two lines holds a comma or two, not half a row's delimiters."""
-    least = max(columns // 2, 1)
-    return any("\n" in value and value.count(delimiter) >= least for value in values)
+    row. What follows the line break then starts like a row: a whole row's delimiters on one
+    line, or (when the next quotation mark closed it) the delimiters of every column before
+    this one. A note or an address typed over two lines has a comma or two after its break."""
+    for index, value in enumerate(values):
+        if "\n" not in value:
+            continue
+        after = value.split("\n")[1:]
+        if any(line.count(delimiter) >= max(columns - 1, 1) for line in after):
+            return True
+        if index >= 3 and sum(line.count(delimiter) for line in after) >= index:
+            return True
+    return False
 
 
 def column_letter(number: int) -> str:

@@ -89,14 +89,27 @@ def test_an_address_over_two_lines_is_one_row_numbered_as_the_spreadsheet_shows_
     ]
 
 
-def test_a_quotation_mark_left_open_is_refused_before_it_swallows_the_rows_after_it():
+def test_a_long_note_over_two_lines_is_one_value_not_a_broken_quote():
+    """A CME referral's enquiries, typed with commas over two lines, is an ordinary value."""
+    note = "Called mum, called dad, visited the home, asked the GP, asked the nursery,\nno reply"
+    data = f'Surname,Forename,DOB,Enquiries made\nSmith,Tom,14/03/2015,"{note}"\n'.encode()
+    table = files.read_csv(data)
+    assert table.rows == [(2, ["Smith", "Tom", "14/03/2015", note])]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # Never closed: the rows after it become the address.
+        b'Smith,Tom,14/03/2015,"1 High St\nJones,Ann,01/02/2015,2 Low St\nPatel,Raj,05/06/2014,3\n',
+        # Closed by the next row's own opening quotation mark: Jones vanishes into the address.
+        b'Smith,Tom,M,14/03/2015,"1 High St,CB7\nJones,Ann,F,01/02/2015,"2 Low St,CB7\n',
+    ],
+    ids=["never closed", "closed by the next row"],
+)
+def test_a_quotation_mark_left_open_is_refused_before_it_swallows_the_rows_after_it(rows):
     """Read leniently, the next pupils would become part of Smith's address and vanish."""
-    data = (
-        b"Surname,Forename,DOB,Address\n"
-        b'Smith,Tom,14/03/2015,"1 High St\n'
-        b"Jones,Ann,01/02/2015,2 Low St\n"
-        b"Patel,Raj,05/06/2014,3 Mill Rd\n"
-    )
+    data = b"Surname,Forename,Sex,DOB,Address,Postcode\n" + rows
     with pytest.raises(files.FileProblem) as problem:
         files.read_csv(data)
     assert problem.value.message == FileMessages.CSV_QUOTE_NOT_CLOSED.format(row=2, line=2)
