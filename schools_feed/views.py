@@ -272,7 +272,7 @@ def submission_detail(request, submission_id, form=None):
             "problems": submission.problems[:500],
             "is_preview": is_preview,
             "may_download_rejected_rows": _may_read_rows(request, submission),
-            "can_confirm": user_can(request.user, Capability.SEND_RETURNS),
+            "can_confirm": sender and user_can(request.user, Capability.SEND_RETURNS),
             # Routing can reveal what the LA knows about a child (a safeguarding alert, say):
             # schools see each notification's status, LA staff the decisions too.
             "show_routing": user_can(request.user, Capability.SEE_EVERY_NOTIFICATION),
@@ -286,9 +286,16 @@ def _is_sender(request, submission) -> bool:
 
 def _may_read_rows(request, submission) -> bool:
     """A file's rows as written name its pupils. Before the file is sent they are its sender's
-    alone (a preview is not yet a return); once sent, anyone who may see the submission reads
-    them."""
+    alone (a preview is not yet a return), and so is sending or dropping it; once sent, anyone
+    who may see the submission reads them."""
     return submission.status != SubmissionStatus.PREVIEW or _is_sender(request, submission)
+
+
+def _senders_submission(request, submission_id):
+    submission = _submission(request, submission_id)
+    if not _may_read_rows(request, submission):
+        raise Http404
+    return submission
 
 
 @xframe_options_sameorigin  # shown in an iframe on the submission page
@@ -303,7 +310,7 @@ def submission_progress(request, submission_id):
 @require_POST
 def submission_confirm(request, submission_id):
     _require(request, Capability.SEND_RETURNS)
-    submission = _submission(request, submission_id)
+    submission = _senders_submission(request, submission_id)
     form = forms.ConfirmForm(request.POST)
     form.is_valid()
     try:
@@ -329,7 +336,7 @@ def submission_confirm(request, submission_id):
 @require_POST
 def submission_cancel(request, submission_id):
     _require(request, Capability.SEND_RETURNS)
-    intake.submission_cancel(submission=_submission(request, submission_id))
+    intake.submission_cancel(submission=_senders_submission(request, submission_id))
     messages.success(request, "The file was not imported")
     return redirect("schools_feed:upload")
 

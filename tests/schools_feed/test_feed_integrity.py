@@ -442,6 +442,29 @@ def test_a_files_rejected_rows_are_its_senders_alone_until_the_file_is_sent(
     assert not Disclosure.objects.exclude(user=a_only_user).exists()
 
 
+def test_only_its_sender_sends_or_drops_a_checked_file_and_a_colleague_is_told_so(
+    client, user_with_role, school_a, a_only_user
+):
+    submission = _file_with_a_rejected_row(school_a, a_only_user)
+    colleague = user_with_role(Role.SCHOOL_USER, first_name="Kim", last_name="Colleague")
+    colleague.schools.add(school_a)
+    client.force_login(colleague)
+
+    page = client.get(reverse("schools_feed:submission-detail", args=[submission.pk]))
+    sent = client.post(
+        reverse("schools_feed:submission-confirm", args=[submission.pk]),
+        {"accept_valid_rows": "on"},
+    )
+    dropped = client.post(reverse("schools_feed:submission-cancel", args=[submission.pk]))
+
+    assert (sent.status_code, dropped.status_code) == (404, 404)
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.PREVIEW
+    text = " ".join(page_text(page).split())
+    assert f"Only {a_only_user.get_full_name()} can see its pupils and send it" in text
+    assert "Send to the local authority" not in text
+
+
 def test_an_inclusion_lead_gives_a_reason_before_a_sent_files_rejected_rows(
     client, user_with_role, school_a
 ):
