@@ -209,10 +209,18 @@ def letter_kinds_offered(*, user, on: date) -> list[tuple[str, str]]:
     ]
 
 
-def letters_sent_about(*, child: Child):
-    """The letters sent about ``child`` (to its family or another LA), without their documents."""
+def letter_user_may_read(user, kind: str) -> bool:
+    """A sent letter belongs to its team's casework, as writing it does: a CME officer who may
+    open a child does not read the EHE team's notices about them, nor the reverse."""
+    return user_can(user, letter_capability(kind))
+
+
+def letters_sent_about(*, child: Child, user):
+    """The letters sent about ``child`` (to its family or another LA) that ``user``'s team
+    wrote, without their documents."""
+    readable = [kind for kind in LetterKind.values if letter_user_may_read(user, kind)]
     return (
-        SentLetter.objects.filter(child=child)
+        SentLetter.objects.filter(child=child, kind__in=readable)
         .select_related("sent_by")
         .defer("pdf", "docx", "body_text")
     )

@@ -96,7 +96,7 @@ class LetterForm(forms.Form):
 @login_required
 def letter_list(request, child_id):
     child = _letters_child(request, child_id)
-    sent = letter_services.letters_sent_about(child=child)
+    sent = letter_services.letters_sent_about(child=child, user=request.user)
     return render(
         request,
         "registry/letters/letter_list.html",
@@ -220,7 +220,9 @@ def letter_download(request, letter_id, format):  # noqa: A002 - the URL's name 
     leaves the register, so is the download (disclosure log)."""
     if format not in CONTENT_TYPES or not letter_services.letters_user_may_send(request.user):
         raise Http404
-    letter = get_object_or_404(SentLetter.objects.only("id", "child_id"), pk=letter_id)
+    letter = get_object_or_404(SentLetter.objects.only("id", "child_id", "kind"), pk=letter_id)
+    if not letter_services.letter_user_may_read(request.user, letter.kind):
+        raise Http404
     child = child_record_open(request=request, child_id=letter.child_id)
     letter = SentLetter.objects.get(pk=letter.pk)
     content = bytes(letter.pdf if format == "pdf" else (letter.docx or b""))

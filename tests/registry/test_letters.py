@@ -437,6 +437,26 @@ def test_a_user_outside_the_gate_gets_404_for_another_childs_letters(client, fam
     assert client.get(download).status_code == 404
 
 
+def test_a_cme_officer_who_may_open_the_child_still_cannot_read_the_ehe_teams_notice(
+    client, family, ehe_officer
+):
+    """The child also has a CME case, so the CME team may open the record; the s.437 notice is
+    the EHE team's casework and stays theirs (docs/rules/ehe.md §10)."""
+    child, _, _, father = family
+    letter = _send(child, ehe_officer, father)
+    CMEEpisodeFactory(child=child)
+    sign_in(client, UserFactory(role=Role.CME_OFFICER))
+
+    listing = client.get(reverse("registry:letter-list", kwargs={"child_id": child.pk}))
+    download = client.get(
+        reverse("registry:letter-download", kwargs={"letter_id": letter.pk, "format": "pdf"})
+    )
+
+    assert listing.status_code == 200
+    assert list(listing.context["letters"]) == []
+    assert download.status_code == 404
+
+
 # --- Administration -----------------------------------------------------------------------
 
 
