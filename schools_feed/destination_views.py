@@ -7,6 +7,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from registry.access import Capability, user_can
+from registry.models import AccessPurpose
+from registry.services.access_log import children_list_log_for_request
 from schools_feed import forms
 from schools_feed.models import DestinationCheck, DestinationCheckStatus
 from schools_feed.selectors import notification_queryset_for_user
@@ -35,6 +37,10 @@ def destination_arrival_confirm(request, notification_id):
         )
         messages.success(request, ARRIVAL_CONFIRMED.format(destination=check.destination))
         return redirect("schools_feed:notification-detail", notification.pk)
+    # The page names the pupil of the return: logged as every page about a return is.
+    children_list_log_for_request(
+        request, [notification.child_id], purpose=AccessPurpose.RETURNS, shown=1
+    )
     return render(
         request,
         "schools_feed/confirm_arrival.html",

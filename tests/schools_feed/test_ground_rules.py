@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from registry.models import Action, CMEEpisode, Role, Term
+from registry.models import Action, ChildListAccessLog, CMEEpisode, Role, Term
 from schools_feed.forms import FORM_FIELDS
 from schools_feed.grounds import GROUND_2024_FOR_2006, GROUNDS_2006
 from schools_feed.intake.ctf import ctf_returns, parse_ctf
@@ -403,6 +403,8 @@ def test_a_cme_officer_confirms_the_arrival_on_the_returns_page(client, school, 
         DestinationCheckStatus.CONFIRMED,
         cme_officer,
     )
+    # The form page names the pupil: each showing of it is in the list access log.
+    assert ChildListAccessLog.objects.filter(user=cme_officer, path=url).count() == 1
 
 
 @pytest.mark.django_db
