@@ -9,18 +9,14 @@ status event.
 """
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import redirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import selectors
 from registry.access import Capability, user_can
+from registry.admin_base import ChildPagesLogged
 from registry.models import (
-    AccessPurpose,
     Action,
     Child,
     ChildAccessLog,
@@ -36,11 +32,6 @@ from registry.models import (
     Term,
     User,
 )
-from registry.services.access_log import (
-    ReasonRequired,
-    child_record_open,
-    children_list_log_for_request,
-)
 
 
 @admin.register(User)
@@ -54,19 +45,7 @@ class RegisterUserAdmin(UserAdmin):
     )
 
 
-def gated_object(queryset, object_id):
-    """The record with this id inside ``queryset`` (a gate), or Http404: a record outside the
-    gate and one that does not exist look the same."""
-    try:
-        obj = queryset.filter(pk=unquote(object_id)).first()
-    except (ValidationError, ValueError) as malformed:
-        raise Http404 from malformed
-    if obj is None:
-        raise Http404
-    return obj
-
-
-class GatedAdmin(SimpleHistoryAdmin):
+class GatedAdmin(ChildPagesLogged, SimpleHistoryAdmin):
     """An admin whose rows come from the access gate for the signed-in user.
 
     simple-history's history pages look a record up in its historical table when the gated
@@ -74,8 +53,6 @@ class GatedAdmin(SimpleHistoryAdmin):
     """
 
     gate = None
-    # The purpose logged when the admin shows a child's details.
-    access_purpose = AccessPurpose.DATA_QUALITY
 
     def get_queryset(self, request):
         return type(self).gate(user=request.user)
@@ -83,47 +60,6 @@ class GatedAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         # Records about children are never deleted from the admin: retention rules decide.
         return False
-
-    def child_id_of(self, obj):
-        """The child whose details a page about ``obj`` shows (None: no child yet)."""
-        return obj.child_id
-
-    def _gated_open(self, request, object_id):
-        """The record inside the gate, its child's opening logged; Http404 outside the gate
-        (nothing says the record exists). Returns a redirect while a reason is owed."""
-        obj = gated_object(self.get_queryset(request), object_id)
-        child_id = self.child_id_of(obj)
-        if child_id is None:  # a pupil on a return not yet linked to a record: named all the same
-            children_list_log_for_request(request, [], purpose=self.access_purpose, shown=1)
-            return None
-        try:
-            child_record_open(request=request, child_id=child_id, purpose=self.access_purpose)
-        except ReasonRequired as owed:
-            return redirect(owed.url)
-        return None
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        refused = self._gated_open(request, object_id)
-        return refused or super().change_view(request, object_id, form_url, extra_context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        refused = self._gated_open(request, object_id)
-        return refused or super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        refused = self._gated_open(request, object_id)
-        return refused or super().history_form_view(request, object_id, version_id, extra_context)
-
-    def get_changelist_instance(self, request):
-        """The list, with one access-log row naming the children it shows."""
-        changelist = super().get_changelist_instance(request)
-        children_list_log_for_request(
-            request,
-            [self.child_id_of(obj) for obj in changelist.result_list],
-            purpose=self.access_purpose,
-            shown=len(changelist.result_list),  # every row here is about a child or a pupil
-        )
-        return changelist
 
 
 class ReadOnlyGatedAdmin(GatedAdmin):
@@ -201,7 +137,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChildAccessLog)
-class ChildAccessLogAdmin(ReadOnlyAdmin):
+class ChildAccessLogAdmin(ChildPagesLogged, ReadOnlyAdmin):
     list_display = ("accessed_at", "user", "child", "purpose")
     list_filter = ("purpose",)
 
@@ -219,22 +155,16 @@ def merge_queryset_for_user(*, user: User):
 
 
 @admin.register(ChildMerge)
-class ChildMergeAdmin(ReadOnlyAdmin):
+class ChildMergeAdmin(ChildPagesLogged, ReadOnlyAdmin):
+    """Both records' names are shown: the opening of the kept record is logged."""
+
     list_display = ("merged_at", "kept", "merged", "merged_by", "undone_at")
 
     def get_queryset(self, request):
         return merge_queryset_for_user(user=request.user)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        # Both records' names are shown: the opening of the kept record is logged.
-        merge = gated_object(self.get_queryset(request), object_id)
-        try:
-            child_record_open(
-                request=request, child_id=merge.kept_id, purpose=AccessPurpose.DATA_QUALITY
-            )
-        except ReasonRequired as owed:
-            return redirect(owed.url)
-        return super().change_view(request, object_id, form_url, extra_context)
+    def child_id_of(self, obj):
+        return obj.kept_id
 
 
 @admin.register(ReportSnapshot)

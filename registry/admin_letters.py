@@ -13,6 +13,7 @@ from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.access import Capability, user_can
+from registry.admin_base import ChildPagesLogged
 from registry.models import ForbiddenPhrase, LetterTemplate, SentLetter, TemplateStatus
 from registry.services import letters as letter_services
 from registry.services.history import ChangeReason, save_with_history
@@ -114,7 +115,7 @@ class ForbiddenPhraseAdmin(AdministratorsOnly, SimpleHistoryAdmin):
 
 
 @admin.register(SentLetter)
-class SentLetterAdmin(AdministratorsOnly, admin.ModelAdmin):
+class SentLetterAdmin(ChildPagesLogged, AdministratorsOnly, admin.ModelAdmin):
     """Read-only: a letter sent is never changed."""
 
     list_display = ("title", "child_id", "recipient_name", "method", "sent_on", "sent_by")

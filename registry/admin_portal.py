@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from registry.admin_base import ChildPagesLogged
 from registry.admin_retention import AdministratorsOnly
 from registry.models import Complaint, ParentLink, PortalLinkRequest
 from registry.portal.services import complaint_handler_assign, complaint_handler_eligible
@@ -28,7 +29,7 @@ class ComplaintForm(forms.ModelForm):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(AdministratorsOnly, SimpleHistoryAdmin):
+class ComplaintAdmin(ChildPagesLogged, AdministratorsOnly, SimpleHistoryAdmin):
     form = ComplaintForm
     list_display = ("child_id", "received_at", "status", "handler", "acknowledge_by", "respond_by")
     list_filter = ("status",)

@@ -122,6 +122,26 @@ def test_admin_pages_of_a_return_not_yet_linked_to_a_record_are_logged(client, e
     assert [(row.shown, row.children.count()) for row in rows] == [(1, 0), (1, 0)]
 
 
+def test_admin_lists_of_merges_and_of_the_access_log_are_logged_as_children_shown(
+    client, ehe_staff
+):
+    kept = EHEEpisodeFactory().child
+    ChildMerge.objects.create(
+        kept=kept, merged=ChildFactory(), reason="Same child", merged_by=ehe_staff, moved_rows={}
+    )
+
+    merges = client.get(reverse("admin:registry_childmerge_changelist"))
+    client.get(reverse("admin:registry_child_change", args=[kept.pk]))  # one reading to list
+    readings = client.get(reverse("admin:registry_childaccesslog_changelist"))
+
+    assert merges.status_code == readings.status_code == 200
+    rows = ChildListAccessLog.objects.filter(user=ehe_staff).order_by("accessed_at", "pk")
+    assert [(row.path, list(row.children.all())) for row in rows] == [
+        (reverse("admin:registry_childmerge_changelist"), [kept]),
+        (reverse("admin:registry_childaccesslog_changelist"), [kept]),
+    ]
+
+
 def test_admin_adding_a_child_behind_the_services_is_refused(client, ehe_staff):
     response = client.post(
         reverse("admin:registry_child_add"),

@@ -13,6 +13,7 @@ from django.urls import reverse
 from registry.letter_defaults import TEMPLATES
 from registry.models import (
     ChildAccessLog,
+    ChildListAccessLog,
     Disclosure,
     EnforcementStep,
     EnforcementStepType,
@@ -480,6 +481,22 @@ def test_an_administrator_records_a_legal_review_and_who_recorded_it(client, dat
     assert template.legal_review_on == datetime.date(2026, 11, 20)
     assert template.legal_reviewed_by == data_manager
     assert template.history.first().history_user == data_manager
+
+
+def test_a_sent_letter_opened_or_listed_in_the_admin_is_in_the_access_log(
+    client, family, ehe_officer, data_manager
+):
+    """The letter names the child and the family: the admin logs it as every page does."""
+    child, _, _, father = family
+    letter = _send(child, ehe_officer, father)
+    sign_in(client, data_manager)
+
+    page = client.get(reverse("admin:registry_sentletter_change", args=[letter.pk]))
+    listing = client.get(reverse("admin:registry_sentletter_changelist"))
+
+    assert page.status_code == listing.status_code == 200
+    assert ChildAccessLog.objects.filter(user=data_manager, child=child).count() == 1
+    assert list(ChildListAccessLog.objects.get(user=data_manager).children.all()) == [child]
 
 
 def test_publishing_in_the_admin_refuses_a_forbidden_phrase_and_says_which(client, data_manager):
