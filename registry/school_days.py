@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 from django.db.models import Max, Min, Q
 
+from registry.census import term_of
 from registry.models import ClosureDay, School, Term
 
 # An academic year's terms, by the month the term starts (ADR 0007's month rule).
@@ -151,14 +152,6 @@ def terms_between(first: date, last: date) -> list[Term]:
     return list(Term.objects.filter(first_day__lte=last, last_day__gte=first).order_by("first_day"))
 
 
-def season_of_month(day: date) -> str:
-    """The month rule (ADR 0007): autumn September–December, spring January–March, summer
-    April–August."""
-    if day.month >= 9:
-        return AUTUMN
-    return SPRING if day.month <= 3 else SUMMER
-
-
 def month_rule_term_starts(academic_year: int) -> dict[str, date]:
     """The terms' starts by the month rule (ADR 0007), for an LA with no calendar loaded."""
     return {
@@ -187,7 +180,7 @@ def academic_term_starts(academic_year: int) -> dict[str, date]:
     )
     seen = set()
     for first_day in found:
-        season = season_of_month(first_day)
+        season = term_of(first_day)  # the month rule (ADR 0007)
         if season not in seen:
             seen.add(season)
             starts[season] = first_day

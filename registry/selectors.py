@@ -233,10 +233,6 @@ def _school_return_prefetches() -> list[Prefetch]:
     ]
 
 
-def _referrals_with_officer():
-    return SocialCareReferral.objects.select_related("referred_by", "outcome_by")
-
-
 def child_search(
     *,
     user: User,

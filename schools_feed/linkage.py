@@ -10,9 +10,9 @@ match weights into words an officer reads.
 - ``DEFAULT_SETTINGS``: the model used before the LA's own has been trained (version 0), in the
   settings format Splink saves (``linker.misc.save_model_to_json``), with m and u set by hand
   from the error rates of school returns (each value commented below).
-- ``score_pairs(pairs, model)``: Splink scores the candidate pairs the caller selected (blocking
-  is done in SQL on the register, ``schools_feed.selectors.CandidateIndex``), in-process on
-  DuckDB, whatever database the register is on.
+- ``score_pair_arrays(pairs, model)``: Splink scores the candidate pairs the caller selected
+  (blocking is done in SQL on the register, ``schools_feed.selectors.CandidateIndex``),
+  in-process on DuckDB, whatever database the register is on.
 - ``train(register, returns)``: u by random sampling, m by expectation maximisation, on the LA's
   own register and recent returns.
 """
@@ -20,7 +20,6 @@ match weights into words an officer reads.
 import copy
 import hashlib
 import json
-import math
 import threading
 import warnings
 from collections import Counter
@@ -782,16 +781,6 @@ def _result_arrays(con, table: str) -> ScoredPairs:
     )
 
 
-def score_pairs(
-    pairs: list[tuple[MatchRecord, MatchRecord]], model: Model | None = None
-) -> list[PairScore]:
-    """Splink's score for each (return, candidate) pair, in the order given."""
-    if not pairs:
-        return []
-    scored = score_pair_arrays(pairs, model)
-    return [scored.score(i) for i in range(len(scored))]
-
-
 def _pair_scores(frame: pd.DataFrame, count: int, id_column: str) -> list[PairScore]:
     """Splink's output rows as scores, in the order of the left records' ids."""
     order = [int(uid[1:]) for uid in frame[id_column]]
@@ -817,12 +806,6 @@ def _pair_scores(frame: pd.DataFrame, count: int, id_column: str) -> list[PairSc
             ),
         )
     return scores
-
-
-def _number(value) -> float:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return 0.0
-    return float(value)
 
 
 def explanations(

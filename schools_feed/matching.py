@@ -8,8 +8,9 @@ cannot overrule, and says why in words a caseworker reads.
 1. **Blocking** (done by the caller, with these helpers): children with the same UPN, children whose
    date of birth is in ``date_of_birth_block(dob)``, and children whose stored
    ``name_block_key(surname, forename)`` is in ``name_block_keys(incoming)``.
-2. **Scoring**: Splink's match probability for each pair (``linkage.score_pairs``), one call for
-   all the pairs of a batch (``rank_many``), with every comparison's match weight in words.
+2. **Scoring**: Splink's match probability for each pair (``linkage.score_pair_arrays``), one
+   call for all the pairs of a batch (``rank_many``), with every comparison's match weight in
+   words.
 3. **Decision**: ``decide`` links only a clear winner above the auto-link threshold; two valid,
    different UPNs and a wholly different forename with everything else agreeing ("twin or the
    same child?") are never linked automatically.

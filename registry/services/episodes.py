@@ -63,10 +63,6 @@ class EpisodeErrors(LifecycleErrors):
     )
 
 
-def _check_effective_date(episode, effective_date: date, field: str = "effective_date") -> None:
-    lifecycle.check_effective_date(episode, effective_date, field)
-
-
 @transaction.atomic
 def ehe_episode_open(
     *,
@@ -233,7 +229,7 @@ def _record_reason_change(
     """Keep the reason the episode had before ``effective_date`` as a dated row, so a count "as at"
     an earlier date still gives the earlier reason (ADR 0008). Call before saving the new reason."""
     effective_date = effective_date or timezone.localdate()
-    _check_effective_date(episode, effective_date, field=date_field)
+    lifecycle.check_effective_date(episode, effective_date, date_field)
     episode_field = "ehe_episode" if isinstance(episode, EHEEpisode) else "cme_episode"
     EpisodeReasonChange.objects.create(
         child_id=episode.child_id,

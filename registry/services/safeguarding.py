@@ -203,8 +203,7 @@ def escalate_on_flag(*, flag: ChildFlag, by: User | None, reason: str) -> list[S
     each open episode, unless the same flag type was already in force (it raised its alert when
     the episode opened)."""
     today = timezone.localdate()
-    in_force = flag.valid_from <= today and (flag.valid_to is None or flag.valid_to >= today)
-    if flag.flag_type not in SAFEGUARDING_FLAGS or not in_force:
+    if flag.flag_type not in SAFEGUARDING_FLAGS or not flag.applies_on(today):
         return []
     already = (
         ChildFlag.objects.filter(child_id=flag.child_id, flag_type=flag.flag_type)
