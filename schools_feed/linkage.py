@@ -153,8 +153,22 @@ def _upn(value: str) -> str | None:
 
 
 def _address_line(text: str) -> str | None:
+    """The first line of the address, normalised; a bare house number says nothing (None)."""
     line = normalise_name((text or "").partition(",")[0])
-    return line or None
+    return line if any(c.isalpha() for c in line) else None
+
+
+@lru_cache(maxsize=65536)
+def _address_columns(text: str) -> tuple[str | None, str | None, str | None]:
+    """(the first line, the same without spaces, its street: the letters alone). Spaces come and
+    go in keyed addresses ("Dinnison C ircuit", "Leltaplace"), and a house number is often
+    missing or mistyped while the street is right."""
+    line = _address_line(text)
+    if line is None:
+        return None, None, None
+    compact = line.replace(" ", "")
+    street = "".join(c for c in compact if c.isalpha())
+    return line, compact, street or None
 
 
 # Names repeat across a register (a county has a few thousand distinct surnames and forenames):
@@ -167,6 +181,8 @@ def _name_columns(forenames: str, preferred: str, middle: str, surname: str, oth
     words = _normalised(forenames).split()
     forename = words[0] if words else None
     forms = {forename, _normalised(preferred).partition(" ")[0]} | name_variants(forename or "")
+    if len(words) > 1:
+        forms.add("".join(words))  # "Mary Ann" run together as "Maryann"
     forms.discard("")
     forms.discard(None)
     middle_words = sorted(set(words[1:] + _normalised(middle).split()))
@@ -224,6 +240,9 @@ def feature_columns(records: list[MatchRecord]) -> dict[str, list]:
     dob, dob_swapped = (list(c) for c in zip(*dates, strict=True))
     postcode, sector, district = (list(c) for c in zip(*postcodes, strict=True))
     upn, upn_valid = (list(c) for c in zip(*upns, strict=True))
+    address_line, address_compact, address_street = (
+        list(c) for c in zip(*(_address_columns(r.address) for r in records), strict=True)
+    )
     return {
         "forename": forename,
         "forename_forms": forms,
@@ -235,7 +254,9 @@ def feature_columns(records: list[MatchRecord]) -> dict[str, list]:
         "postcode": postcode,
         "postcode_sector": sector,
         "postcode_district": district,
-        "address_line": [_address_line(r.address) for r in records],
+        "address_line": address_line,
+        "address_compact": address_compact,
+        "address_street": address_street,
         "upn": upn,
         "upn_valid": upn_valid,
         "sex": [_sex(r.sex) for r in records],
@@ -258,9 +279,13 @@ def features(record: MatchRecord) -> dict:
 
 NULL = None
 # Forename and surname swapped: each side's forename is one of the other's surname forms, so
-# "Mary Ann / McDonald" against "McDonald / Mary Ann" and a double-barrelled surname count too.
-SWAPPED_NAMES = (
-    "list_contains(surname_forms_r, forename_l) AND list_contains(surname_forms_l, forename_r)"
+# "Mary Ann / McDonald" against "McDonald / Mary Ann" and a double-barrelled surname count too,
+# or is spelt a little differently from the other's surname ("Broc / Ewan" against "Ewan /
+# Brock"): a name keyed into the wrong box is often mistyped as well.
+SWAPPED_NAMES = " AND ".join(
+    f"(list_contains(surname_forms_{b}, forename_{a})"
+    f" OR jaro_winkler_similarity(forename_{a}, surname_{b}) >= 0.88)"
+    for a, b in (("l", "r"), ("r", "l"))
 )
 COMPARISONS = [
     (
@@ -317,6 +342,19 @@ COMPARISONS = [
                 0.015,
                 0.01,
                 "matches a middle name",
+            ),
+            # One name keyed into the other's box and the other name wrong or missing ("Noyce /
+            # Liam" against "Madison / Noyce"). Never enough to link alone: the surname then
+            # differs outright, and that goes to a person (``matching.decide``).
+            (
+                "other_name",
+                "(list_contains(surname_forms_r, forename_l)"
+                " OR list_contains(surname_forms_l, forename_r))"
+                # With the same surname it is a coincidence ("Oliver Oliver"), not a slip.
+                " AND surname_l IS DISTINCT FROM surname_r",
+                0.003,
+                0.0003,
+                "is the other record's surname (names in the wrong boxes)",
             ),
             (
                 "related",
@@ -399,13 +437,20 @@ COMPARISONS = [
             ("exact", "postcode_l = postcode_r", 0.85, 0.0005, "the same"),
             ("sector", "postcode_sector_l = postcode_sector_r", 0.04, 0.005, "the same sector"),
             (
+                "one_character",
+                "damerau_levenshtein(postcode_l, postcode_r) <= 1",
+                0.02,
+                0.001,
+                "one character different or two swapped",
+            ),
+            (
                 "district",
                 "postcode_district_l = postcode_district_r",
                 0.04,
                 0.05,
                 "the same district",
             ),
-            ("else", "ELSE", 0.07, 0.9445, "different"),
+            ("else", "ELSE", 0.05, 0.9435, "different"),
         ],
     ),
     (
@@ -419,10 +464,11 @@ COMPARISONS = [
                 NULL,
                 "not compared",
             ),
-            ("exact", "address_line_l = address_line_r", 0.8, 0.0005, "the same first line"),
+            ("exact", "address_compact_l = address_compact_r", 0.8, 0.0005, "the same first line"),
             (
                 "similar",
-                "jaro_winkler_similarity(address_line_l, address_line_r) >= 0.9",
+                "jaro_winkler_similarity(address_compact_l, address_compact_r) >= 0.9"
+                " OR jaro_winkler_similarity(address_street_l, address_street_r) >= 0.92",
                 0.08,
                 0.002,
                 "a similar first line",
@@ -453,22 +499,22 @@ def _gamma(levels: list, index: int) -> int:
     return -1 if index == 0 else len(levels) - 1 - index
 
 
+# Words for each level, by label. The gamma a label has is read from each model's own settings
+# (``level_labels``): a version trained before a level was added keeps its own numbering.
 LEVEL_WORDS = {
-    (column, _gamma(levels, index)): level[4]
-    for column, _title, levels in COMPARISONS
-    for index, level in enumerate(levels)
-}
-LABELS = {
-    (column, _gamma(levels, index)): level[0]
-    for column, _title, levels in COMPARISONS
-    for index, level in enumerate(levels)
+    (column, level[0]): level[4] for column, _title, levels in COMPARISONS for level in levels
 }
 TITLES = {column: title for column, title, _levels in COMPARISONS}
 
 
-def gamma_of(column: str, label: str) -> int:
-    """Splink's comparison vector value of a level, by its label."""
-    return next(g for (c, g), name in LABELS.items() if c == column and name == label)
+def level_labels(settings: dict) -> dict[tuple[str, int], str]:
+    """{(column, gamma): label} for a model's settings, as Splink numbers its levels."""
+    return {
+        (comparison["output_column_name"], _gamma(levels, index)): level["label_for_charts"]
+        for comparison in settings["comparisons"]
+        for levels in [comparison["comparison_levels"]]
+        for index, level in enumerate(levels)
+    }
 
 
 COLUMNS = tuple(column for column, _title, _levels in COMPARISONS)
@@ -534,6 +580,18 @@ class Model:
             object.__setattr__(self, "_key", cached)
         return cached
 
+    @property
+    def labels(self) -> dict[tuple[str, int], str]:
+        cached = self.__dict__.get("_labels")
+        if cached is None:
+            cached = level_labels(self.settings)
+            object.__setattr__(self, "_labels", cached)
+        return cached
+
+    def gamma_of(self, column: str, label: str) -> int:
+        """Splink's comparison vector value of a level in this model, by its label."""
+        return next(g for (c, g), name in self.labels.items() if c == column and name == label)
+
     def tf(self, column: str, value: str | None) -> float | None:
         table = self.term_frequencies.get(column)
         if not table or value is None:
@@ -565,18 +623,18 @@ class ComparisonResult:
 class PairScore:
     probability: float
     weight: float
-    gammas: tuple[int, ...]  # Splink's comparison vector, in ``COMPARISONS`` order
+    levels: tuple[str, ...]  # each comparison's level label, in ``COMPARISONS`` order
     weights: tuple[float | None, ...]  # each comparison's match weight (None when missing)
 
     @property
     def comparisons(self) -> tuple[ComparisonResult, ...]:
         return tuple(
-            ComparisonResult(column, LABELS[(column, gamma)], weight, LEVEL_WORDS[(column, gamma)])
-            for column, gamma, weight in zip(COLUMNS, self.gammas, self.weights, strict=True)
+            ComparisonResult(column, level, weight, LEVEL_WORDS.get((column, level), level))
+            for column, level, weight in zip(COLUMNS, self.levels, self.weights, strict=True)
         )
 
     def level(self, column: str) -> str:
-        return LABELS[(column, self.gammas[COLUMN_INDEX[column]])]
+        return self.levels[COLUMN_INDEX[column]]
 
 
 def strength(weight: float) -> str:
@@ -649,6 +707,8 @@ SCHEMA = {
     "postcode_sector": pa.string(),
     "postcode_district": pa.string(),
     "address_line": pa.string(),
+    "address_compact": pa.string(),
+    "address_street": pa.string(),
     "upn": pa.string(),
     "upn_valid": pa.bool_(),
     "sex": pa.string(),
@@ -706,21 +766,27 @@ class ScoredPairs:
     weight: np.ndarray
     gammas: np.ndarray  # (pairs, comparisons), in ``COLUMNS`` order
     weights: np.ndarray  # (pairs, comparisons): each comparison's match weight
+    labels: dict  # the model's {(column, gamma): label}
 
     def __len__(self) -> int:
         return len(self.weight)
 
     def score(self, i: int) -> PairScore:
-        vector = tuple(int(g) for g in self.gammas[i])
-        return PairScore(
-            probability=float(self.probability[i]),
-            weight=float(self.weight[i]),
-            gammas=vector,
-            weights=tuple(
-                None if gamma == -1 else float(w)
-                for gamma, w in zip(vector, self.weights[i], strict=True)
-            ),
+        return _pair_score(
+            self.labels, self.probability[i], self.weight[i], self.gammas[i], self.weights[i]
         )
+
+
+def _pair_score(labels: dict, probability, weight, gammas, weights) -> PairScore:
+    vector = [int(g) for g in gammas]
+    return PairScore(
+        probability=float(probability),
+        weight=float(weight),
+        levels=tuple(labels[(c, g)] for c, g in zip(COLUMNS, vector, strict=True)),
+        weights=tuple(
+            None if gamma == -1 else float(w) for gamma, w in zip(vector, weights, strict=True)
+        ),
+    )
 
 
 _LEFT, _RIGHT = "ehe_pairs_left", "ehe_pairs_right"
@@ -750,7 +816,7 @@ def score_pair_arrays(
                 join_condition="l.pair_key = r.pair_key",
             )
         try:
-            arrays = _result_arrays(con, result.physical_name)
+            arrays = _result_arrays(con, result.physical_name, model.labels)
         finally:
             result.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
     finally:
@@ -759,7 +825,7 @@ def score_pair_arrays(
     return arrays
 
 
-def _result_arrays(con, table: str) -> ScoredPairs:
+def _result_arrays(con, table: str, labels: dict) -> ScoredPairs:
     """Only the columns matching reads from Splink's output, straight into numpy."""
     present = set(con.sql(f"SELECT * FROM {table} LIMIT 0").columns)
     weights = []
@@ -778,34 +844,26 @@ def _result_arrays(con, table: str) -> ScoredPairs:
         weight=np.asarray(found["match_weight"], dtype=np.float64),
         gammas=np.column_stack([np.asarray(found[f"gamma_{c}"], dtype=np.int64) for c in COLUMNS]),
         weights=np.column_stack([np.asarray(found[f"w_{c}"], dtype=np.float64) for c in COLUMNS]),
+        labels=labels,
     )
 
 
-def _pair_scores(frame: pd.DataFrame, count: int, id_column: str) -> list[PairScore]:
-    """Splink's output rows as scores, in the order of the left records' ids."""
-    order = [int(uid[1:]) for uid in frame[id_column]]
-    probabilities = frame["match_probability"].to_numpy(dtype="float64")
-    totals = frame["match_weight"].to_numpy(dtype="float64")
-    gammas = [frame[f"gamma_{c}"].to_numpy(dtype="int64") for c in COLUMNS]
+def _pair_scores(frame: pd.DataFrame, labels: dict) -> list[PairScore]:
+    """Splink's output rows as scores, in the frame's order."""
+    gammas = np.column_stack([frame[f"gamma_{c}"].to_numpy(dtype="int64") for c in COLUMNS])
     weights = []
     for column in COLUMNS:
         weight = frame[f"mw_{column}"].to_numpy(dtype="float64", na_value=0.0)
         if f"mw_tf_adj_{column}" in frame:
             weight = weight + frame[f"mw_tf_adj_{column}"].to_numpy(dtype="float64", na_value=0.0)
         weights.append(weight)
-    scores: list[PairScore | None] = [None] * count
-    for n, index in enumerate(order):
-        vector = tuple(int(g[n]) for g in gammas)
-        scores[index] = PairScore(
-            probability=float(probabilities[n]),
-            weight=float(totals[n]),
-            gammas=vector,
-            weights=tuple(
-                None if gamma == -1 else float(w[n])
-                for gamma, w in zip(vector, weights, strict=True)
-            ),
+    weights = np.column_stack(weights)
+    return [
+        _pair_score(labels, probability, total, gammas[n], weights[n])
+        for n, (probability, total) in enumerate(
+            zip(frame["match_probability"], frame["match_weight"], strict=True)
         )
-    return scores
+    ]
 
 
 def explanations(
@@ -958,8 +1016,7 @@ def find_duplicates(
                 strict=True,
             )
         )
-    pairs["_row"] = [f"p{i}" for i in range(len(pairs))]
-    scores = _pair_scores(pairs, len(pairs), "_row")
+    scores = _pair_scores(pairs, model.labels)
     found = [
         DuplicatePair(
             left=records[int(left[1:])].key,

@@ -175,7 +175,7 @@ def rank_many(
         return [[] for _job in jobs]
     scored = linkage.score_pair_arrays(pairs, model)
     upn_column = linkage.COLUMN_INDEX["upn"]
-    same_upn = scored.gammas[:, upn_column] == linkage.gamma_of("upn", "exact")
+    same_upn = scored.gammas[:, upn_column] == model.gamma_of("upn", "exact")
     ranked_all = []
     start = 0
     for record, candidates in jobs:

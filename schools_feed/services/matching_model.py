@@ -1,11 +1,12 @@
 """The matching model's versions: the one in use, and training a new one on the LA's own register
 (ADR 0012)."""
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from schools_feed.models import MatchingModel, Notification
 from schools_feed.selectors import child_match_records
 
 DEFAULT_METHOD = "starting parameters set by hand (no training): ADR 0012"
+STARTING_LABEL = "the starting parameters"
 TRAINED_METHOD = (
     "u by random sampling of register pairs; m by expectation maximisation on pairs blocked "
     "by {sessions}; term frequencies of forenames and surnames"
@@ -31,28 +33,44 @@ _MODELS: dict[tuple, linkage.Model] = {}  # by (row, version, when trained)
 
 
 def model_record_default() -> MatchingModel:
-    """Version 0, the hand-set starting model, recorded the first time it is needed."""
-    record, _ = MatchingModel.objects.get_or_create(
-        version=0,
-        defaults={
-            "settings": linkage.default_settings(),
-            "method": DEFAULT_METHOD,
-            "trained_by_label": "the starting parameters",
-            "register_size": linkage.DEFAULT_REGISTER_SIZE,
-            "adopted_at": timezone.now(),
-        },
+    """The hand-set starting model as the code sets it now, recorded (and adopted) the first time
+    it is needed. When a release changes the starting parameters, they are recorded as a new
+    version rather than changing what an old version meant: every link names the parameters that
+    made it (ADR 0012)."""
+    wanted = linkage.default_settings()
+    latest = (
+        MatchingModel.objects.filter(trained_by_label=STARTING_LABEL).order_by("-version").first()
     )
-    return record
+    if latest is not None and _same_settings(latest.settings, wanted):
+        return latest
+    try:
+        with transaction.atomic():
+            # The first starting model is version 0 (trained versions count from 1); a
+            # revision comes after every version recorded so far.
+            highest = MatchingModel.objects.aggregate(v=Max("version"))["v"]
+            return MatchingModel.objects.create(
+                version=0 if latest is None else highest + 1,
+                settings=wanted,
+                method=DEFAULT_METHOD,
+                trained_by_label=STARTING_LABEL,
+                register_size=linkage.DEFAULT_REGISTER_SIZE,
+                adopted_at=timezone.now(),
+            )
+    except IntegrityError:  # another worker recorded it at the same moment
+        return MatchingModel.objects.filter(trained_by_label=STARTING_LABEL).latest("version")
+
+
+def _same_settings(stored: dict, wanted: dict) -> bool:
+    return json.dumps(stored, sort_keys=True) == json.dumps(wanted, sort_keys=True)
 
 
 def model_current() -> linkage.Model:
-    """The model matching uses now: the highest adopted version, or version 0."""
-    record = (
-        MatchingModel.objects.filter(adopted_at__isnull=False).order_by("-version").first()
-        or model_record_default()
-    )
-    if record.version == 0:
-        return linkage.default_model()
+    """The model matching uses now: the highest adopted version, or the starting model. A
+    starting model whose parameters a release has revised gives way to the revision; a trained
+    version the data manager adopted stays in use."""
+    record = MatchingModel.objects.filter(adopted_at__isnull=False).order_by("-version").first()
+    if record is None or record.trained_by_label == STARTING_LABEL:
+        record = model_record_default()
     key = (record.pk, record.version, record.trained_at)
     model = _MODELS.get(key)
     if model is None:
@@ -129,7 +147,7 @@ def model_train(*, by: User | None = None, label: str = "", adopt: bool = False)
     data_to = recent["last"].date() if recent["last"] else None
     if (
         current is not None
-        and current.version > 0
+        and current.trained_by_label != STARTING_LABEL
         and (current.register_size, current.returns_count, current.data_to)
         == (len(register), len(returns), data_to)
     ):

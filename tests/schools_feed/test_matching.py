@@ -160,6 +160,62 @@ def test_names_of_more_than_one_word_swapped_are_still_seen_as_swapped(register,
     assert outcome(record, child).outcome == m.LINK
 
 
+@pytest.mark.parametrize(("forename", "surname"), [("Smyth", "Thomas"), ("Smith", "Tomas")])
+def test_names_swapped_and_mistyped_as_well_are_still_seen_as_swapped(forename, surname):
+    record = incoming(forenames=forename, surname=surname)
+    result = m.score(record, THOMAS)
+    assert has(result, "forename: swapped with the surname")
+    assert outcome(record, THOMAS).outcome == m.LINK
+
+
+def test_a_forename_keyed_in_the_surname_box_with_the_other_name_wrong_goes_to_a_person():
+    # "Smith / Liam" about Thomas Smith: the surname is in the forename box and "Liam" is no name
+    # of his. Found, never linked automatically, never a new child.
+    record = incoming(forenames="Smith", surname="Liam")
+    result = m.score(record, THOMAS)
+    assert has(result, "forename: is the other record's surname (names in the wrong boxes)")
+    decision = outcome(record, THOMAS)
+    assert (decision.outcome, decision.candidate) == (m.REVIEW, THOMAS)
+    assert m.DECISION_NAME_DIFFERS in decision.evidence
+
+
+def test_a_child_whose_forename_is_their_surname_is_not_read_as_names_in_the_wrong_boxes():
+    # Oliver Oliver's twin Harper: the same surname, so "oliver" in both boxes is no slip.
+    oliver = replace(THOMAS, forenames="Oliver", surname="Oliver")
+    record = incoming(forenames="Harper", surname="Oliver", upn=THOMAS.upn)
+    assert has(m.score(record, oliver), "forename: wholly different")
+    decision = outcome(record, oliver)
+    assert decision.outcome == m.REVIEW
+    assert m.DECISION_TWIN in decision.evidence
+
+
+def test_a_forename_run_together_is_a_known_form_of_the_two_words():
+    mary_ann = replace(THOMAS, forenames="Mary Ann", sex="F")
+    result = m.score(incoming(forenames="Maryann", sex="F"), mary_ann)
+    assert has(result, "forename: a known short form or preferred name")
+    assert outcome(incoming(forenames="Maryann", sex="F"), mary_ann).outcome == m.LINK
+
+
+@pytest.mark.parametrize(
+    ("keyed", "level"),
+    [
+        ("28 Dinnisonc Ircuit", "address: the same first line"),  # a space moved
+        ("Dinnison Circuit", "address: a similar first line"),  # the house number missing
+        ("82 Dinnison Circuit", "address: a similar first line"),  # the number mistyped
+        ("28", "address: not compared"),  # a bare number says nothing
+    ],
+)
+def test_an_address_keyed_with_spaces_moved_or_the_house_number_wrong_still_agrees(keyed, level):
+    child = replace(THOMAS, address="28 Dinnison Circuit")
+    assert has(m.score(incoming(address=keyed), child), level)
+
+
+def test_a_postcode_one_character_out_is_evidence_for_not_against():
+    result = m.score(incoming(postcode="BN2 2AB"), THOMAS)
+    assert has(result, "postcode: one character different or two swapped (BN22AB / BN12AB)")
+    assert next(c for c in result.weights if c[0] == "postcode")[2] > 0
+
+
 @pytest.mark.parametrize("surname", ["Smyth", "Smtih"])
 def test_a_surname_typo_or_transposed_letters_still_link(surname):
     result = m.score(incoming(surname=surname), THOMAS)

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 
 from registry.models import Child, ChildListAccessLog, Role
-from schools_feed import matching
+from schools_feed import linkage, matching
 from schools_feed.models import (
     MatchingModel,
     Notification,
@@ -75,6 +75,53 @@ def test_with_no_trained_model_the_starting_model_is_used_and_recorded_as_versio
     record = MatchingModel.objects.get(version=0)
     assert record.method.startswith("starting parameters set by hand")
     assert record.settings["comparisons"][0]["output_column_name"] == "upn"
+
+
+def test_revised_starting_parameters_are_recorded_as_a_new_version_and_the_old_one_kept(db):
+    assert model_current().version == 0
+    old = MatchingModel.objects.get(version=0)
+    old.settings["comparisons"][1]["comparison_levels"][1]["m_probability"] = 0.5
+    old.save()  # as an earlier release recorded its starting parameters
+
+    assert model_current().version == 1
+    revised = MatchingModel.objects.get(version=1)
+    assert revised.settings == linkage.default_settings()
+    assert revised.trained_by_label == "the starting parameters"
+    assert revised.adopted_at is not None
+    assert MatchingModel.objects.get(version=0).settings == old.settings  # history is not rewritten
+    assert model_current().version == 1  # and it is recorded once
+
+
+def test_revised_starting_parameters_do_not_replace_a_trained_version_the_la_adopted(db):
+    model_current()
+    old = MatchingModel.objects.get(version=0)
+    old.settings["probability_two_random_records_match"] = 0.5
+    old.save()
+    MatchingModel.objects.create(
+        version=1,
+        settings=linkage.default_settings(register_size=500),
+        method="trained",
+        trained_by_label="a data manager",
+        adopted_at=datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC),
+    )
+    assert model_current().version == 1
+    assert MatchingModel.objects.count() == 2
+
+
+def test_a_version_saved_before_a_level_was_added_reads_its_own_levels():
+    # A model recorded before "names in the wrong boxes" joined the forename comparison numbers
+    # its levels differently: each level is read by that model's numbering, not today's.
+    settings = linkage.default_settings()
+    forename_levels = settings["comparisons"][1]["comparison_levels"]
+    forename_levels[:] = [lv for lv in forename_levels if lv["label_for_charts"] != "other_name"]
+    older = linkage.Model(version=7, settings=settings)
+    tom = matching.MatchRecord(key=1, forenames="Tom", surname="Smith", date_of_birth=BORN)
+    result = matching.score(
+        matching.MatchRecord(forenames="Tom", surname="Smith"), tom, model=older
+    )
+    assert "forename: the same" in "; ".join(result.evidence)
+    assert ("forename", "exact") == next(w[:2] for w in result.weights if w[0] == "forename")
+    assert result.model_version == 7
 
 
 def test_a_child_sent_twice_in_one_file_becomes_one_child_not_two(school):
