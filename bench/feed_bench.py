@@ -36,9 +36,38 @@ from django.utils import timezone  # noqa: E402
 
 from registry.csv_output import write_csv  # noqa: E402
 from registry.models import Child  # noqa: E402
+from schools_feed import linkage  # noqa: E402
 from schools_feed.models import Notification, School, Submission  # noqa: E402
 from schools_feed.resources import NotificationRowResource  # noqa: E402
-from schools_feed.services import intake  # noqa: E402
+from schools_feed.selectors import CandidateIndex  # noqa: E402
+from schools_feed.services import ingest, intake  # noqa: E402
+
+# Where the import's time goes: each step's own function, timed where the import calls it.
+STEPS: dict[str, float] = {}
+
+
+def timed(owner, name: str, step: str) -> None:
+    original = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            STEPS[step] = STEPS.get(step, 0.0) + time.perf_counter() - started
+
+    setattr(owner, name, wrapper)
+
+
+for owner, name, step in (
+    (ingest, "_match", "matching (all of it)"),
+    (CandidateIndex, "load_for", "  reading the register's candidates"),
+    (linkage, "score_pair_arrays", "  Splink's scoring call (DuckDB)"),
+    (ingest, "routing_plan", "routing"),
+    (ingest, "_write", "writing returns and new children"),
+    (ingest, "plan_apply", "applying the routing plan"),
+):
+    timed(owner, name, step)
 
 HEADERS = [
     "School URN",
@@ -210,6 +239,8 @@ def main() -> None:
         f"total {figures['total_s']:.1f} s = {rate:,.0f} rows/s; "
         f"peak memory {peak_memory_mb():,.0f} MB"
     )
+    for step, seconds in STEPS.items():
+        print(f"  {step}: {seconds:.2f} s")
     assert Notification.objects.count() - before == figures["imported"]
     plain_rate = run_plain_import_export(rows[: options.plain_rows])
     print(

@@ -44,6 +44,7 @@ from schools_feed.matching import (  # noqa: E402
     DECISION_TWIN,
     LINK,
     NEW,
+    POSTCODE_BLOCK_LIMIT,
     REVIEW,
     MatchRecord,
     date_of_birth_block,
@@ -53,6 +54,7 @@ from schools_feed.matching import (  # noqa: E402
     postcode_block,
     rank_many,
     score,
+    sound_and_address_blocks,
 )
 
 CHUNK = 1000  # returns per Splink call, as the intake's batches
@@ -409,10 +411,11 @@ def finish_new(world: World, record: MatchRecord) -> MatchRecord:
 
 
 class Indexes:
-    """The caller's lookups, as dicts."""
+    """The caller's lookups, as dicts: the same blocks as the register's ``CandidateIndex``."""
 
     def __init__(self, children: list[MatchRecord]):
-        self.by_upn, self.by_dob, self.by_name, self.by_postcode = (
+        self.by_upn, self.by_dob, self.by_name, self.by_postcode, self.by_key = (
+            defaultdict(list),
             defaultdict(list),
             defaultdict(list),
             defaultdict(list),
@@ -425,6 +428,8 @@ class Indexes:
                 self.by_postcode[postcode_block(child.postcode)].append(child)
             self.by_dob[child.date_of_birth].append(child)
             self.by_name[name_block_key(child.surname, child.forenames)].append(child)
+            for block in sound_and_address_blocks(child):
+                self.by_key[block].append(child)
 
     def candidates(self, incoming: MatchRecord) -> list[MatchRecord]:
         found = {c.key: c for c in self.by_upn.get(incoming.upn.strip().upper(), ())}
@@ -436,6 +441,10 @@ class Indexes:
             found.update(
                 (c.key, c) for c in self.by_postcode.get(postcode_block(incoming.postcode), ())
             )
+        for block in sound_and_address_blocks(incoming):
+            children = self.by_key.get(block, ())
+            if block[0] == "sound" or len(children) <= POSTCODE_BLOCK_LIMIT:
+                found.update((c.key, c) for c in children)
         return list(found.values())
 
 

@@ -5,12 +5,16 @@ up, so the two can never drift apart (ADR 0005).
 """
 
 import re
+from datetime import date
 
+from jellyfish import soundex
 from unidecode import unidecode
 
 _APOSTROPHES = str.maketrans("", "", "'`")  # O'Brien -> obrien (Unidecode turns ’ into ')
 _NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]+")
 NAME_KEY_LENGTH = 120
+ADDRESS_KEY_LENGTH = 200
+_ADDRESS_SPACING = str.maketrans("", "", " -'.’`")
 
 
 def normalise_name(text: str | None) -> str:
@@ -27,3 +31,26 @@ def name_key(surname: str, forenames: str) -> str:
     """The key stored on each child (``Child.name_key``): first word of the surname | first word
     of the forenames. It finds a child by name when a return's date of birth is wrong."""
     return f"{first_name_word(surname)}|{first_name_word(forenames)}"[:NAME_KEY_LENGTH]
+
+
+def sound_key(surname: str, forenames: str, date_of_birth: date | None) -> str:
+    """The key stored on each child (``Child.sound_key``): the Soundex code of the surname (its
+    words run together) | of the first forename | the year of birth, or "" without all three.
+    "Smyth / Tomas" and "Smith / Thomas", both born in 2015, share it: it finds a child whose
+    surname is mistyped when the day or month of birth and the postcode are wrong too, which
+    neither ``name_key`` nor those blocks can (ADR 0012). The year keeps the block small: names
+    that sound alike are common across a county, within one year of birth they are few."""
+    surname_letters = normalise_name(surname).replace(" ", "")
+    forename = first_name_word(forenames)
+    if not (surname_letters and forename and date_of_birth):
+        return ""
+    return f"{soundex(surname_letters)}|{soundex(forename)}|{date_of_birth.year}"
+
+
+def address_key(text: str | None) -> str:
+    """The key stored on each address (``Address.line_key``): the part of the first line before
+    any comma, lower case, with spaces and punctuation dropped ("28 Dinnisonc Ircuit" and "28
+    Dinnison Circuit" give "28dinnisoncircuit"); "" when it has no letters (a bare house number
+    finds nobody). It finds the children at an address when a return's postcode is wrong."""
+    line = (text or "").partition(",")[0].lower().translate(_ADDRESS_SPACING)
+    return line[:ADDRESS_KEY_LENGTH] if any(c.isalpha() for c in line) else ""

@@ -22,7 +22,7 @@ from datetime import date
 
 import numpy as np
 
-from registry.names import first_name_word, name_key, normalise_name
+from registry.names import address_key, first_name_word, name_key, normalise_name, sound_key
 from schools_feed import linkage
 from schools_feed.linkage import MatchRecord, Model, PairScore, day_month_swapped, name_variants
 
@@ -37,6 +37,7 @@ __all__ = [
     "name_block_keys",
     "normalise_name",
     "postcode_block",
+    "sound_and_address_blocks",
     "rank_many",
     "score",
 ]
@@ -119,6 +120,22 @@ def postcode_block(postcode: str) -> str:
     """The postcode as the register stores it, for the postcode block: upper case, one space."""
     compact = "".join((postcode or "").upper().split())
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) >= 5 else compact
+
+
+# A postcode holding more children than a street does (a placeholder a school keys for every
+# pupil, a care home) is not used as a block: it would make every child there a candidate. The
+# same holds for a first line of an address that many homes share ("1 High Street" in several
+# towns, "Flat 1").
+POSTCODE_BLOCK_LIMIT = 60
+
+
+def sound_and_address_blocks(record: MatchRecord) -> set[tuple[str, str]]:
+    """("sound", the names' Soundex key with the year of birth) and ("address", the first line's
+    key), where known: a return whose surname is mistyped and whose day or month of birth is
+    wrong, or whose postcode is wrong, is still found (ADR 0012)."""
+    sound = sound_key(record.surname, record.forenames, record.date_of_birth)
+    line = address_key(record.address)
+    return {block for block in (("sound", sound), ("address", line)) if block[1]}
 
 
 def date_of_birth_block(dob: date | None) -> set[date]:

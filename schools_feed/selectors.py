@@ -24,6 +24,7 @@ from registry.school_age import academic_year_start
 from registry.selectors import child_queryset_for_user
 from schools_feed import matching
 from schools_feed.grounds import CME_RISK_GROUNDS, HOME_EDUCATION_GROUNDS
+from schools_feed.matching import POSTCODE_BLOCK_LIMIT
 from schools_feed.models import (
     JointEnquiry,
     Notification,
@@ -190,15 +191,12 @@ def _key_initials(key: str) -> set[str]:
     return {key[:1], key[bar + 1 : bar + 2]} - {"", "|"}
 
 
-# A postcode holding more children than a street does (a placeholder a school keys for every
-# pupil, a care home) is not used as a block: it would make every child there a candidate.
-POSTCODE_BLOCK_LIMIT = 60
-
-
 class CandidateIndex:
-    """The children a return could be, found by blocking (ADR 0005): the same UPN; the same date
-    of birth (or day and month swapped) sharing an initial; or the same normalised names whatever
-    the date of birth. Blocks already loaded are kept for the rest of the file, so a large file
+    """The children a return could be, found by blocking (ADR 0005, ADR 0012): the same UPN; the
+    same date of birth (or day and month swapped) sharing an initial; the same normalised names
+    whatever the date of birth; names that sound the same (``Child.sound_key``); the children
+    living at the return's postcode, or at its first line of address (``Address.line_key``).
+    Blocks already loaded are kept for the rest of the file, so a large file
     reads each part of the register once and cost grows about linearly with the file. Past
     ``MAX_CHILDREN`` children the index forgets what it read from the register (it reads it again
     when needed) and keeps the children its caller added (new children not yet written), so
@@ -219,7 +217,9 @@ class CandidateIndex:
         self._loaded_upns: set[str] = set()
         self._loaded_names: set[str] = set()
         self._loaded_postcodes: set[str] = set()
-        self._crowded_postcodes: set[str] = set()
+        self._loaded_sounds: set[str] = set()
+        self._loaded_addresses: set[str] = set()
+        self._crowded: set[tuple[str, str]] = set()  # ("postcode" or "address", key)
         self._indexed: set = set()
 
     def __len__(self) -> int:
@@ -238,6 +238,8 @@ class CandidateIndex:
         self._by_block[key].append(record)
         if record.postcode:
             self._by_block[("postcode", matching.postcode_block(record.postcode))].append(record)
+        for block in matching.sound_and_address_blocks(record):
+            self._by_block[block].append(record)
         if record.upn:
             self._by_upn[record.upn].append(record)
 
@@ -248,10 +250,10 @@ class CandidateIndex:
         found = {}
         for block in self._lookups_for(record):
             children = self._by_block.get(block, ())
-            if block[0] == "postcode" and (
-                len(children) > POSTCODE_BLOCK_LIMIT or block[1] in self._crowded_postcodes
+            if block[0] in ("postcode", "address") and (
+                len(children) > POSTCODE_BLOCK_LIMIT or block in self._crowded
             ):
-                continue  # a placeholder or institution postcode: it says nothing
+                continue  # a placeholder or institution postcode, a common first line
             for candidate in children:
                 found[candidate.key] = candidate
         for candidate in self.holders_of_upn(record.upn):
@@ -270,38 +272,47 @@ class CandidateIndex:
         postcodes = {
             matching.postcode_block(r.postcode) for r in records if r.postcode
         } - self._loaded_postcodes
+        blocks = {block for r in records for block in matching.sound_and_address_blocks(r)}
+        sounds = {key for kind, key in blocks if kind == "sound"} - self._loaded_sounds
+        addresses = {key for kind, key in blocks if kind == "address"} - self._loaded_addresses
         self._loaded_date_initials |= date_initials
         self._loaded_upns |= upns
         self._loaded_names |= names
         self._loaded_postcodes |= postcodes
-        if not (date_initials or upns or names or postcodes):
+        self._loaded_sounds |= sounds
+        self._loaded_addresses |= addresses
+        if not (date_initials or upns or names or postcodes or sounds or addresses):
             return
         query = (
             date_of_birth_initial_query(date_initials)
             | Q(upn__in=upns)
             | Q(name_key__in=names)
-            | Q(pk__in=self._children_at(postcodes))
+            | Q(sound_key__in=sounds)
+            | Q(pk__in=self._children_at("postcode", postcodes))
+            | Q(pk__in=self._children_at("address", addresses))
         )
         for record, stored_key in _child_match_records(query):
             if record.key not in self._indexed:  # found again by another block
                 self._index(record, stored_key)
 
-    def _children_at(self, postcodes: set[str]) -> list:
-        """The children living at the returns' postcodes (ADR 0012), found whatever names and
-        date of birth a return carries; a postcode holding more than ``POSTCODE_BLOCK_LIMIT`` is
+    def _children_at(self, kind: str, keys: set[str]) -> list:
+        """The children whose current address has one of ``keys`` as its postcode or its first
+        line (``kind``: "postcode" or "address"; ADR 0012), found whatever names and date of
+        birth a return carries; a key held by more than ``POSTCODE_BLOCK_LIMIT`` children is
         noted as crowded and its children are not read. Read apart from the children so the
         database can serve every block from an index."""
-        if not postcodes:
+        if not keys:
             return []
-        by_postcode: dict[str, list] = defaultdict(list)
-        for postcode, child_id in Address.objects.filter(
-            valid_to__isnull=True, postcode__in=postcodes
-        ).values_list("postcode", "child_id"):
-            by_postcode[postcode].append(child_id)
+        column = {"postcode": "postcode", "address": "line_key"}[kind]
+        by_key: dict[str, list] = defaultdict(list)
+        for key, child_id in Address.objects.filter(
+            valid_to__isnull=True, **{f"{column}__in": keys}
+        ).values_list(column, "child_id"):
+            by_key[key].append(child_id)
         found = []
-        for postcode, children in by_postcode.items():
+        for key, children in by_key.items():
             if len(children) > POSTCODE_BLOCK_LIMIT:
-                self._crowded_postcodes.add(postcode)
+                self._crowded.add((kind, key))
             else:
                 found += children
         return found
@@ -313,7 +324,7 @@ class CandidateIndex:
         return matching.name_block_keys(record)
 
     def _lookups_for(self, record) -> set:
-        lookups = _date_initial_blocks(record)
+        lookups = _date_initial_blocks(record) | matching.sound_and_address_blocks(record)
         if record.postcode:
             lookups.add(("postcode", matching.postcode_block(record.postcode)))
         return lookups | self._name_keys(record)

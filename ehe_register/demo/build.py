@@ -44,6 +44,7 @@ from registry.models import (
     SocialCareReferral,
     User,
 )
+from registry.names import address_key
 from registry.reporting.pack import last_ended_quarter
 from registry.school_age import academic_year_start, compulsory_school_age_end, expected_nc_year
 from registry.services.children import child_build
@@ -794,6 +795,7 @@ class DemoBuilder:
             Address(
                 child=child,
                 line_1=line_1,
+                line_key=address_key(line_1),  # written by COPY, not save()
                 town=town,
                 postcode=self.people.postcode(),
                 valid_from=dob,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from registry import school_age
+from registry.names import address_key
 
 
 class Sex(models.TextChoices):
@@ -56,6 +57,9 @@ class Child(models.Model):
     search_name = models.CharField(max_length=500, editable=False, db_index=True)
     # "surname|forename", normalised: finds a child by name when a return's date of birth is wrong.
     name_key = models.CharField(max_length=120, editable=False, db_index=True, default="")
+    # "S530|T520": the names as they sound (``registry.names.sound_key``), for matching a return
+    # whose surname is mistyped and whose date of birth is wrong too.
+    sound_key = models.CharField(max_length=20, editable=False, db_index=True, default="")
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
     )
@@ -161,6 +165,9 @@ class Address(EffectiveDated):
     town = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=10, blank=True, db_index=True)
     source = models.CharField(max_length=20, choices=InformationSource.choices, blank=True)
+    # The first line as ``registry.names.address_key`` writes it, for matching a return whose
+    # postcode is wrong by the address it gives. Set on every save, and by bulk writers.
+    line_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
 
     history = HistoricalRecords()
 
@@ -188,6 +195,12 @@ class Address(EffectiveDated):
         return ", ".join(
             part for part in (self.line_1, self.line_2, self.town, self.postcode) if part
         )
+
+    def save(self, *args, **kwargs):
+        self.line_key = address_key(self.line_1)
+        if kwargs.get("update_fields") is not None and "line_1" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "line_key"}
+        super().save(*args, **kwargs)
 
 
 class Relationship(models.TextChoices):

@@ -20,7 +20,7 @@ from registry.models import (
     EHEEpisode,
     User,
 )
-from registry.names import name_key
+from registry.names import name_key, sound_key
 from registry.services import safeguarding
 from registry.services.history import ChangeReason, save_with_history
 
@@ -69,6 +69,7 @@ def child_refresh_search_fields(child: Child) -> None:
     """Keep the derived search columns in step with the names (call before every save)."""
     child.search_name = child_search_name(child)
     child.name_key = name_key(child.legal_surname, child.legal_forenames)
+    child.sound_key = sound_key(child.legal_surname, child.legal_forenames, child.date_of_birth)
 
 
 def _validate_identifiers(child: Child) -> None:
@@ -333,12 +334,13 @@ def child_merge_undo(*, merge: ChildMerge, by: User, why: str) -> ChildMerge:
 
 
 def child_search_name_refresh(*, child: Child) -> bool:
-    """Recompute the derived search columns (search name and matching's name key); saves (with
-    history) only when one changed, so it is idempotent."""
-    before = (child.search_name, child.name_key)
+    """Recompute the derived search columns (search name and matching's name and sound keys);
+    saves (with history) only when one changed, so it is idempotent."""
+    fields = ["search_name", "name_key", "sound_key"]
+    before = [getattr(child, name) for name in fields]
     child_refresh_search_fields(child)
-    if (child.search_name, child.name_key) == before:
+    if [getattr(child, name) for name in fields] == before:
         return False
     child._change_reason = ChangeReason.CSV_IMPORT
-    child.save(update_fields=["search_name", "name_key"])
+    child.save(update_fields=fields)
     return True

@@ -251,6 +251,7 @@ def _anonymise_child(child: Child, *, now: datetime) -> None:
         date_of_birth=child.date_of_birth,
         search_name=child.search_name,
         name_key=child.name_key,
+        sound_key=child.sound_key,
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from registry.bulk import bulk_insert, bulk_insert_with_history
 from registry.models import Address, Carer, Child, InformationSource, Relationship, User
+from registry.names import address_key
 from registry.services.children import child_build
 from schools_feed import matching
 from schools_feed.grounds import DEATH_GROUNDS
@@ -292,6 +293,7 @@ def _child_details(batch: IngestBatch, child: Child, notification: Notification)
             Address(
                 child=child,
                 line_1=line_1[:200],
+                line_key=address_key(line_1[:200]),  # written by COPY, not save()
                 line_2=line_2[:200],
                 town=notification.town,
                 postcode=notification.postcode,

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Q
 
-from registry.models import Child, ChildListAccessLog, Role
+from registry.models import Address, Child, ChildListAccessLog, Role
 from schools_feed import linkage, matching
 from schools_feed.models import (
     MatchingModel,
@@ -294,6 +294,52 @@ def test_the_childs_record_shows_why_the_return_was_linked_in_words(school, clie
     assert "Matching model version 0" in text
 
 
+def returned(surname, forename, dob, *, address="1 High St", postcode="CB7 9QT"):
+    values = row(surname=surname, forename=forename, dob=dob)
+    values[5], values[6] = address, postcode
+    return values
+
+
+def found_not_new(notification, child) -> bool:
+    """Linked to the child, or in review with the child among the candidates shown."""
+    if notification.status == NotificationStatus.REVIEW:
+        return str(child.pk) in {c["child"] for c in notification.match_candidates}
+    return notification.child_id == child.pk
+
+
+def test_a_mistyped_surname_with_the_month_of_birth_and_postcode_wrong_is_found_by_its_sound(
+    school,
+):
+    # No UPN, "Smyth" for "Smith", the month of birth and the postcode mistyped, the address
+    # misspelt: no block but the names' sound (in the year of birth) finds Thomas.
+    child = registered(forenames="Thomas", surname="Smith", postcode="CB7 9QT")
+    (notification,) = upload(
+        school, returned("Smyth", "Thomas", "14/08/2015", address="1 Hihg St", postcode="CB7 9TQ")
+    )
+    assert found_not_new(notification, child)
+    assert Child.objects.count() == 1
+
+
+def test_a_mistyped_postcode_with_the_names_and_date_of_birth_wrong_is_found_by_its_address(
+    school,
+):
+    # "Tom Smiht" born a year later at "CB7 9TQ": no name, sound, date or postcode block holds
+    # Thomas Smith; the first line of the address, keyed with its spaces moved, does.
+    child = registered(forenames="Thomas", surname="Smith", postcode="CB7 9QT")
+    (notification,) = upload(
+        school, returned("Smiht", "Tom", "14/03/2016", address="1 HighSt", postcode="CB7 9TQ")
+    )
+    assert found_not_new(notification, child)
+    assert Child.objects.count() == 1
+
+
+def test_every_address_written_carries_its_key_for_matching_whichever_path_wrote_it(school):
+    registered()  # saved one at a time
+    upload(school, returned("Okafor", "Ada", "02/02/2014", address="7 Quay  Street, Ely"))
+    keys = dict(Address.objects.values_list("child__legal_surname", "line_key"))
+    assert keys == {"Smith": "1highst", "Okafor": "7quaystreet"}  # the new child: written by COPY
+
+
 def test_a_postcode_every_row_carries_is_not_used_as_a_block(school):
     """A school keying one postcode for every pupil must not make every child a candidate."""
     index = CandidateIndex()
@@ -357,9 +403,10 @@ def test_the_candidate_index_forgets_what_it_read_past_its_limit_but_keeps_new_c
     """Memory stays bounded on a long file: past its limit the index reads the register again,
     and a new child made earlier in the file is still found."""
     monkeypatch.setattr(CandidateIndex, "MAX_CHILDREN", 2)
+    families = ["Ashby", "Brook", "Carter"]  # names that sound unlike each other
     older = [
         registered(
-            forenames="Ava", surname=f"Family{n}", date_of_birth=BORN + datetime.timedelta(days=n)
+            forenames="Ava", surname=families[n], date_of_birth=BORN + datetime.timedelta(days=n)
         )
         for n in range(3)
     ]
@@ -372,14 +419,14 @@ def test_the_candidate_index_forgets_what_it_read_past_its_limit_but_keeps_new_c
         [
             matching.MatchRecord(
                 forenames="Ava",
-                surname=f"Family{n}",
+                surname=families[n],
                 date_of_birth=BORN + datetime.timedelta(days=n),
             )
             for n in range(3)
         ]
     )
     assert len(index) == 4
-    later = matching.MatchRecord(forenames="Ava", surname="Family0", date_of_birth=BORN)
+    later = matching.MatchRecord(forenames="Ava", surname="Ashby", date_of_birth=BORN)
     index.load_for(
         [later, matching.MatchRecord(forenames="Leo", surname="Fresh", date_of_birth=NEW_BORN)]
     )
