@@ -204,7 +204,9 @@ class CandidateIndex:
     stored ``name_key``, so loading needs no text processing."""
 
     # About 1 KB a child in memory (the record, its index entries and its comparison columns).
-    MAX_CHILDREN = 150_000
+    # Measured at county scale: 150,000 let a 20,000-row file reach 1.1 GB once the sound and
+    # address blocks were added; 80,000 kept it under 1 GB at the same speed (docs/benchmarks.md).
+    MAX_CHILDREN = 80_000
 
     def __init__(self):
         self._added: list[matching.MatchRecord] = []
