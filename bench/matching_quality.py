@@ -558,13 +558,7 @@ def report(results, args, elapsed, pairs) -> None:
         f"{share([r for r in existing if r[5].outcome == LINK and r in right_links], existing)}"
     )
     print(f"review-queue rate (all returns): {share(reviews, results)}")
-    reasons = Counter(
-        next(
-            (line for line in r[5].evidence if not line[:1].islower() and ":" not in line[:4]),
-            "score between thresholds",
-        )
-        for r in reviews
-    )
+    reasons = Counter(r[5].reason for r in reviews)
     for reason, count in reasons.most_common():
         print(f"    {count:>5} {reason[:90]}")
     # What the model alone would have done with the returns the safety rules sent to review.

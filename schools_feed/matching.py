@@ -54,6 +54,10 @@ DECISION_DEATH = (
 DECISION_TWIN = (
     "Twin or the same child? Everything agrees but a wholly different forename: a person decides"
 )
+DECISION_BETWEEN = (
+    "The best candidate's score is between the thresholds: too low to link automatically, too "
+    "high to add a new child without a person looking"
+)
 
 LINK, REVIEW, NEW = "link", "review", "new"
 DEFAULT_MARGIN = 0.10
@@ -93,6 +97,7 @@ class MatchDecision:
     score: float = 0.0
     evidence: tuple[str, ...] = ()
     model_version: int = 0
+    reason: str = ""  # why a person decides (one of the DECISION_ sentences), for a review
 
 
 # --- Blocking helpers ---------------------------------------------------------------------------
@@ -257,7 +262,7 @@ def decide(
     version = top.model_version
     holder = next((i for i, (_, scored) in enumerate(ranked) if scored.upn_identical), None)
     if top.twin_or_same:
-        return MatchDecision(REVIEW, candidate, top.score, (*top.evidence, DECISION_TWIN), version)
+        return _review(candidate, top, DECISION_TWIN)
     # A runner-up that differs only by a wholly different forename is a twin of the top one,
     # which agrees on the forename: it is no tie. Nor is one whose surname differs outright when
     # the top one's agrees (a sibling or a namesake at the same address): it could never be linked
@@ -275,15 +280,22 @@ def decide(
             note = DECISION_DEATH
         if note is None:
             return MatchDecision(LINK, candidate, top.score, top.evidence, version)
-        return MatchDecision(REVIEW, candidate, top.score, (*top.evidence, note), version)
+        return _review(candidate, top, note)
     if top.score >= review:
-        note = (DECISION_UPNS_DIFFER,) if top.upn_conflict else ()
-        return MatchDecision(REVIEW, candidate, top.score, (*top.evidence, *note), version)
+        if top.upn_conflict:
+            return _review(candidate, top, DECISION_UPNS_DIFFER)
+        return _review(candidate, top, DECISION_BETWEEN, listed=False)
     if holder is not None:
-        held_by, held = ranked[holder]
-        evidence = (*held.evidence, DECISION_UPN_CONFLICT)
-        return MatchDecision(REVIEW, held_by, held.score, evidence, version)
+        return _review(*ranked[holder], DECISION_UPN_CONFLICT)
     return MatchDecision(NEW, candidate, top.score, top.evidence, version)
+
+
+def _review(candidate: MatchRecord, scored: MatchScore, reason: str, listed: bool = True):
+    """A review, with the reason a person decides (``listed``: also the last evidence line)."""
+    evidence = (*scored.evidence, reason) if listed else scored.evidence
+    return MatchDecision(
+        REVIEW, candidate, scored.score, evidence, scored.model_version, reason=reason
+    )
 
 
 def _reason_not_to_link(

@@ -419,7 +419,10 @@ def test_an_officer_finds_possible_duplicates_and_the_evidence_for_a_return_to_m
     call_command("find_duplicate_children")
     registered("Amelia", "Smith")
     submission = intake.submission_preview(
-        school=school, by=None, file_name="returns.csv", data=csv_file(row(forename="Olivia"))
+        school=school,
+        by=None,
+        file_name="returns.csv",
+        data=csv_file(row(forename="Olivia"), row(surname="Liam", forename="Smith")),
     )
     intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
     UserFactory(username="matching-cme", role=Role.CME_OFFICER)
@@ -432,6 +435,19 @@ def test_an_officer_finds_possible_duplicates_and_the_evidence_for_a_return_to_m
     evidence = page.get_by_role("row", name="Evidence").inner_text()
     assert "date of birth: the same, very strong evidence" in evidence
     assert "forename: wholly different (olivia / amelia)" in evidence
+    violations += _findings(page)
+
+    # The surname keyed as the forename and the other name wrong: found, and said in words.
+    _click(page, "link", "Returns to match")
+    _click(page, "link", "Smith Liam")
+    evidence = page.get_by_role("row", name="Evidence").inner_text()
+    assert (
+        "forename: is the other record's surname (names in the wrong boxes) (smith / amelia)"
+        in evidence
+    )
+    assert "A name differs outright and the UPN does not confirm it" in (
+        page.locator(".govuk-inset-text").inner_text()
+    )
     violations += _findings(page)
 
     _click(page, "link", "Returns to match")

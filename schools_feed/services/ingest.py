@@ -181,6 +181,9 @@ def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> N
         elif decision.outcome == "review":
             notification.status = NotificationStatus.REVIEW
             notification.match_score = Decimal(f"{decision.score:.3f}")
+            notification.match_explanation = (
+                MODEL_VERSION_PREFIX.format(decision.model_version) + decision.reason
+            )
             batch.event(notification, NotificationEventType.QUEUED_FOR_REVIEW)
             counts.review += 1
         else:

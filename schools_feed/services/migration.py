@@ -75,7 +75,9 @@ class MigrationMessages:
     ALREADY_OPEN_ON_REGISTER = "This child already has an open {register} episode on the register"
     MIGRATED = "Migrated from the previous register"
     UNKNOWN_SCHOOL = "No school with URN {urn} is known: import the GIAS extract first"
-    REVIEW = "Could be {name} already on the register (score {score}): check and add by hand"
+    REVIEW = (
+        "Could be {name} already on the register (score {score}; {reason}): check and add by hand"
+    )
 
 
 @dataclass
@@ -287,7 +289,9 @@ def _child_for(parsed: ParsedRow, index: CandidateIndex, batch, result) -> objec
         name = f"{decision.candidate.forenames} {decision.candidate.surname}"
         result.problems.append(
             f"row {parsed.row}: "
-            + MigrationMessages.REVIEW.format(name=name, score=f"{decision.score:.2f}")
+            + MigrationMessages.REVIEW.format(
+                name=name, score=f"{decision.score:.2f}", reason=decision.reason
+            )
         )
         return None
     notification.school = None

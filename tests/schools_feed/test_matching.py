@@ -518,6 +518,26 @@ def test_decide_never_links_a_possible_twin_whatever_the_score():
     twin = m.MatchScore(0.9999, (), twin_or_same=True)
     result = m.decide([(THOMAS, twin)], auto_link=0.92, review=0.55)
     assert (result.outcome, result.evidence) == (m.REVIEW, (m.DECISION_TWIN,))
+    assert result.reason == m.DECISION_TWIN
+
+
+@pytest.mark.parametrize(
+    ("scored", "reason"),
+    [
+        (m.MatchScore(0.7, ()), m.DECISION_BETWEEN),
+        (m.MatchScore(0.7, (), upn_conflict=True), m.DECISION_UPNS_DIFFER),
+        (m.MatchScore(0.99, (), name_differs=True), m.DECISION_NAME_DIFFERS),
+        (m.MatchScore(0.01, (), upn_identical=True), m.DECISION_UPN_CONFLICT),
+    ],
+)
+def test_every_review_says_why_a_person_decides(scored, reason):
+    result = m.decide([(THOMAS, scored)], auto_link=0.92, review=0.55)
+    assert (result.outcome, result.reason) == (m.REVIEW, reason)
+
+
+def test_a_link_or_a_new_child_gives_no_reason_for_review():
+    assert m.decide([(THOMAS, m.MatchScore(0.99, ()))], auto_link=0.92, review=0.55).reason == ""
+    assert m.decide([(THOMAS, m.MatchScore(0.01, ()))], auto_link=0.92, review=0.55).reason == ""
 
 
 # --- The model itself ---------------------------------------------------------------------------

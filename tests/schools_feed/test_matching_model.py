@@ -171,6 +171,12 @@ def test_the_review_queue_shows_the_evidence_in_words(school, client, user_with_
     page = client.get(f"/school/notifications/{notification.pk}/review/")
     assert page.status_code == 200
     assert "date of birth: the same, very strong evidence" in page.content.decode()
+    # And why a person must decide, in the words: a twin, or the same child?
+    assert "Why this return needs you</h2>Matching model version 0: Twin or the same child?" in (
+        page_text(page)
+    )
+    notification.refresh_from_db()
+    assert notification.match_explanation == f"Matching model version 0: {matching.DECISION_TWIN}"
 
 
 # --- Training ------------------------------------------------------------------------------------
