@@ -57,8 +57,8 @@ class Child(models.Model):
     search_name = models.CharField(max_length=500, editable=False, db_index=True)
     # "surname|forename", normalised: finds a child by name when a return's date of birth is wrong.
     name_key = models.CharField(max_length=120, editable=False, db_index=True, default="")
-    # "S530|T520": the names as they sound (``registry.names.sound_key``), for matching a return
-    # whose surname is mistyped and whose date of birth is wrong too.
+    # "S530|T520|2015": the names as they sound, with the year of birth (``registry.names.
+    # sound_key``), for matching a return whose surname and day or month of birth are both wrong.
     sound_key = models.CharField(max_length=20, editable=False, db_index=True, default="")
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
