@@ -14,7 +14,6 @@ _APOSTROPHES = str.maketrans("", "", "'`")  # O'Brien -> obrien (Unidecode turns
 _NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]+")
 NAME_KEY_LENGTH = 120
 ADDRESS_KEY_LENGTH = 200
-_ADDRESS_SPACING = str.maketrans("", "", " -'.’`")
 
 
 def normalise_name(text: str | None) -> str:
@@ -47,10 +46,15 @@ def sound_key(surname: str, forenames: str, date_of_birth: date | None) -> str:
     return f"{soundex(surname_letters)}|{soundex(forename)}|{date_of_birth.year}"
 
 
+def address_line(text: str | None) -> str:
+    """The first line of an address as matching compares it: the part before any comma,
+    normalised like a name; "" when it has no letters (a bare house number says nothing)."""
+    line = normalise_name((text or "").partition(",")[0])
+    return line if any(c.isalpha() for c in line) else ""
+
+
 def address_key(text: str | None) -> str:
-    """The key stored on each address (``Address.line_key``): the part of the first line before
-    any comma, lower case, with spaces and punctuation dropped ("28 Dinnisonc Ircuit" and "28
-    Dinnison Circuit" give "28dinnisoncircuit"); "" when it has no letters (a bare house number
-    finds nobody). It finds the children at an address when a return's postcode is wrong."""
-    line = (text or "").partition(",")[0].lower().translate(_ADDRESS_SPACING)
-    return line[:ADDRESS_KEY_LENGTH] if any(c.isalpha() for c in line) else ""
+    """The key stored on each address (``Address.line_key``): ``address_line`` without its
+    spaces ("28 Dinnisonc Ircuit" and "28 Dinnison-Circuit" give "28dinnisoncircuit"). It finds
+    the children at an address when a return's postcode is wrong."""
+    return address_line(text).replace(" ", "")[:ADDRESS_KEY_LENGTH]

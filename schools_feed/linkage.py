@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ from splink.internals.exceptions import EMTrainingException
 from splink.internals.realtime import compare_records
 
 from registry.identifiers import is_unknown_upn_placeholder, is_valid_upn
-from registry.names import normalise_name
+from registry.names import address_line, normalise_name
 
 # A random pair of records is the same child with this probability when the model does not say
 # (one child in a register of about 100,000). The trained model records its own.
@@ -152,23 +152,17 @@ def _upn(value: str) -> str | None:
     return upn if upn and not is_unknown_upn_placeholder(upn) else None
 
 
-def _address_line(text: str) -> str | None:
-    """The first line of the address, normalised; a bare house number says nothing (None)."""
-    line = normalise_name((text or "").partition(",")[0])
-    return line if any(c.isalpha() for c in line) else None
-
-
 @lru_cache(maxsize=65536)
 def _address_columns(text: str) -> tuple[str | None, str | None, str | None]:
-    """(the first line, the same without spaces, its street: the letters alone). Spaces come and
-    go in keyed addresses ("Dinnison C ircuit", "Leltaplace"), and a house number is often
-    missing or mistyped while the street is right."""
-    line = _address_line(text)
-    if line is None:
+    """(the first line as the register normalises it, its key: the same without spaces, its
+    street: the key's letters alone). Spaces come and go in keyed addresses ("Dinnison C ircuit",
+    "Leltaplace"), and a house number is often missing or mistyped while the street is right. A
+    bare house number says nothing (all None)."""
+    line = address_line(text)
+    if not line:
         return None, None, None
-    compact = line.replace(" ", "")
-    street = "".join(c for c in compact if c.isalpha())
-    return line, compact, street or None
+    compact = line.replace(" ", "")  # registry.names.address_key, the block's key
+    return line, compact, "".join(c for c in compact if c.isalpha()) or None
 
 
 # Names repeat across a register (a county has a few thousand distinct surnames and forenames):
@@ -567,26 +561,16 @@ class Model:
     term_frequencies: dict = field(default_factory=dict)  # {"surname": {"smith": 0.01}, ...}
     register_size: int = DEFAULT_REGISTER_SIZE
 
-    @property
+    @cached_property
     def cache_key(self) -> str:
         """Splink's SQL for this model is built once per process and kept under this key."""
-        return self._cache_key()
+        digest = hashlib.sha256(json.dumps(self.settings, sort_keys=True).encode()).hexdigest()
+        return f"ehe-match-{self.version}-{digest[:16]}"
 
-    def _cache_key(self) -> str:
-        cached = self.__dict__.get("_key")
-        if cached is None:
-            digest = hashlib.sha256(json.dumps(self.settings, sort_keys=True).encode()).hexdigest()
-            cached = f"ehe-match-{self.version}-{digest[:16]}"
-            object.__setattr__(self, "_key", cached)
-        return cached
-
-    @property
+    @cached_property
     def labels(self) -> dict[tuple[str, int], str]:
-        cached = self.__dict__.get("_labels")
-        if cached is None:
-            cached = level_labels(self.settings)
-            object.__setattr__(self, "_labels", cached)
-        return cached
+        """This model's {(column, gamma): label} (``level_labels``)."""
+        return level_labels(self.settings)
 
     def gamma_of(self, column: str, label: str) -> int:
         """Splink's comparison vector value of a level in this model, by its label."""

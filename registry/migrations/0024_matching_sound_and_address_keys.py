@@ -23,7 +23,7 @@ def fill_keys(apps, schema_editor):
         return f"{soundex(surname_letters)}|{soundex(forename)}|{born.year}"
 
     def address_key(line):
-        key = (line or "").partition(",")[0].lower().translate(str.maketrans("", "", " -'.’`"))
+        key = words((line or "").partition(",")[0]).replace(" ", "")
         return key[:200] if any(c.isalpha() for c in key) else ""
 
     for model, fields, field, rule in (
