@@ -6,6 +6,7 @@ up, so the two can never drift apart (ADR 0005).
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from jellyfish import soundex
 from unidecode import unidecode
@@ -16,6 +17,9 @@ NAME_KEY_LENGTH = 120
 ADDRESS_KEY_LENGTH = 200
 
 
+# Names repeat across a register (a county has a few thousand distinct surnames and forenames),
+# and matching a large file normalises each of them many times: each is worked out once.
+@lru_cache(maxsize=65536)
 def normalise_name(text: str | None) -> str:
     """ASCII, lower case, apostrophes removed, hyphens and other punctuation made spaces."""
     ascii_lower = unidecode(text or "").lower().translate(_APOSTROPHES)

@@ -165,27 +165,22 @@ def _address_columns(text: str) -> tuple[str | None, str | None, str | None]:
     return line, compact, "".join(c for c in compact if c.isalpha()) or None
 
 
-# Names repeat across a register (a county has a few thousand distinct surnames and forenames):
-# each is normalised once, not once for every child or pair it appears in.
-_normalised = lru_cache(maxsize=65536)(normalise_name)
-
-
 @lru_cache(maxsize=65536)
 def _name_columns(forenames: str, preferred: str, middle: str, surname: str, others: tuple):
-    words = _normalised(forenames).split()
+    words = normalise_name(forenames).split()
     forename = words[0] if words else None
-    forms = {forename, _normalised(preferred).partition(" ")[0]} | name_variants(forename or "")
+    forms = {forename, normalise_name(preferred).partition(" ")[0]} | name_variants(forename or "")
     if len(words) > 1:
         forms.add("".join(words))  # "Mary Ann" run together as "Maryann"
     forms.discard("")
     forms.discard(None)
-    middle_words = sorted(set(words[1:] + _normalised(middle).split()))
-    surname_norm = _normalised(surname)
+    middle_words = sorted(set(words[1:] + normalise_name(middle).split()))
+    surname_norm = normalise_name(surname)
     surname_forms = set(surname_norm.split())
     if surname_norm:
         surname_forms.add(surname_norm.replace(" ", ""))
     for other in others:
-        other_norm = _normalised(other)
+        other_norm = normalise_name(other)
         surname_forms.update(other_norm.split())
         if other_norm:
             surname_forms.add(other_norm.replace(" ", ""))

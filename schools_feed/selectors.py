@@ -19,7 +19,7 @@ from django.db.models.functions import StrIndex, Substr
 
 from registry.access import Capability, user_can
 from registry.models import Address, Child, User
-from registry.names import name_key, normalise_name
+from registry.names import address_key, name_key, normalise_name, sound_key
 from registry.school_age import academic_year_start
 from registry.selectors import child_queryset_for_user
 from schools_feed import matching
@@ -232,16 +232,20 @@ class CandidateIndex:
         self._added.append(record)
         self._index(record)
 
-    def _index(self, record: matching.MatchRecord, stored_key: str = "") -> None:
+    def _index(self, record: matching.MatchRecord, stored: "StoredKeys | None" = None) -> None:
+        """Index a child under every block it is in, from the keys stored with it when it came
+        from the register (no text to work out), or from its names when the caller made it."""
         self._indexed.add(record.key)
-        key = stored_key or name_key(record.surname, record.forenames)
-        for initial in _key_initials(key):
+        if stored is None:
+            stored = StoredKeys.of(record)
+        for initial in _key_initials(stored.name):
             self._by_block[(record.date_of_birth, initial)].append(record)
-        self._by_block[key].append(record)
+        self._by_block[stored.name].append(record)
         if record.postcode:
             self._by_block[("postcode", matching.postcode_block(record.postcode))].append(record)
-        for block in matching.sound_and_address_blocks(record):
-            self._by_block[block].append(record)
+        for block in (("sound", stored.sound), ("address", stored.line)):
+            if block[1]:
+                self._by_block[block].append(record)
         if record.upn:
             self._by_upn[record.upn].append(record)
 
@@ -293,9 +297,9 @@ class CandidateIndex:
             | Q(pk__in=self._children_at("postcode", postcodes))
             | Q(pk__in=self._children_at("address", addresses))
         )
-        for record, stored_key in _child_match_records(query):
+        for record, stored in _child_match_records(query):
             if record.key not in self._indexed:  # found again by another block
-                self._index(record, stored_key)
+                self._index(record, stored)
 
     def _children_at(self, kind: str, keys: set[str]) -> list:
         """The children whose current address has one of ``keys`` as its postcode or its first
@@ -364,8 +368,27 @@ def _with_key_initials(children: QuerySet[Child]) -> QuerySet[Child]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class StoredKeys:
+    """A child's block keys as the register stores them: ``Child.name_key``, ``Child.sound_key``
+    and its current address's ``Address.line_key`` (``registry.names`` makes all three)."""
+
+    name: str
+    sound: str
+    line: str
+
+    @classmethod
+    def of(cls, record: matching.MatchRecord) -> "StoredKeys":
+        """The keys a record would be stored under: for a child not yet written."""
+        return cls(
+            name=name_key(record.surname, record.forenames),
+            sound=sound_key(record.surname, record.forenames, record.date_of_birth),
+            line=address_key(record.address),
+        )
+
+
 def child_match_records(query: Q):
-    """The register's children as the matcher sees them, with the key each is stored under."""
+    """The register's children as the matcher sees them, with the keys each is stored under."""
     return _child_match_records(query)
 
 
@@ -397,6 +420,8 @@ def _child_match_records(query: Q):
             "middle_names",
             "current__line_1",
             "current__valid_from",
+            "sound_key",
+            "current__line_key",
         )
     )
     found: dict = {}
@@ -406,9 +431,10 @@ def _child_match_records(query: Q):
             valid_from and (earlier[0] is None or valid_from > earlier[0])
         ):
             continue
-        found[row[0]] = (valid_from, _match_record(row), row[10])
-    for _valid_from, record, stored_key in found.values():
-        yield record, stored_key
+        stored = StoredKeys(name=row[10], sound=row[14], line=row[15] or "")
+        found[row[0]] = (valid_from, _match_record(row), stored)
+    for _valid_from, record, stored in found.values():
+        yield record, stored
 
 
 def _match_record(row: tuple) -> matching.MatchRecord:
@@ -427,6 +453,8 @@ def _match_record(row: tuple) -> matching.MatchRecord:
         middle_names,
         address_line,
         _valid_from,
+        _sound_key,
+        _line_key,
     ) = row
     others = (preferred_surname,) if preferred_surname else ()
     if former:

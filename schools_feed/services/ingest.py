@@ -4,6 +4,7 @@ tracked row is written with history (``registry.bulk``: COPY on PostgreSQL), nev
 """
 
 import dataclasses
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -196,11 +197,8 @@ def _match_within_file(batch, counts, index, new_rows, model, thresholds) -> Non
     before it that made a new child (same blocks as the register: UPN, date of birth, names).
     One that links to such a row is that child; the others each make a new child."""
     made: list[matching.MatchRecord] = []  # the new children, as records keyed by child id
-    jobs = []
-    for _notification, record in new_rows:
-        jobs.append((record, _earlier_rows(record, [r for _n, r in new_rows])))
     pairs_scored = matching.rank_many(
-        [(record, earlier) for record, earlier in jobs], model=model, limit=1
+        _earlier_rows([record for _notification, record in new_rows]), model=model, limit=1
     )
     row_child: dict[int, object] = {}
     for position, ((notification, record), ranked) in enumerate(
@@ -226,20 +224,25 @@ def _match_within_file(batch, counts, index, new_rows, model, thresholds) -> Non
         index.add(record)
 
 
-def _earlier_rows(record, rows: list[matching.MatchRecord]) -> list[matching.MatchRecord]:
-    """The rows before ``record`` sharing a block with it, keyed by their position."""
-    position = next(i for i, row in enumerate(rows) if row is record)
-    dates = matching.date_of_birth_block(record.date_of_birth)
-    names = matching.name_block_keys(record)
-    found = []
-    for i, row in enumerate(rows[:position]):
-        if (
-            (record.upn and row.upn == record.upn)
-            or row.date_of_birth in dates
-            or matching.name_block_key(row.surname, row.forenames) in names
-        ):
-            found.append(dataclasses.replace(row, key=i))
-    return found
+def _earlier_rows(rows: list[matching.MatchRecord]) -> list[tuple]:
+    """(row, the rows before it sharing a block with it, keyed by their position), for each row:
+    the same UPN, date of birth (or day and month swapped) or names. The rows seen so far are
+    indexed by block as the file is read, so a part of 1,000 new children costs no more than
+    reading it."""
+    seen: dict[tuple, list[int]] = defaultdict(list)
+    jobs = []
+    for position, record in enumerate(rows):
+        lookups = {("dob", born) for born in matching.date_of_birth_block(record.date_of_birth)}
+        lookups |= {("name", key) for key in matching.name_block_keys(record)}
+        if record.upn:
+            lookups.add(("upn", record.upn))
+        earlier = sorted({i for block in lookups for i in seen.get(block, ())})
+        jobs.append((record, [dataclasses.replace(rows[i], key=i) for i in earlier]))
+        seen[("dob", record.date_of_birth)].append(position)
+        seen[("name", matching.name_block_key(record.surname, record.forenames))].append(position)
+        if record.upn:
+            seen[("upn", record.upn)].append(position)
+    return jobs
 
 
 def replace_key(decision: matching.MatchDecision, child_id) -> matching.MatchDecision:
