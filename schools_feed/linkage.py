@@ -252,10 +252,12 @@ def feature_columns(records: list[MatchRecord]) -> dict[str, list]:
     }
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=8192)
 def features(record: MatchRecord) -> dict:
-    """One record's comparison columns (``feature_columns``). Cached by value: a child is a
-    candidate for many returns of a file. Do not change the dict returned."""
+    """One record's comparison columns (``feature_columns``), for the explanations of the
+    candidates kept. Cached by value: a return is explained beside each of its candidates, a
+    child beside each return it is kept for. A part of a file fits (about 6,000 a part); more
+    would only hold memory. Do not change the dict returned."""
     return {name: values[0] for name, values in feature_columns([record]).items()}
 
 

@@ -7,6 +7,7 @@ same notification, changes nothing (the file's sha256 and each notification's na
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -74,11 +75,33 @@ REASON_BY_CHANNEL = {
 SUBMISSION_TASK = "schools_feed.tasks.submission_process_task"
 
 
+class TableRows(Sequence):
+    """A spreadsheet's rows as the register reads them, (row number, {field: value}), each made
+    when it is read: a 100,000-row file is held as its cells, not as a dictionary a row, while
+    it is checked and written a part at a time."""
+
+    def __init__(self, columns: list[str | None], rows: list[tuple[int, list[str]]]):
+        self._columns = columns
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._row(item) for item in self._rows[index]]
+        return self._row(self._rows[index])
+
+    def _row(self, item: tuple[int, list[str]]) -> tuple[int, dict[str, str]]:
+        number, values = item
+        return number, {c: v for c, v in zip(self._columns, values, strict=False) if c and v}
+
+
 @dataclass
 class FileRows:
     return_type: str
     channel: str
-    rows: list[tuple[int, dict[str, str]]]
+    rows: Sequence[tuple[int, dict[str, str]]]
 
 
 def file_rows(
@@ -111,10 +134,7 @@ def file_rows(
     if not table.rows:
         raise FileProblem(FileMessages.NO_ROWS)
     return_type = return_type or _kind_from_columns(columns)
-    rows = [
-        (number, {c: v for c, v in zip(columns, values, strict=False) if c and v})
-        for number, values in table.rows
-    ]
+    rows = TableRows(columns, table.rows)
     channel = Channel.XLSX if file_format == "xlsx" else Channel.CSV
     return FileRows(return_type=return_type, channel=channel, rows=rows)
 

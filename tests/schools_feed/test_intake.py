@@ -336,3 +336,17 @@ def test_a_file_written_part_by_part_asks_for_its_schools_off_rolling_recompute_
     submission = intake.submission_confirm(submission=submission, by=None, accept_valid_rows=False)
     assert submission.imported == 3
     assert requests == [{school.pk}]
+
+
+def test_a_spreadsheets_rows_are_made_a_part_at_a_time_with_their_numbers_and_no_empty_cells():
+    rows = intake.TableRows(
+        ["legal_surname", None, "legal_forenames"],
+        [(2, ["Smith", "ignored", "Tom"]), (3, ["Jones", "", ""]), (5, ["Okafor", "x", "Ada"])],
+    )
+    assert len(rows) == 3
+    assert rows[1] == (3, {"legal_surname": "Jones"})
+    assert rows[1:] == [
+        (3, {"legal_surname": "Jones"}),
+        (5, {"legal_surname": "Okafor", "legal_forenames": "Ada"}),
+    ]
+    assert dict(rows)[2] == {"legal_surname": "Smith", "legal_forenames": "Tom"}
