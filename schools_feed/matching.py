@@ -80,9 +80,17 @@ class MatchScore:
     # first line of the address all agree: a child whose surname changed (a parent's marriage,
     # say) in the same home. Two children alike in all of that are not known to happen.
     renamed_at_home: bool = False
-    # Everything agrees but a wholly different forename: a twin, or the same child.
+    # Everything agrees but a wholly different forename: a twin, or the same child. So too when
+    # the forename is only alike ("Alfie" and "Abbie") and the sex differs: a boy and a girl
+    # born together are far likelier than one child with two slips.
     twin_or_same: bool = False
+    # Two valid, different UPNs and a wholly different forename: two children (a twin with their
+    # own UPN), whatever else they share.
+    another_child: bool = False
     forename_agrees: bool = False
+    # Both names differ outright: the same UPN alone does not say it is this child (a school can
+    # key a brother's or sister's UPN).
+    both_names_differ: bool = False
     weight: float = 0.0
     weights: tuple[tuple[str, str, float | None], ...] = ()  # (comparison, level, match weight)
     model_version: int = 0
@@ -162,6 +170,9 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         and levels["dob"] == "exact"
         and levels["postcode"] in ("exact", "sector", "null")
     )
+    forename_differs = levels["forename"] == "else"
+    forename_disagrees = levels["forename"] not in FORENAME_AGREES
+    upns_differ = levels["upn"] == "both_valid_differ"
     return MatchScore(
         score=scored.probability,
         evidence=linkage.explanations(pair, scored, comparisons),
@@ -173,10 +184,12 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         and levels["postcode"] == "exact"
         and levels["address_line"] in ("exact", "similar"),
         # Two valid, different UPNs already say "two children" (a twin with their own UPN).
-        twin_or_same=levels["forename"] == "else"
-        and rest_agrees
-        and levels["upn"] != "both_valid_differ",
-        forename_agrees=levels["forename"] in FORENAME_AGREES,
+        twin_or_same=rest_agrees
+        and not upns_differ
+        and (forename_differs or (forename_disagrees and levels["sex"] == "else")),
+        another_child=upns_differ and forename_differs,
+        forename_agrees=not forename_disagrees,
+        both_names_differ=forename_differs and levels["surname"] == "else",
         weight=scored.weight,
         weights=tuple((c.column, c.level, c.weight) for c in comparisons),
         model_version=model.version,
@@ -254,8 +267,14 @@ def decide(
     Safety rules the model cannot overrule: two valid, different UPNs never link automatically;
     a return agreeing with a child on everything but a wholly different forename never links
     automatically and goes to review as "twin or the same child?"; a child on the register with
-    the same UPN is never passed over silently. ``only_on_the_same_upn``: a return whose effect
-    cannot be undone by unlinking (a death) links automatically only on the same valid UPN."""
+    the same UPN is never passed over silently; the same UPN does not link a return whose
+    forename and surname both differ outright; a candidate with its own valid UPN and a wholly
+    different forename is another child and is set aside. ``only_on_the_same_upn``: a return
+    whose effect cannot be undone by unlinking (a death) links automatically only on the same
+    valid UPN."""
+    # A candidate that is surely another child (its own UPN and another forename) is no match
+    # and no rival: it is not shown as one.
+    ranked = [(child, scored) for child, scored in ranked if not scored.another_child]
     if not ranked:
         return MatchDecision(outcome=NEW)
     candidate, top = ranked[0]
@@ -304,6 +323,8 @@ def _reason_not_to_link(
     """Why a top score above the auto-link threshold must still be seen by a person, if it must."""
     if top.upn_conflict:
         return DECISION_UPNS_DIFFER
+    if top.upn_identical and top.both_names_differ:
+        return DECISION_UPN_CONFLICT
     if top.name_differs and not (top.upn_identical or top.renamed_at_home):
         return DECISION_NAME_DIFFERS
     if holder not in (None, 0):

@@ -349,6 +349,40 @@ def test_twin_carrying_the_other_twins_upn_goes_to_review_not_link():
     assert has(m.score(record, THOMAS), "forename: wholly different (oliver / thomas)")
 
 
+def test_a_twin_with_their_own_valid_upn_is_a_new_child_even_at_the_lowest_review_threshold(
+    settings,
+):
+    # Everything but the forename agrees, so the model's probability stays above the review
+    # threshold in use; the two UPNs and the forename together say two children.
+    record = incoming(forenames="Oliver", upn="B801200005001")
+    ranked = m.best_candidates(record, [THOMAS])
+    assert ranked[0][1].score >= settings.MATCH_REVIEW_THRESHOLD
+    decision = m.decide(
+        ranked,
+        auto_link=settings.MATCH_AUTO_LINK_THRESHOLD,
+        review=settings.MATCH_REVIEW_THRESHOLD,
+    )
+    assert decision.outcome == m.NEW
+
+
+def test_a_boy_and_a_girl_born_together_with_names_alike_go_to_review_as_twin_or_same_child():
+    abbie = replace(THOMAS, forenames="Abbie", sex="F")
+    record = incoming(forenames="Alfie", sex="M")
+    assert has(m.score(record, abbie), "forename: spelt quite differently")
+    result = outcome(record, abbie)
+    assert result.outcome == m.REVIEW
+    assert result.reason == m.DECISION_TWIN
+
+
+def test_the_same_upn_does_not_link_a_return_whose_forename_and_surname_both_differ():
+    # A school keyed the child's sister's UPN on his row.
+    sister = replace(THOMAS, forenames="Eva", surname="Fox", sex="F")
+    record = incoming(forenames="Harry", surname="Preston", upn=THOMAS.upn)
+    result = outcome(record, replace(sister, upn=THOMAS.upn))
+    assert result.outcome == m.REVIEW
+    assert result.reason == m.DECISION_UPN_CONFLICT
+
+
 def test_the_right_twin_is_linked_when_both_twins_are_on_the_register():
     oliver = replace(THOMAS, key="child-2", forenames="Oliver", upn="B801200005001")
     record = incoming(forenames="Oliver")
