@@ -80,9 +80,8 @@ class MatchScore:
     # first line of the address all agree: a child whose surname changed (a parent's marriage,
     # say) in the same home. Two children alike in all of that are not known to happen.
     renamed_at_home: bool = False
-    # Everything agrees but a wholly different forename: a twin, or the same child. So too when
-    # the forename is only alike ("Alfie" and "Abbie") and the sex differs: a boy and a girl
-    # born together are far likelier than one child with two slips.
+    # Everything agrees but a wholly different forename: a twin, or the same child. So too for
+    # forenames that read as two children's (``_forenames_could_be_twins``).
     twin_or_same: bool = False
     # Two valid, different UPNs and a wholly different forename: two children (a twin with their
     # own UPN), whatever else they share.
@@ -162,6 +161,24 @@ def date_of_birth_block(dob: date | None) -> set[date]:
 # --- Scoring --------------------------------------------------------------------------------------
 
 
+def _forename_words(record: MatchRecord) -> set[str]:
+    return set(normalise_name(f"{record.forenames} {record.middle_names}").split())
+
+
+def _forenames_could_be_twins(level: str, sex_level: str, pair) -> bool:
+    """Whether two forenames read as two children born together rather than one child's slip:
+    wholly different; spelt quite differently (twins' names often rhyme: "Ivy" and "Lily"); one
+    child's forename among the other's middle names while each has a name the other lacks
+    ("Rosie Ava" and "Ava Jane", not "Ava Jane" and "Jane"); or not agreeing with the sex
+    different too ("Alfie" and "Abbie")."""
+    if level in ("else", "related"):
+        return True
+    if level == "middle_name":
+        mine, theirs = (_forename_words(record) for record in pair)
+        return not (mine <= theirs or theirs <= mine)
+    return level not in FORENAME_AGREES and sex_level == "else"
+
+
 def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model: Model):
     comparisons = scored.comparisons
     levels = {c.column: c.level for c in comparisons}
@@ -171,13 +188,12 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         and levels["postcode"] in ("exact", "sector", "null")
     )
     forename_differs = levels["forename"] == "else"
-    forename_disagrees = levels["forename"] not in FORENAME_AGREES
     upns_differ = levels["upn"] == "both_valid_differ"
     return MatchScore(
         score=scored.probability,
         evidence=linkage.explanations(pair, scored, comparisons),
         upn_identical=levels["upn"] == "exact",
-        upn_conflict=levels["upn"] == "both_valid_differ",
+        upn_conflict=upns_differ,
         name_differs=levels["surname"] == "else",
         renamed_at_home=levels["forename"] in FORENAME_AGREES | {"similar"}
         and levels["dob"] == "exact"
@@ -186,9 +202,9 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         # Two valid, different UPNs already say "two children" (a twin with their own UPN).
         twin_or_same=rest_agrees
         and not upns_differ
-        and (forename_differs or (forename_disagrees and levels["sex"] == "else")),
+        and _forenames_could_be_twins(levels["forename"], levels["sex"], pair),
         another_child=upns_differ and forename_differs,
-        forename_agrees=not forename_disagrees,
+        forename_agrees=levels["forename"] in FORENAME_AGREES,
         both_names_differ=forename_differs and levels["surname"] == "else",
         weight=scored.weight,
         weights=tuple((c.column, c.level, c.weight) for c in comparisons),

@@ -374,6 +374,28 @@ def test_a_boy_and_a_girl_born_together_with_names_alike_go_to_review_as_twin_or
     assert result.reason == m.DECISION_TWIN
 
 
+@pytest.mark.parametrize(
+    ("registered", "returned"),
+    [
+        ("Lily Esme", "Ivy"),  # twins' names often rhyme: "spelt quite differently"
+        ("Ava Jane", "Rosie Ava"),  # each has a name the other lacks
+    ],
+)
+def test_twins_whose_names_rhyme_or_share_a_middle_name_go_to_review_not_linked(
+    registered, returned
+):
+    twin = replace(THOMAS, forenames=registered, sex="F")
+    result = outcome(incoming(forenames=returned, sex="F"), twin)
+    assert result.outcome == m.REVIEW
+    assert result.reason == m.DECISION_TWIN
+
+
+def test_a_child_known_by_their_middle_name_still_links():
+    registered = replace(THOMAS, forenames="Ava", middle_names="Jane", sex="F")
+    result = outcome(incoming(forenames="Jane", sex="F"), registered)
+    assert result.outcome == m.LINK
+
+
 def test_the_same_upn_does_not_link_a_return_whose_forename_and_surname_both_differ():
     # A school keyed the child's sister's UPN on his row.
     sister = replace(THOMAS, forenames="Eva", surname="Fox", sex="F")
