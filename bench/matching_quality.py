@@ -10,8 +10,9 @@ Two data sets:
   records are the register and their corrupted copies the returns (no identifier used), with
   errors heavier than returns'.
 
-Blocking is done as the caller does it (UPN, date of birth block, name block keys) with dict
-indexes, then ``rank_many`` (one Splink call per chunk of returns) and ``decide``.
+Blocking is done as the register does it (UPN; date of birth with a shared initial; names;
+sound; postcode; first line of the address), with dict indexes, then ``rank_many`` (one Splink
+call per chunk of returns) and ``decide``.
 
     DEBUG=true .venv/bin/python bench/matching_quality.py [--children 20000] [--incoming 5000]
         [--seed 1] [--auto-link 0.92] [--review 0.10] [--sweep] [--febrl [1-4]]
@@ -47,7 +48,7 @@ from schools_feed.matching import (  # noqa: E402
     POSTCODE_BLOCK_LIMIT,
     REVIEW,
     MatchRecord,
-    date_of_birth_block,
+    date_of_birth_initial_blocks,
     decide,
     name_block_key,
     name_block_keys,
@@ -55,6 +56,7 @@ from schools_feed.matching import (  # noqa: E402
     rank_many,
     score,
     sound_and_address_blocks,
+    stored_key_initials,
 )
 
 CHUNK = 1000  # returns per Splink call, as the intake's batches
@@ -414,7 +416,7 @@ class Indexes:
     """The caller's lookups, as dicts: the same blocks as the register's ``CandidateIndex``."""
 
     def __init__(self, children: list[MatchRecord]):
-        self.by_upn, self.by_dob, self.by_name, self.by_postcode, self.by_key = (
+        self.by_upn, self.by_dob_initial, self.by_name, self.by_postcode, self.by_key = (
             defaultdict(list),
             defaultdict(list),
             defaultdict(list),
@@ -426,21 +428,22 @@ class Indexes:
                 self.by_upn[child.upn].append(child)
             if child.postcode:
                 self.by_postcode[postcode_block(child.postcode)].append(child)
-            self.by_dob[child.date_of_birth].append(child)
-            self.by_name[name_block_key(child.surname, child.forenames)].append(child)
+            key = name_block_key(child.surname, child.forenames)
+            for initial in stored_key_initials(key):
+                self.by_dob_initial[(child.date_of_birth, initial)].append(child)
+            self.by_name[key].append(child)
             for block in sound_and_address_blocks(child):
                 self.by_key[block].append(child)
 
     def candidates(self, incoming: MatchRecord) -> list[MatchRecord]:
         found = {c.key: c for c in self.by_upn.get(incoming.upn.strip().upper(), ())}
-        for dob in date_of_birth_block(incoming.date_of_birth):
-            found.update((c.key, c) for c in self.by_dob.get(dob, ()))
+        for block in date_of_birth_initial_blocks(incoming):
+            found.update((c.key, c) for c in self.by_dob_initial.get(block, ()))
         for key in name_block_keys(incoming):
             found.update((c.key, c) for c in self.by_name.get(key, ()))
-        if incoming.postcode:
-            found.update(
-                (c.key, c) for c in self.by_postcode.get(postcode_block(incoming.postcode), ())
-            )
+        at_postcode = self.by_postcode.get(postcode_block(incoming.postcode or ""), ())
+        if incoming.postcode and len(at_postcode) <= POSTCODE_BLOCK_LIMIT:
+            found.update((c.key, c) for c in at_postcode)
         for block in sound_and_address_blocks(incoming):
             children = self.by_key.get(block, ())
             if block[0] == "sound" or len(children) <= POSTCODE_BLOCK_LIMIT:

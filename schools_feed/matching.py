@@ -32,12 +32,14 @@ __all__ = [
     "MatchScore",
     "best_candidates",
     "date_of_birth_block",
+    "date_of_birth_initial_blocks",
     "decide",
     "name_block_key",
     "name_block_keys",
     "normalise_name",
     "postcode_block",
     "sound_and_address_blocks",
+    "stored_key_initials",
     "rank_many",
     "score",
 ]
@@ -156,6 +158,25 @@ def date_of_birth_block(dob: date | None) -> set[date]:
         return set()
     swapped = day_month_swapped(dob)
     return {dob, swapped} if swapped else {dob}
+
+
+def _initials(*names: str) -> set[str]:
+    return {word[0] for name in names for word in normalise_name(name).split()[:2]}
+
+
+def stored_key_initials(key: str) -> set[str]:
+    """The surname and forename initials inside a stored ``Child.name_key`` ("smith|tom"): a
+    child is in the date-of-birth block of each (``date_of_birth_initial_blocks``)."""
+    bar = key.find("|")
+    return {key[:1], key[bar + 1 : bar + 2]} - {"", "|"}
+
+
+def date_of_birth_initial_blocks(record: MatchRecord) -> set[tuple[date, str]]:
+    """The date-of-birth blocks of a return: its date of birth (and the day-month swap) with each
+    initial of its names. A child born that day is a candidate when its surname or forename has
+    one of these initials: about a tenth of the children a date of birth alone would give."""
+    initials = _initials(record.surname, record.forenames, *record.other_surnames)
+    return {(d, i) for d in date_of_birth_block(record.date_of_birth) for i in initials}
 
 
 # --- Scoring --------------------------------------------------------------------------------------

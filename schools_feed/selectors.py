@@ -19,7 +19,7 @@ from django.db.models.functions import StrIndex, Substr
 
 from registry.access import Capability, user_can
 from registry.models import Address, Child, User
-from registry.names import address_key, name_key, normalise_name, sound_key
+from registry.names import address_key, name_key, sound_key
 from registry.school_age import academic_year_start
 from registry.selectors import child_queryset_for_user
 from schools_feed import matching
@@ -181,16 +181,6 @@ def deletions_by_school(*, user: User, on):
     )
 
 
-def _initials(*names: str) -> set[str]:
-    return {word[0] for name in names for word in normalise_name(name).split()[:2]}
-
-
-def _key_initials(key: str) -> set[str]:
-    """The surname and forename initials inside a stored ``Child.name_key`` ("smith|tom")."""
-    bar = key.find("|")
-    return {key[:1], key[bar + 1 : bar + 2]} - {"", "|"}
-
-
 class CandidateIndex:
     """The children a return could be, found by blocking (ADR 0005, ADR 0012): the same UPN; the
     same date of birth (or day and month swapped) sharing an initial; the same normalised names
@@ -238,7 +228,7 @@ class CandidateIndex:
         self._indexed.add(record.key)
         if stored is None:
             stored = StoredKeys.of(record)
-        for initial in _key_initials(stored.name):
+        for initial in matching.stored_key_initials(stored.name):
             self._by_block[(record.date_of_birth, initial)].append(record)
         self._by_block[stored.name].append(record)
         if record.postcode:
@@ -271,7 +261,7 @@ class CandidateIndex:
             self._forget()
             for record in self._added:
                 self._index(record)
-        date_initials = {pair for r in records for pair in _date_initial_blocks(r)}
+        date_initials = {pair for r in records for pair in matching.date_of_birth_initial_blocks(r)}
         date_initials -= self._loaded_date_initials
         upns = {r.upn for r in records if r.upn} - self._loaded_upns
         names = {key for r in records for key in self._name_keys(r)} - self._loaded_names
@@ -330,17 +320,12 @@ class CandidateIndex:
         return matching.name_block_keys(record)
 
     def _lookups_for(self, record) -> set:
-        lookups = _date_initial_blocks(record) | matching.sound_and_address_blocks(record)
+        lookups = matching.date_of_birth_initial_blocks(record) | matching.sound_and_address_blocks(
+            record
+        )
         if record.postcode:
             lookups.add(("postcode", matching.postcode_block(record.postcode)))
         return lookups | self._name_keys(record)
-
-
-def _date_initial_blocks(record: matching.MatchRecord) -> set[tuple[date, str]]:
-    """The date-of-birth blocks of a return: its date of birth (and the day-month swap) with each
-    initial of its names."""
-    initials = _initials(record.surname, record.forenames, *record.other_surnames)
-    return {(d, i) for d in matching.date_of_birth_block(record.date_of_birth) for i in initials}
 
 
 def date_of_birth_initial_query(blocks: set[tuple[date, str]]) -> Q:
