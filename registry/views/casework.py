@@ -7,7 +7,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from registry import forms, lifecycle, selectors
@@ -30,6 +29,7 @@ from registry.services import consent as consent_services
 from registry.services import episodes as episode_services
 from registry.services import safeguarding as safeguarding_services
 from registry.services.access_log import child_record_open, children_list_log_for_request
+from registry.views.navigation import safe_next_url
 
 FORM_TEMPLATE = "registry/forms/form_page.html"
 
@@ -52,12 +52,7 @@ def came_from(request, child: Child) -> str:
     """Where the officer came from: the page named by ``next`` (kept through the form's POST in a
     hidden field) when it is on this site, otherwise the child's record. Cancel, Back and a saved
     form all return there."""
-    named = request.POST.get("next") or request.GET.get("next") or ""
-    if named and url_has_allowed_host_and_scheme(
-        named, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return named
-    return reverse("registry:child-detail", kwargs={"child_id": child.pk})
+    return safe_next_url(request, reverse("registry:child-detail", kwargs={"child_id": child.pk}))
 
 
 def _form_page(

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.generic import ListView
 
 from registry import lifecycle, selectors
@@ -30,6 +30,7 @@ from registry.services.access_log import (
     list_reason_url,
 )
 from registry.timeline import child_timeline
+from registry.views.navigation import safe_next_url
 
 # Register searches held server-side, so that names, dates of birth and postcodes never travel in
 # a URL (and so into server and proxy logs): the form posts, the criteria are kept in the session
@@ -222,15 +223,6 @@ def _cnis_context(user, child, today) -> dict:
     }
 
 
-def _safe_next(request, default: str) -> str:
-    named = request.POST.get("next") or request.GET.get("next") or ""
-    if named and url_has_allowed_host_and_scheme(
-        named, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return named
-    return default
-
-
 @login_required
 def child_access_reason(request, child_id):
     """The one "give a reason, then see the child" page for a record (the off-rolling list of a
@@ -246,11 +238,11 @@ def child_access_reason(request, child_id):
             purpose=form.cleaned_data["purpose"],
             reason=form.cleaned_data["reason"],
         )
-        return redirect(_safe_next(request, child_url(child)))
+        return redirect(safe_next_url(request, child_url(child)))
     return render(
         request,
         "registry/child_access_reason.html",
-        {"child": child, "form": form, "next": _safe_next(request, "")},
+        {"child": child, "form": form, "next": safe_next_url(request, "")},
     )
 
 
@@ -268,11 +260,11 @@ def list_access_reason(request):
             purpose=form.cleaned_data["purpose"],
             reason=form.cleaned_data["reason"],
         )
-        return redirect(_safe_next(request, reverse("home")))
+        return redirect(safe_next_url(request, reverse("home")))
     return render(
         request,
         "registry/list_access_reason.html",
-        {"form": form, "next": _safe_next(request, "")},
+        {"form": form, "next": safe_next_url(request, "")},
     )
 
 

@@ -6,11 +6,11 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 
 from registry.second_factor import has_confirmed_device
 from registry.services import second_factor as services
+from registry.views.navigation import safe_next_url
 
 
 class SecondFactorFormMessages:
@@ -29,12 +29,7 @@ class CodeForm(forms.Form):
 
 
 def _next_url(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("home")
+    return safe_next_url(request, reverse("home"))
 
 
 def _grouped(secret: str) -> str:

@@ -115,6 +115,20 @@ def test_a_reason_given_for_a_child_or_a_schools_children_is_kept_under_one_sess
     assert not any(key.startswith("offrolling") for key in client.session.keys())
 
 
+def test_a_reason_page_naming_another_site_as_next_returns_to_the_childs_record(client):
+    child = NotificationFactory(child=EHEEpisodeFactory().child).child
+    sign_in(client, _user(Role.INCLUSION_LEAD))
+    reason_page = reverse("registry:child-access-reason", args=[child.pk])
+
+    sent = client.post(
+        reason_page + "?next=//attacker.example/phish",
+        {"purpose": "safeguarding", "reason": "Call from the school", "next": "https://x.example/"},
+    )
+
+    assert sent.status_code == 302
+    assert sent.url == reverse("registry:child-detail", args=[child.pk])
+
+
 # --- Lists are attributable ---------------------------------------------------------------------
 
 
