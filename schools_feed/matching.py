@@ -38,10 +38,10 @@ __all__ = [
     "name_block_keys",
     "normalise_name",
     "postcode_block",
-    "sound_and_address_blocks",
-    "stored_key_initials",
     "rank_many",
     "score",
+    "sound_and_address_blocks",
+    "stored_key_initials",
 ]
 
 DECISION_NEAR_TIE = "Another candidate scored {runner_up:.2f}: too close to link automatically"

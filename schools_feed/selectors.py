@@ -320,9 +320,8 @@ class CandidateIndex:
         return matching.name_block_keys(record)
 
     def _lookups_for(self, record) -> set:
-        lookups = matching.date_of_birth_initial_blocks(record) | matching.sound_and_address_blocks(
-            record
-        )
+        lookups = matching.date_of_birth_initial_blocks(record)
+        lookups |= matching.sound_and_address_blocks(record)
         if record.postcode:
             lookups.add(("postcode", matching.postcode_block(record.postcode)))
         return lookups | self._name_keys(record)
