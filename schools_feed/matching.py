@@ -42,6 +42,7 @@ __all__ = [
     "score",
     "sound_and_address_blocks",
     "stored_key_initials",
+    "surely_two_children",
 ]
 
 DECISION_NEAR_TIE = "Another candidate scored {runner_up:.2f}: too close to link automatically"
@@ -85,9 +86,7 @@ class MatchScore:
     # Everything agrees but a wholly different forename: a twin, or the same child. So too for
     # forenames that read as two children's (``_forenames_could_be_twins``).
     twin_or_same: bool = False
-    # Two valid, different UPNs and a wholly different forename: two children (a twin with their
-    # own UPN), whatever else they share.
-    another_child: bool = False
+    another_child: bool = False  # ``surely_two_children``
     forename_agrees: bool = False
     # Both names differ outright: the same UPN alone does not say it is this child (a school can
     # key a brother's or sister's UPN).
@@ -200,6 +199,13 @@ def _forenames_could_be_twins(level: str, sex_level: str, pair) -> bool:
     return level not in FORENAME_AGREES and sex_level == "else"
 
 
+def surely_two_children(scored: PairScore) -> bool:
+    """Two valid, different UPNs and a wholly different forename: two children (a twin with
+    their own UPN), whatever else they share. Neither a match for a return nor a duplicate on
+    the register."""
+    return scored.level("upn") == "both_valid_differ" and scored.level("forename") == "else"
+
+
 def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model: Model):
     comparisons = scored.comparisons
     levels = {c.column: c.level for c in comparisons}
@@ -224,7 +230,7 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         twin_or_same=rest_agrees
         and not upns_differ
         and _forenames_could_be_twins(levels["forename"], levels["sex"], pair),
-        another_child=upns_differ and forename_differs,
+        another_child=surely_two_children(scored),
         forename_agrees=levels["forename"] in FORENAME_AGREES,
         both_names_differ=forename_differs and levels["surname"] == "else",
         weight=scored.weight,

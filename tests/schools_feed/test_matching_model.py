@@ -262,6 +262,19 @@ def test_the_duplicates_page_lists_a_planted_duplicate_pair_and_logs_the_childre
     assert set(log.children.all()) == {thomas, tom}
 
 
+def test_twins_with_their_own_upns_are_not_listed_as_recorded_twice_but_a_duplicate_is(db):
+    born = datetime.date(2014, 6, 2)
+    for forename, upn in (("Oliver", "H801200001001"), ("Harry", "B801200005001")):
+        registered(forenames=forename, surname="Quarrington", upn=upn, date_of_birth=born)
+    thomas = registered(forenames="Thomas", surname="Hartley-Khan")
+    tom = registered(forenames="Tom", surname="Hartley")
+
+    call_command("find_duplicate_children")
+
+    pair = PossibleDuplicate.objects.get()
+    assert {pair.child, pair.other} == {thomas, tom}
+
+
 def test_anonymised_children_are_neither_candidates_nor_listed_as_recorded_twice(db):
     """docs/rules/data-protection.md §4: anonymised records keep only what statistics need; two
     born the same day would otherwise look alike ("Anonymised") to the model."""
