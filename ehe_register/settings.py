@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "schools_feed.tasks.matching_model_train_task",
         "schedule": crontab(hour=4, minute=30, day_of_week="sunday"),
     },
+    # Children who may be recorded twice, with the model just retrained (ADR 0012).
+    "find-duplicate-children": {
+        "task": "schools_feed.tasks.duplicate_children_find_task",
+        "schedule": crontab(hour=5, minute=30, day_of_week="sunday"),
+    },
     # Side effects whose task was lost to a broker outage or a killed worker (ADR 0009).
     "requeue-lost-feed-work": {
         "task": "schools_feed.tasks.side_effects_requeue_task",

@@ -9,6 +9,7 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     FilteredRelation,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -32,6 +33,7 @@ from schools_feed.models import (
     NotificationEventType,
     NotificationKind,
     NotificationStatus,
+    PossibleDuplicate,
     School,
     Submission,
 )
@@ -512,3 +514,9 @@ def joint_enquiry_queryset_for_user(*, user: User) -> QuerySet[JointEnquiry]:
     if user_can(user, Capability.SEE_EVERY_NOTIFICATION):
         return JointEnquiry.objects.all()
     return JointEnquiry.objects.none()
+
+
+def duplicates_checked_at():
+    """When the listed possible duplicates were found (each check replaces the list), or None
+    when none are listed."""
+    return PossibleDuplicate.objects.aggregate(checked=Max("found_at"))["checked"]

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from schools_feed.services import (
+    duplicates,
     matching_model,
     offrolling,
     reconciliation,
@@ -67,6 +68,13 @@ def offrolling_school_recompute_task(self, school_id: int, requested_at: str) ->
         )
     except offrolling.RunInProgress as busy:
         raise self.retry(countdown=60) from busy
+
+
+@shared_task(acks_late=True)
+def duplicate_children_find_task() -> int:
+    """List the children who may be recorded twice (beat, weekly, after retraining). Each run
+    replaces the list, so a repeated run changes nothing."""
+    return duplicates.duplicate_children_find()
 
 
 @shared_task(acks_late=True)

@@ -41,7 +41,7 @@ from schools_feed.models import (
     PossibleDuplicate,
     SubmissionStatus,
 )
-from schools_feed.selectors import notification_queryset_for_user
+from schools_feed.selectors import duplicates_checked_at, notification_queryset_for_user
 from schools_feed.services import intake, review
 
 
@@ -451,7 +451,12 @@ def duplicate_children(request):
     return render(
         request,
         "schools_feed/duplicate_children.html",
-        {"pairs": page.object_list, "page_obj": page, "total": page.paginator.count},
+        {
+            "pairs": page.object_list,
+            "page_obj": page,
+            "total": page.paginator.count,
+            "checked_at": duplicates_checked_at(),
+        },
     )
 
 

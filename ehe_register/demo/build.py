@@ -40,6 +40,7 @@ from registry.models import (
     EHEEpisode,
     EnforcementStep,
     EpisodeStatusChange,
+    InformationSource,
     Role,
     SocialCareReferral,
     User,
@@ -47,7 +48,7 @@ from registry.models import (
 from registry.names import address_key
 from registry.reporting.pack import last_ended_quarter
 from registry.school_age import academic_year_start, compulsory_school_age_end, expected_nc_year
-from registry.services.children import child_build
+from registry.services.children import address_add, child_build, child_create
 from registry.services.dfe_return import dfe_return_produce
 from registry.services.episodes import enforcement_respond_by
 from registry.services.history import ChangeReason
@@ -63,6 +64,7 @@ from schools_feed.models import (
     Submission,
     SubmissionStatus,
 )
+from schools_feed.services.duplicates import duplicate_children_find
 from schools_feed.services.intake import notification_submit
 from schools_feed.services.offrolling import offrolling_recompute
 
@@ -354,6 +356,11 @@ def demo_password(username: str, seed: int) -> str:
     )
 
 
+def _letters_swapped(name: str) -> str:
+    """A keying slip: the second and third letters swapped ("Hrarison" for "Harrison")."""
+    return name[0] + name[2] + name[1] + name[3:] if len(name) > 3 else name
+
+
 def planted_school_name(index: int) -> str:
     return school_name(index, secondary=True)
 
@@ -438,6 +445,7 @@ class DemoBuilder:
         # recompute of their one school against the LA figures, not a second full run.
         self._offrolling()
         self._feed_examples()
+        self._recorded_twice()
         self._reference_figures()
         self._statistics()
         self._step("done")
@@ -557,6 +565,51 @@ class DemoBuilder:
                 return_type=NotificationKind.DELETION,
             )
         self._step("2 returns through the schools feed")
+
+    # The register's own check for children recorded twice reads every child: in the seed it
+    # runs for a district-sized demo, and a county's is left to the weekly schedule.
+    DUPLICATE_CHECK_LIMIT = 20_000
+
+    def _recorded_twice(self) -> None:
+        """Three children recorded a second time, as a legacy register brings them (no UPN, a
+        slip in one detail), and the register's check for children recorded twice, so the
+        data manager's "Children who may be recorded twice" page has pairs to compare and merge."""
+        originals = (
+            Child.objects.filter(ehe_episodes__isnull=False, addresses__isnull=False)
+            .distinct()
+            .order_by("legal_surname", "legal_forenames", "date_of_birth")[:3]
+        )
+        slips = (
+            lambda child: {"middle_names": ""},  # the same child, less fully recorded
+            lambda child: {"legal_surname": _letters_swapped(child.legal_surname)},
+            lambda child: {"date_of_birth": child.date_of_birth + timedelta(days=1)},
+        )
+        for original, slip in zip(list(originals), slips, strict=False):
+            identity = {
+                "legal_forenames": original.legal_forenames,
+                "legal_surname": original.legal_surname,
+                "middle_names": original.middle_names,
+                "date_of_birth": original.date_of_birth,
+                "sex": original.sex,
+                "created_at": timezone.now(),
+                **slip(original),
+            }
+            twice = child_create(by=None, reason=ChangeReason.SEED_DEMO, **identity)
+            address = original.addresses.order_by("-valid_from").first()
+            address_add(
+                child=twice,
+                by=None,
+                line_1=address.line_1,
+                town=address.town,
+                postcode=address.postcode,
+                valid_from=address.valid_from,
+                source=InformationSource.MIGRATION,
+                reason=ChangeReason.SEED_DEMO,
+            )
+        if self.scale.register_children <= self.DUPLICATE_CHECK_LIMIT:
+            self._step(f"children who may be recorded twice: {duplicate_children_find()} pairs")
+        else:
+            self._step("3 children recorded twice; the weekly check will list them")
 
     # -- users and schools ------------------------------------------------------------------
 

@@ -164,3 +164,20 @@ def test_seed_demo_gives_demo_families_parent_sign_ins_and_prints_a_working_link
     response = client.post("/parents/sign-in/link/", {"sesame": token})
     assert response.status_code == 302
     assert client.get(response.url).status_code == 200
+
+
+def test_the_demo_lists_children_recorded_twice_for_the_data_manager_to_compare_and_merge():
+    from schools_feed.models import PossibleDuplicate
+
+    output = _seed()
+
+    from registry.models import Address
+
+    # The second records, as a legacy register brought them.
+    planted = set(Address.objects.filter(source="migration").values_list("child_id", flat=True))
+    listed = [
+        {child, other} for child, other in PossibleDuplicate.objects.values_list("child", "other")
+    ]
+    assert len(planted) == 3
+    assert all(any(child in pair for pair in listed) for child in planted)
+    assert "children who may be recorded twice:" in output

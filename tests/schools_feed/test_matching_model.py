@@ -275,6 +275,30 @@ def test_twins_with_their_own_upns_are_not_listed_as_recorded_twice_but_a_duplic
     assert {pair.child, pair.other} == {thomas, tom}
 
 
+def test_the_weekly_check_lists_children_recorded_twice_and_a_second_run_changes_nothing(
+    db, client, user_with_role, settings
+):
+    from schools_feed import tasks
+
+    thomas = registered(forenames="Thomas", surname="Hartley-Khan")
+    tom = registered(forenames="Tom", surname="Hartley")
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    sign_in(client, user_with_role(Role.CME_OFFICER))
+    before = page_text(client.get("/school/children/duplicates/"))
+
+    assert tasks.duplicate_children_find_task.apply().get() == 1
+    assert tasks.duplicate_children_find_task.apply().get() == 1
+
+    pair = PossibleDuplicate.objects.get()
+    assert {pair.child, pair.other} == {thomas, tom}
+    assert "schools_feed.tasks.duplicate_children_find_task" in scheduled
+    assert "No possible duplicates are listed" in before
+    assert "This list is from" not in before
+    after = page_text(client.get("/school/children/duplicates/"))
+    assert "This list is from" in after
+    assert "find_duplicate_children" not in before + after  # a command is no help to an officer
+
+
 def test_anonymised_children_are_neither_candidates_nor_listed_as_recorded_twice(db):
     """docs/rules/data-protection.md §4: anonymised records keep only what statistics need; two
     born the same day would otherwise look alike ("Anonymised") to the model."""
