@@ -33,6 +33,7 @@ django.setup()
 import tablib  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from faker.providers.person.en_GB import Provider as EnGbNames  # noqa: E402
 
 from registry.csv_output import write_csv  # noqa: E402
 from registry.models import Child  # noqa: E402
@@ -114,6 +115,16 @@ def with_typo(name: str, rng: random.Random) -> str:
     return name
 
 
+def new_home(rng: random.Random) -> tuple[str, str]:
+    """A first line and a postcode in one of a county's districts."""
+    street = rng.choice(EnGbNames.last_names)
+    road = rng.choice(["Road", "Street", "Close", "Avenue", "Lane", "Way"])
+    inward = (
+        f"{rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXY')}{rng.choice('ABDEFGHJLNPQRSTUWXY')}"
+    )
+    return f"{rng.randint(1, 120)} {street} {road}", f"CB{rng.randint(1, 25)} {inward}"
+
+
 def build_rows(count: int, rng: random.Random) -> list[list[str]]:
     """70% children already on the register (some with a typo, some without their UPN), 30% new."""
     schools = list(School.objects.filter(is_local=True).values_list("urn", flat=True))
@@ -124,21 +135,25 @@ def build_rows(count: int, rng: random.Random) -> list[list[str]]:
     )
     today = timezone.localdate()
     rows = []
-    stamp = f"{time.time():.0f}"[-5:]
     for index in range(count):
         if index < len(existing):
             upn, surname, forename, dob, sex = existing[index]
+            street, postcode = f"{rng.randint(1, 200)} Station Road", "CB7 9QT"  # moved
             if rng.random() < 0.1:
                 surname = with_typo(surname, rng)
             if rng.random() < 0.2:
                 upn = ""
         else:
+            # A child new to the LA, named and housed as children are: distinct families at
+            # their own addresses, so the register's check for children recorded twice sees no
+            # more of them than real returns bring.
             upn, sex = "", rng.choice("MF")
-            surname, forename = (
-                f"Newfamily{stamp}{index}",
-                rng.choice(["Ava", "Leo", "Mia", "Noah"]),
+            surname = rng.choice(EnGbNames.last_names)
+            forename = rng.choice(
+                EnGbNames.first_names_male if sex == "M" else EnGbNames.first_names_female
             )
             dob = today - timedelta(days=rng.randint(6 * 365, 15 * 365))
+            street, postcode = new_home(rng)
         ground = rng.choice(GROUNDS)
         deleted = today - timedelta(days=rng.randint(0, 20))
         rows.append(
@@ -149,8 +164,8 @@ def build_rows(count: int, rng: random.Random) -> list[list[str]]:
                 forename,
                 dob.strftime("%d/%m/%Y"),
                 sex,
-                f"{rng.randint(1, 200)} Station Road",
-                "CB7 9QT",
+                street,
+                postcode,
                 f"Parent {surname}",
                 "07700900123",
                 ground,

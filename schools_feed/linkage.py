@@ -20,6 +20,7 @@ match weights into words an officer reads.
 import copy
 import hashlib
 import json
+import tempfile
 import threading
 import warnings
 from collections import Counter
@@ -28,11 +29,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, cached_property, lru_cache
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 from nicknames import NickNamer
 from splink import DuckDBAPI, Linker, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import EMTrainingException
 from splink.internals.realtime import compare_records
 
@@ -712,9 +715,9 @@ def _distinct(records: Iterable[MatchRecord]) -> tuple[list[MatchRecord], np.nda
     return distinct, np.asarray(which, dtype=np.int64)
 
 
-def _column_frame(records: list[MatchRecord], model: Model, side: str) -> pa.Table:
+def _column_frame(records: list[MatchRecord], model: Model, side: str, first: int = 0) -> pa.Table:
     """Splink's input table for ``records``, built a column at a time (no row dictionaries);
-    record ``i`` has the id ``{side}{i}``."""
+    record ``i`` has the id ``{side}{first + i}``."""
     values = feature_columns(records) if records else {name: [] for name in SCHEMA}
     columns = {
         name: pa.array(values[name], type=kind) for name, kind in SCHEMA.items() if name in values
@@ -723,7 +726,9 @@ def _column_frame(records: list[MatchRecord], model: Model, side: str) -> pa.Tab
         columns[f"tf_{column}"] = pa.array(
             [model.tf(column, value) for value in values[column]], type=pa.float64()
         )
-    columns["unique_id"] = pa.array([f"{side}{i}" for i in range(len(records))], type=pa.string())
+    columns["unique_id"] = pa.array(
+        [f"{side}{first + i}" for i in range(len(records))], type=pa.string()
+    )
     columns["source_dataset"] = pa.array([side] * len(records), type=pa.string())
     return pa.table(columns)
 
@@ -948,12 +953,29 @@ def train(
 
 # --- Duplicates already in the register ----------------------------------------------------------
 
+
+def _date_of_birth_initial_rules() -> list[CustomRule]:
+    """The feed's date-of-birth block (``matching.date_of_birth_initial_blocks``) between two
+    children on the register: born the same day, or with day and month swapped, and sharing the
+    initial of a surname or forename, either way round. A county has about 150 children born on
+    any day; pairing them all made the weekly check score some twenty million pairs."""
+    initials = ("surname", "forename")
+    return [
+        CustomRule(
+            f"l.dob = r.{born} AND substr(l.{left}, 1, 1) = substr(r.{right}, 1, 1)",
+            sql_dialect="duckdb",
+        )
+        for born in ("dob", "dob_swapped")
+        for left in initials
+        for right in initials
+    ]
+
+
 DEDUPE_BLOCKING_RULES = (
-    block_on("dob"),
+    *_date_of_birth_initial_rules(),
     block_on("surname", "forename"),
     block_on("upn"),
     block_on("postcode", "forename"),
-    block_on("dob_swapped"),
 )
 
 
@@ -966,42 +988,49 @@ class DuplicatePair:
     score: PairScore
 
 
+# DuckDB's working memory for the duplicate check: past it, DuckDB spills to disk rather than
+# grow (a county's register gives DuckDB tens of millions of blocked pairs to score).
+DUPLICATE_CHECK_MEMORY = "500MB"
+
+
 def find_duplicates(
-    records: list[MatchRecord], model: Model, *, threshold: float
+    parts: Iterable[list[MatchRecord]], model: Model, *, threshold: float
 ) -> list[DuplicatePair]:
     """Pairs of records Splink scores at ``threshold`` or above as the same child, with the
     cluster each belongs to (connected components at the same threshold), best first. Pairs are
     found by blocking on date of birth (and its day-month swap), names, UPN, and postcode with
-    forename."""
-    if len(records) < 2:
+    forename.
+
+    The register comes in ``parts``: each part is made into Splink's columns in Arrow (about
+    240 bytes a child) and let go, so memory grows with those columns rather than with records
+    in Python, and DuckDB scores within ``DUPLICATE_CHECK_MEMORY``."""
+    keys: list[Hashable] = []
+    tables = []
+    for part in parts:
+        tables.append(_column_frame(part, model, "c", first=len(keys)))
+        keys.extend(record.key for record in part)
+    if len(keys) < 2:
         return []
     settings = dict(model.settings)
     settings["link_type"] = "dedupe_only"
     settings["blocking_rules_to_generate_predictions"] = [
         rule.get_blocking_rule("duckdb").as_dict() for rule in DEDUPE_BLOCKING_RULES
     ]
-    frame = _column_frame(records, model, "c")
-    api = DuckDBAPI()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        linker = Linker(api.register(frame), settings)
-        predictions = linker.inference.predict(threshold_match_probability=threshold)
-        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            predictions, threshold_match_probability=threshold
+    with tempfile.TemporaryDirectory(prefix="ehe-duplicates-") as spill:
+        connection = duckdb.connect(
+            config={"memory_limit": DUPLICATE_CHECK_MEMORY, "temp_directory": spill}
         )
-        pairs = predictions.as_pandas_dataframe()
-        cluster_of = dict(
-            zip(
-                clusters.as_pandas_dataframe()["unique_id"],
-                clusters.as_pandas_dataframe()["cluster_id"],
-                strict=True,
+        try:
+            pairs, cluster_of = _predict_and_cluster(
+                DuckDBAPI(connection), pa.concat_tables(tables), settings, threshold
             )
-        )
+        finally:
+            connection.close()
     scores = _pair_scores(pairs, model.labels)
     found = [
         DuplicatePair(
-            left=records[int(left[1:])].key,
-            right=records[int(right[1:])].key,
+            left=keys[int(left[1:])],
+            right=keys[int(right[1:])],
             probability=scored.probability,
             cluster=str(cluster_of.get(left, "")),
             score=scored,
@@ -1012,3 +1041,23 @@ def find_duplicates(
     ]
     found.sort(key=lambda pair: -pair.probability)
     return found
+
+
+def _predict_and_cluster(api: DuckDBAPI, frame: pa.Table, settings: dict, threshold: float):
+    """(Splink's pairs at ``threshold`` or above, {unique id: cluster id} for the records in
+    them). Only the clusters of paired records are read: Splink's cluster table holds every
+    record of the register with all its columns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        linker = Linker(api.register(frame), settings)
+        predictions = linker.inference.predict(threshold_match_probability=threshold)
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold_match_probability=threshold
+        )
+        paired = api.duckdb_con.sql(
+            f"SELECT unique_id, cluster_id FROM {clusters.physical_name} WHERE unique_id IN ("
+            f"SELECT unique_id_l FROM {predictions.physical_name} UNION "
+            f"SELECT unique_id_r FROM {predictions.physical_name})"
+        ).fetchall()
+        pairs = predictions.as_pandas_dataframe()
+    return pairs, dict(paired)

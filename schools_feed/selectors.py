@@ -378,14 +378,34 @@ def child_match_records(query: Q):
     return _child_match_records(query)
 
 
+def child_match_records_in_parts(size: int = 20_000):
+    """Every child the matcher can see, as lists of at most ``size`` records, in order of id:
+    each part is read by a range of ids and can be let go before the next is read, so the whole
+    register is never held as records (the weekly duplicate check reads all of it)."""
+    matchable = _matchable_children().order_by("pk")
+    after = None
+    while True:
+        remaining = matchable if after is None else matchable.filter(pk__gt=after)
+        ids = list(remaining.values_list("pk", flat=True)[:size])
+        if not ids:
+            return
+        in_range = Q(pk__lte=ids[-1]) if after is None else Q(pk__gt=after, pk__lte=ids[-1])
+        yield [record for record, _stored in _child_match_records(in_range)]
+        after = ids[-1]
+
+
+def _matchable_children() -> QuerySet[Child]:
+    # An anonymised child has no name or identifiers left (docs/rules/data-protection.md §4):
+    # never a candidate, and never half of a "recorded twice" pair with another anonymised child.
+    return Child.objects.active().filter(anonymised_at__isnull=True)
+
+
 def _child_match_records(query: Q):
     # The current address by a join, not a subquery for each child. A child with more than one
     # current address is read once, with the latest (the rows are not sorted: sorting costs more
     # than the rare duplicate).
-    # An anonymised child has no name or identifiers left (docs/rules/data-protection.md §4):
-    # never a candidate, and never half of a "recorded twice" pair with another anonymised child.
     children = (
-        _with_key_initials(Child.objects.active().filter(anonymised_at__isnull=True))
+        _with_key_initials(_matchable_children())
         .filter(query)
         .order_by()
         .annotate(

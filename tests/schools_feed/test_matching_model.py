@@ -2,6 +2,7 @@
 records, a child sent twice in one file, the safety rules on real returns, and the list of
 children already recorded twice (ADR 0012)."""
 
+import dataclasses
 import datetime
 import random
 
@@ -18,7 +19,12 @@ from schools_feed.models import (
     NotificationStatus,
     PossibleDuplicate,
 )
-from schools_feed.selectors import POSTCODE_BLOCK_LIMIT, CandidateIndex, child_match_records
+from schools_feed.selectors import (
+    POSTCODE_BLOCK_LIMIT,
+    CandidateIndex,
+    child_match_records,
+    child_match_records_in_parts,
+)
 from schools_feed.services import intake
 from schools_feed.services.matching_model import model_current, model_train
 from tests.factories import AddressFactory, ChildFactory, SchoolFactory, UserFactory, sign_in
@@ -297,6 +303,67 @@ def test_the_weekly_check_lists_children_recorded_twice_and_a_second_run_changes
     after = page_text(client.get("/school/children/duplicates/"))
     assert "This list is from" in after
     assert "find_duplicate_children" not in before + after  # a command is no help to an officer
+
+
+def test_the_register_is_read_in_parts_each_child_once_with_its_latest_current_address(db):
+    children = [registered(surname=f"Partington{n}") for n in range(7)]
+    AddressFactory(
+        child=children[3],
+        line_1="9 Low Road",
+        postcode="CB1 1AA",
+        valid_from=datetime.date(2026, 9, 1),
+    )  # a second current address: read once, with the later one
+    Child.objects.filter(pk=children[5].pk).update(
+        anonymised_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    )
+
+    parts = list(child_match_records_in_parts(size=3))
+
+    read = [record.key for part in parts for record in part]
+    assert [len(part) for part in parts] == [3, 3]
+    assert sorted(read) == sorted(child.pk for child in children if child != children[5])
+    (moved,) = [record for part in parts for record in part if record.key == children[3].pk]
+    assert moved.postcode == "CB1 1AA"
+
+
+def test_children_recorded_twice_are_found_when_they_fall_in_different_parts_of_the_register():
+    born = datetime.date(2014, 2, 3)
+    thomas = matching.MatchRecord(
+        key="a", forenames="Thomas", surname="Hartley", date_of_birth=born
+    )
+    ruby = matching.MatchRecord(key="b", forenames="Ruby", surname="Okafor", date_of_birth=born)
+    tom = matching.MatchRecord(key="c", forenames="Tom", surname="Hartley", date_of_birth=born)
+
+    (pair,) = linkage.find_duplicates(
+        iter([[thomas], [ruby, tom]]), linkage.default_model(), threshold=0.1
+    )
+
+    assert {pair.left, pair.right} == {"a", "c"}
+    assert pair.score.level("forename") == "known_form"
+
+
+def test_a_child_recorded_twice_with_day_and_month_swapped_and_a_forename_slip_is_found():
+    amelia = matching.MatchRecord(
+        key="a",
+        forenames="Amelia",
+        surname="Jones",
+        date_of_birth=datetime.date(2014, 3, 5),
+        postcode="CB7 9QT",
+        address="1 High St",
+    )
+    amelie = dataclasses.replace(
+        amelia, key="b", forenames="Amelie", date_of_birth=datetime.date(2014, 5, 3)
+    )
+    aaron = dataclasses.replace(  # born the same day: a pair the model scores low
+        amelia, key="c", forenames="Aaron", surname="Quist", postcode="PE1 1AA", address=""
+    )
+
+    (pair,) = linkage.find_duplicates(
+        [[amelia, amelie, aaron]], linkage.default_model(), threshold=0.1
+    )
+
+    assert {pair.left, pair.right} == {"a", "b"}
+    assert pair.score.level("dob") == "swapped"
 
 
 def test_anonymised_children_are_neither_candidates_nor_listed_as_recorded_twice(db):
