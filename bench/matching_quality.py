@@ -512,7 +512,11 @@ def run(args) -> None:
         f"generated {len(children):,} children and {len(returns):,} returns in "
         f"{time.perf_counter() - started:.1f} s"
     )
-    model = None
+    # The starting model fitted to this register, as the register fits it (its size and names).
+    settings, frequencies, size = linkage.starting_model_fitted(
+        (child.forenames, child.surname) for child in children
+    )
+    model = linkage.Model(0, settings, frequencies, register_size=size)
     if args.train:
         started = time.perf_counter()
         settings, frequencies, sessions = linkage.train(children, [r for r, _k, _l in returns])

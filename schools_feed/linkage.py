@@ -40,7 +40,7 @@ from splink.internals.exceptions import EMTrainingException
 from splink.internals.realtime import compare_records
 
 from registry.identifiers import is_unknown_upn_placeholder, is_valid_upn
-from registry.names import address_line, normalise_name
+from registry.names import address_line, first_name_word, normalise_name
 
 # A random pair of records is the same child with this probability when the model does not say
 # (one child in a register of about 100,000). The trained model records its own.
@@ -168,6 +168,11 @@ def _address_columns(text: str) -> tuple[str | None, str | None, str | None]:
     return line, compact, "".join(c for c in compact if c.isalpha()) or None
 
 
+def _compared_surname(normalised: str) -> str | None:
+    """The surname as the surname comparison reads it: its words run together."""
+    return normalised.replace(" ", "") or None
+
+
 @lru_cache(maxsize=65536)
 def _name_columns(forenames: str, preferred: str, middle: str, surname: str, others: tuple):
     words = normalise_name(forenames).split()
@@ -191,7 +196,7 @@ def _name_columns(forenames: str, preferred: str, middle: str, surname: str, oth
         forename,
         sorted(forms),
         middle_words,
-        surname_norm.replace(" ", "") or None,
+        _compared_surname(surname_norm),
         sorted(surname_forms),
     )
 
@@ -480,7 +485,13 @@ COMPARISONS = [
         ],
     ),
 ]
-TF_COLUMNS = ("forename", "surname")  # term-frequency adjustment on the exact level
+# Term-frequency adjustment on the exact level: two children both called "Oliver Smith" agree
+# on names a county has hundreds of times, two called "Zakariah Quarrington" on names it has
+# once. A name's share of the register stands in for the level's u, but never below this: a
+# name seen once (or not at all) would otherwise outweigh a wholly different date of birth, as
+# a namesake with a rare double-barrelled surname did on the generator (docs/benchmarks.md).
+TF_COLUMNS = ("forename", "surname")
+TF_MINIMUM_U = 0.001
 # EM does not move these m values: among unlabelled pairs that agree on a date of birth, two
 # different UPNs are mostly twins and siblings, so EM would learn that different UPNs are common
 # for the same child (measured: bench/matching_quality.py --train, docs/benchmarks.md).
@@ -526,7 +537,11 @@ def _level(column: str, label: str, sql: str, m, u) -> dict:
     if column in FIXED_M_COLUMNS:
         level["fix_m_probability"] = True
     if label == "exact" and column in TF_COLUMNS:
-        level |= {"tf_adjustment_column": column, "tf_adjustment_weight": 1.0}
+        level |= {
+            "tf_adjustment_column": column,
+            "tf_adjustment_weight": 1.0,
+            "tf_minimum_u_value": TF_MINIMUM_U,
+        }
     return level
 
 
@@ -869,18 +884,42 @@ def explanations(
 TRAINING_BLOCKING_RULES = (block_on("upn"), block_on("dob"))
 
 
-def term_frequencies(records: Iterable[MatchRecord]) -> tuple[dict, int]:
-    records = list(records)
-    total = len(records)
-    columns = feature_columns(records) if records else {column: [] for column in TF_COLUMNS}
-    counts = {column: Counter(filter(None, columns[column])) for column in TF_COLUMNS}
+def name_frequencies(names: Iterable[tuple[str, str]]) -> tuple[dict, int]:
+    """Each compared forename's and surname's share of the register, from its children's
+    (forenames, surname), and the number of children. A name held by one child is left out: it
+    takes an unseen name's share (``Model.tf``)."""
+    counts = {"forename": Counter(), "surname": Counter()}
+    total = 0
+    for forenames, surname in names:
+        total += 1
+        counts["forename"][first_name_word(forenames) or None] += 1
+        counts["surname"][_compared_surname(normalise_name(surname))] += 1
     return (
         {
-            column: {name: n / total for name, n in counter.items() if n > 1}
+            column: {name: n / total for name, n in counter.items() if name and n > 1}
             for column, counter in counts.items()
         },
         total,
     )
+
+
+def term_frequencies(records: Iterable[MatchRecord]) -> tuple[dict, int]:
+    return name_frequencies((record.forenames, record.surname) for record in records)
+
+
+# A register smaller than this says little about an LA's names or size, and EM has too few pairs
+# to learn from: the starting model keeps the code's defaults, and training is refused.
+MINIMUM_REGISTER_SIZE = 200
+
+
+def starting_model_fitted(names: Iterable[tuple[str, str]]) -> tuple[dict, dict, int]:
+    """The starting parameters fitted to a register by counting, not learning: its size sets the
+    prior (a return is one child among the register's), its names the term-frequency
+    adjustment. Returns (Splink's settings, the name frequencies, the number of children)."""
+    frequencies, size = name_frequencies(names)
+    if size < MINIMUM_REGISTER_SIZE:
+        return default_settings(), {}, size
+    return default_settings(register_size=size), frequencies, size
 
 
 # EM learns only the errors the LA's data happens to hold: a level it saw (almost) never among

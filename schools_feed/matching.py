@@ -50,6 +50,10 @@ DECISION_UPN_CONFLICT = "UPN identical but other details disagree: check before 
 DECISION_UPN_ELSEWHERE = "Another candidate has the same UPN: check before linking"
 DECISION_UPNS_DIFFER = "The two UPNs differ: check which is right before linking"
 DECISION_NAME_DIFFERS = "A name differs outright and the UPN does not confirm it: a person decides"
+DECISION_BORN_ANOTHER_DAY = (
+    "The date of birth differs outright, the forename is not the same and the UPN does not "
+    "confirm it: a brother or sister looks like this, so a person decides"
+)
 DECISION_DEATH = (
     "This return says the child has died: it is linked automatically only on the same UPN, "
     "so a person confirms which child it is"
@@ -91,6 +95,10 @@ class MatchScore:
     # Both names differ outright: the same UPN alone does not say it is this child (a school can
     # key a brother's or sister's UPN).
     both_names_differ: bool = False
+    # The date of birth differs outright (not a slip, a swap or a near date) and the forename
+    # is not the same (a short form, a slip): that is how a brother or sister at the same home
+    # looks ("Ricky" for "Frederick", born four years apart).
+    born_another_day: bool = False
     weight: float = 0.0
     weights: tuple[tuple[str, str, float | None], ...] = ()  # (comparison, level, match weight)
     model_version: int = 0
@@ -233,6 +241,7 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         another_child=surely_two_children(scored),
         forename_agrees=levels["forename"] in FORENAME_AGREES,
         both_names_differ=forename_differs and levels["surname"] == "else",
+        born_another_day=levels["dob"] == "else" and levels["forename"] != "exact",
         weight=scored.weight,
         weights=tuple((c.column, c.level, c.weight) for c in comparisons),
         model_version=model.version,
@@ -370,6 +379,8 @@ def _reason_not_to_link(
         return DECISION_UPN_CONFLICT
     if top.name_differs and not (top.upn_identical or top.renamed_at_home):
         return DECISION_NAME_DIFFERS
+    if top.born_another_day and not top.upn_identical:
+        return DECISION_BORN_ANOTHER_DAY
     if holder not in (None, 0):
         return DECISION_UPN_ELSEWHERE
     if top.score - runner_up < margin:

@@ -394,6 +394,17 @@ def child_match_records_in_parts(size: int = 20_000):
         after = ids[-1]
 
 
+def register_names():
+    """(forenames, surname) of every child the matcher can see, for counting how common each
+    name is (``linkage.name_frequencies``)."""
+    return (
+        _matchable_children()
+        .order_by()
+        .values_list("legal_forenames", "legal_surname")
+        .iterator(chunk_size=10_000)
+    )
+
+
 def _matchable_children() -> QuerySet[Child]:
     # An anonymised child has no name or identifiers left (docs/rules/data-protection.md §4):
     # never a candidate, and never half of a "recorded twice" pair with another anonymised child.

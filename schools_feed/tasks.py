@@ -79,7 +79,9 @@ def duplicate_children_find_task() -> int:
 
 @shared_task(acks_late=True)
 def matching_model_train_task() -> int:
-    """Retrain the matching model (beat, weekly). Nothing new to learn from leaves the latest
-    version in place, so a repeated run does nothing. The new version waits for the data
-    manager to adopt it (ADR 0012)."""
+    """Fit the starting model to the register again (its size and name frequencies, used at
+    once) and retrain the matching model (beat, weekly). Nothing new to learn from leaves the
+    latest version in place, so a repeated run does nothing. The trained version waits for the
+    data manager to adopt it (ADR 0012)."""
+    matching_model.model_fit_starting()
     return matching_model.model_train(label="the weekly schedule").version

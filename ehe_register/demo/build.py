@@ -66,6 +66,7 @@ from schools_feed.models import (
 )
 from schools_feed.services.duplicates import duplicate_children_find
 from schools_feed.services.intake import notification_submit
+from schools_feed.services.matching_model import model_fit_starting
 from schools_feed.services.offrolling import offrolling_recompute
 
 LA_CODE = "938"
@@ -444,6 +445,7 @@ class DemoBuilder:
         # The monitor is computed once, before the feed examples: their returns then queue a
         # recompute of their one school against the LA figures, not a second full run.
         self._offrolling()
+        self._matching_model_fitted()
         self._feed_examples()
         self._recorded_twice()
         self._reference_figures()
@@ -565,6 +567,12 @@ class DemoBuilder:
                 return_type=NotificationKind.DELETION,
             )
         self._step("2 returns through the schools feed")
+
+    def _matching_model_fitted(self) -> None:
+        """The matching model's starting parameters fitted to the demo's register (its size
+        and how common each name is), as the weekly schedule does for an LA's."""
+        record = model_fit_starting()
+        self._step(f"matching model version {record.version}: {record.register_size} children")
 
     # The register's own check for children recorded twice reads every child: in the seed it
     # runs for a district-sized demo, and a county's is left to the weekly schedule.

@@ -13,16 +13,18 @@ from django.utils import timezone
 from registry.models import User
 from schools_feed import linkage
 from schools_feed.models import MatchingModel, Notification
-from schools_feed.selectors import child_match_records
+from schools_feed.selectors import child_match_records, register_names
 
-DEFAULT_METHOD = "starting parameters set by hand (no training): ADR 0012"
+DEFAULT_METHOD = (
+    "starting parameters set by hand (no training), with the prior and the name frequencies "
+    "counted on the register: ADR 0012"
+)
 STARTING_LABEL = "the starting parameters"
 TRAINED_METHOD = (
     "u by random sampling of register pairs; m by expectation maximisation on pairs blocked "
     "by {sessions}; term frequencies of forenames and surnames"
 )
-# Fewer children than this, and EM has too few pairs to learn from: the model is not retrained.
-MINIMUM_REGISTER_SIZE = 200
+MINIMUM_REGISTER_SIZE = linkage.MINIMUM_REGISTER_SIZE
 
 
 class TooLittleToTrainOn(Exception):
@@ -33,35 +35,66 @@ _MODELS: dict[tuple, linkage.Model] = {}  # by (row, version, when trained)
 
 
 def model_record_default() -> MatchingModel:
-    """The hand-set starting model as the code sets it now, recorded (and adopted) the first time
-    it is needed. When a release changes the starting parameters, they are recorded as a new
-    version rather than changing what an old version meant: every link names the parameters that
-    made it (ADR 0012)."""
-    wanted = linkage.default_settings()
-    latest = (
+    """The starting model as the code sets it now, fitted to the register
+    (``linkage.starting_model_fitted``), recorded (and adopted) the first time it is needed.
+    When a release changes the starting parameters, they are recorded as a new version rather
+    than changing what an old version meant: every link names the parameters that made it
+    (ADR 0012)."""
+    latest = _latest_starting()
+    if latest is not None and _same_parameters(latest.settings, linkage.default_settings()):
+        return latest
+    return _record_starting(linkage.starting_model_fitted(register_names()), first=latest is None)
+
+
+def model_fit_starting() -> MatchingModel:
+    """Fit the starting model to the register as it is now (its size and name frequencies,
+    counted: nothing here is learnt, so it cannot learn a household) and, when the register's
+    fit has changed since the last, record it as a new version and use it. A trained
+    version the data manager adopted stays in use. Run weekly and by the demo seed."""
+    starting = model_record_default()
+    in_use = MatchingModel.objects.filter(adopted_at__isnull=False).order_by("-version").first()
+    if in_use is not None and in_use.trained_by_label != STARTING_LABEL:
+        return in_use
+    fitted = linkage.starting_model_fitted(register_names())
+    settings, frequencies, _size = fitted
+    if settings == starting.settings and frequencies == starting.term_frequencies:
+        return starting
+    return _record_starting(fitted, first=False)
+
+
+def _latest_starting() -> MatchingModel | None:
+    return (
         MatchingModel.objects.filter(trained_by_label=STARTING_LABEL).order_by("-version").first()
     )
-    if latest is not None and _same_settings(latest.settings, wanted):
-        return latest
+
+
+def _record_starting(fitted: tuple[dict, dict, int], *, first: bool) -> MatchingModel:
+    settings, frequencies, size = fitted
     try:
         with transaction.atomic():
             # The first starting model is version 0 (trained versions count from 1); a
-            # revision comes after every version recorded so far.
+            # revision or a new fit comes after every version recorded so far.
             highest = MatchingModel.objects.aggregate(v=Max("version"))["v"]
             return MatchingModel.objects.create(
-                version=0 if latest is None else highest + 1,
-                settings=wanted,
+                version=0 if first else highest + 1,
+                settings=settings,
+                term_frequencies=frequencies,
                 method=DEFAULT_METHOD,
                 trained_by_label=STARTING_LABEL,
-                register_size=linkage.DEFAULT_REGISTER_SIZE,
+                register_size=size,
                 adopted_at=timezone.now(),
             )
     except IntegrityError:  # another worker recorded it at the same moment
-        return MatchingModel.objects.filter(trained_by_label=STARTING_LABEL).latest("version")
+        return _latest_starting()
 
 
-def _same_settings(stored: dict, wanted: dict) -> bool:
-    return json.dumps(stored, sort_keys=True) == json.dumps(wanted, sort_keys=True)
+def _same_parameters(stored: dict, wanted: dict) -> bool:
+    """Whether two settings hold the same comparisons and parameters, whatever register size
+    each prior was fitted to."""
+    prior = "probability_two_random_records_match"
+    return json.dumps({**stored, prior: None}, sort_keys=True) == json.dumps(
+        {**wanted, prior: None}, sort_keys=True
+    )
 
 
 def model_current() -> linkage.Model:
@@ -143,20 +176,21 @@ def model_train(*, by: User | None = None, label: str = "", adopt: bool = False)
         first=Min("received_at"), last=Max("received_at")
     )
     returns = list(_returns_for_training(since))
-    current = MatchingModel.objects.order_by("-version").first()
+    # The latest trained version (a starting model fitted since is not one).
+    current = (
+        MatchingModel.objects.exclude(trained_by_label=STARTING_LABEL).order_by("-version").first()
+    )
     data_to = recent["last"].date() if recent["last"] else None
-    if (
-        current is not None
-        and current.trained_by_label != STARTING_LABEL
-        and (current.register_size, current.returns_count, current.data_to)
-        == (len(register), len(returns), data_to)
+    if current is not None and (current.register_size, current.returns_count, current.data_to) == (
+        len(register),
+        len(returns),
+        data_to,
     ):
         return model_adopt(version=current.version) if adopt else current
     if len(register) < MINIMUM_REGISTER_SIZE:
         raise TooLittleToTrainOn(
             f"The register holds {len(register)} children; training needs at least "
-            f"{MINIMUM_REGISTER_SIZE}. Matching keeps using version "
-            f"{current.version if current else 0}."
+            f"{MINIMUM_REGISTER_SIZE}. Matching keeps using version {model_current().version}."
         )
     trained, frequencies, sessions = linkage.train(register, returns)
     with transaction.atomic():

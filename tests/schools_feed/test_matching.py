@@ -5,6 +5,7 @@ Thresholds here are the defaults in settings, as match probabilities (ADR 0012);
 them as arguments. Scores come from the starting model (version 0).
 """
 
+import math
 from dataclasses import replace
 from datetime import date
 
@@ -618,7 +619,11 @@ def test_names_have_a_term_frequency_adjustment_so_a_rare_surname_counts_for_mor
     uncommon = m.score(
         replace(rare, key=None, upn="", postcode=""), replace(rare, postcode=""), model=model
     )
-    assert uncommon.weight > common.weight + 5
+    # A surname a fiftieth of the register share counts as that share; one seen once or never, as
+    # the floor (linkage.TF_MINIMUM_U), so a rare name cannot outweigh a different birth date.
+    assert uncommon.weight - common.weight == pytest.approx(
+        math.log2(0.02 / linkage.TF_MINIMUM_U), abs=0.01
+    )
     assert common.model_version == 7
 
 
@@ -679,3 +684,37 @@ def test_a_batch_with_no_upn_sex_postcode_or_address_anywhere_is_still_scored():
     result = m.score(bare, replace(bare, key="child-9"))
     assert result.score > REVIEW
     assert "postcode: not compared (missing on one side)" in result.evidence
+
+
+FREQUENCIES = {"surname": {"smith": 0.01}, "forename": {"thomas": 0.01}}
+
+
+def test_a_brother_with_a_short_form_of_the_name_born_years_apart_at_home_goes_to_review():
+    """The generator's one wrong link once the prior was fitted to its register: "Ricky Page",
+    born 2013, linked to his brother "Frederick George Page", born 2017, at the same postcode."""
+    model = linkage.Model(  # fitted to a register of 20,000 where "Page" is rare
+        0, linkage.default_settings(register_size=20_000), FREQUENCIES, register_size=20_000
+    )
+    frederick = replace(THOMAS, forenames="Frederick George", surname="Page", upn="P938207622003")
+    ricky = incoming(forenames="Ricky Abdul", surname="Page", date_of_birth=date(2013, 11, 14))
+    frederick = replace(frederick, date_of_birth=date(2017, 3, 4))
+
+    ranked = m.best_candidates(ricky, [frederick], model=model)
+    decision = m.decide(ranked, auto_link=AUTO_LINK, review=REVIEW)
+
+    assert ranked[0][1].score >= AUTO_LINK  # the model alone would link them
+    assert (decision.outcome, decision.reason) == (m.REVIEW, m.DECISION_BORN_ANOTHER_DAY)
+
+
+def test_the_same_forename_with_a_date_of_birth_keyed_wrong_still_links():
+    model = linkage.Model(
+        0, linkage.default_settings(register_size=20_000), FREQUENCIES, register_size=20_000
+    )
+    thomas = replace(THOMAS, upn="")
+    record = incoming(date_of_birth=date(2012, 8, 30))
+
+    decision = m.decide(
+        m.best_candidates(record, [thomas], model=model), auto_link=AUTO_LINK, review=REVIEW
+    )
+
+    assert decision.outcome == m.LINK

@@ -26,7 +26,7 @@ from schools_feed.selectors import (
     child_match_records_in_parts,
 )
 from schools_feed.services import intake
-from schools_feed.services.matching_model import model_current, model_train
+from schools_feed.services.matching_model import model_current, model_fit_starting, model_train
 from tests.factories import AddressFactory, ChildFactory, SchoolFactory, UserFactory, sign_in
 from tests.pages import page_text
 from tests.schools_feed.returns import csv_file, row
@@ -101,7 +101,7 @@ def test_revised_starting_parameters_are_recorded_as_a_new_version_and_the_old_o
 def test_revised_starting_parameters_do_not_replace_a_trained_version_the_la_adopted(db):
     model_current()
     old = MatchingModel.objects.get(version=0)
-    old.settings["probability_two_random_records_match"] = 0.5
+    old.settings["comparisons"][1]["comparison_levels"][1]["m_probability"] = 0.5
     old.save()
     MatchingModel.objects.create(
         version=1,
@@ -205,6 +205,50 @@ def register_of(size: int, seed: int = 3) -> None:
         registered(**values)
         if n % 10 == 0:
             registered(**{**values, "forenames": values["forenames"][:-1] + "e"})
+
+
+def test_a_small_register_keeps_the_starting_prior_and_no_name_frequencies(db):
+    registered()
+    record = model_fit_starting()
+    assert (record.version, record.register_size, record.term_frequencies) == (0, 1, {})
+    assert record.settings == linkage.default_settings()
+
+
+def test_the_weekly_task_fits_the_starting_model_to_the_registers_size_and_names_and_uses_it(
+    db,
+):
+    from schools_feed import tasks
+
+    assert model_current().version == 0  # recorded on a new register, with nothing to count
+    register_of(200)
+
+    trained = tasks.matching_model_train_task.apply().get()
+    versions = MatchingModel.objects.count()
+    assert tasks.matching_model_train_task.apply().get() == trained  # a rerun changes nothing
+    assert MatchingModel.objects.count() == versions
+
+    fitted = MatchingModel.objects.filter(trained_by_label="the starting parameters").latest(
+        "version"
+    )
+    assert fitted.version > 0
+    assert fitted.register_size == 220
+    assert fitted.settings["probability_two_random_records_match"] == 1 / 1000
+    assert fitted.term_frequencies["forename"]["oliver"] == pytest.approx(
+        Child.objects.filter(legal_forenames="Oliver").count() / 220
+    )
+    assert fitted.adopted_at is not None
+    assert model_current().version == fitted.version
+    assert model_current().term_frequencies == fitted.term_frequencies
+    assert model_fit_starting() == fitted  # nothing changed: no new version
+    registered(forenames="Zakariah", surname="Quarrington")
+    assert model_fit_starting().version > fitted.version
+
+
+def test_fitting_the_starting_model_leaves_a_trained_version_the_la_adopted_in_use(db):
+    register_of(200)
+    trained = model_train(label="a test", adopt=True)
+    assert model_fit_starting() == trained
+    assert model_current().version == trained.version
 
 
 def test_training_on_a_register_too_small_to_learn_from_is_refused_and_matching_keeps_version_0(
