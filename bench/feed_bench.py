@@ -115,9 +115,13 @@ def with_typo(name: str, rng: random.Random) -> str:
     return name
 
 
+SURNAMES = tuple(EnGbNames.last_names)
+BOYS, GIRLS = tuple(EnGbNames.first_names_male), tuple(EnGbNames.first_names_female)
+
+
 def new_home(rng: random.Random) -> tuple[str, str]:
     """A first line and a postcode in one of a county's districts."""
-    street = rng.choice(EnGbNames.last_names)
+    street = rng.choice(SURNAMES)
     road = rng.choice(["Road", "Street", "Close", "Avenue", "Lane", "Way"])
     inward = (
         f"{rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXY')}{rng.choice('ABDEFGHJLNPQRSTUWXY')}"
@@ -148,10 +152,8 @@ def build_rows(count: int, rng: random.Random) -> list[list[str]]:
             # their own addresses, so the register's check for children recorded twice sees no
             # more of them than real returns bring.
             upn, sex = "", rng.choice("MF")
-            surname = rng.choice(EnGbNames.last_names)
-            forename = rng.choice(
-                EnGbNames.first_names_male if sex == "M" else EnGbNames.first_names_female
-            )
+            surname = rng.choice(SURNAMES)
+            forename = rng.choice(BOYS if sex == "M" else GIRLS)
             dob = today - timedelta(days=rng.randint(6 * 365, 15 * 365))
             street, postcode = new_home(rng)
         ground = rng.choice(GROUNDS)
