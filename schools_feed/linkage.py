@@ -903,10 +903,6 @@ def name_frequencies(names: Iterable[tuple[str, str]]) -> tuple[dict, int]:
     )
 
 
-def term_frequencies(records: Iterable[MatchRecord]) -> tuple[dict, int]:
-    return name_frequencies((record.forenames, record.surname) for record in records)
-
-
 # A register smaller than this says little about an LA's names or size, and EM has too few pairs
 # to learn from: the starting model keeps the code's defaults, and training is refused.
 MINIMUM_REGISTER_SIZE = 200
@@ -952,7 +948,7 @@ def train(
     postcode are not used: their pairs are mostly households, and EM then learns the household
     rather than the child. Returns (Splink's
     settings as it saves them, the name frequencies, the blocking rules EM learnt m from)."""
-    frequencies, size = term_frequencies(register)
+    frequencies, size = name_frequencies((record.forenames, record.surname) for record in register)
     settings = default_settings(register_size=size)
     api = DuckDBAPI()
     register_frame = _column_frame(register, Model(0, settings), "c")
