@@ -583,6 +583,7 @@ def report(results, args, elapsed, pairs) -> None:
     )
     breakdown(existing, new)
     show_mistakes(results, args.show)
+    show_reviews(results, args.show_reviews)
     if args.sweep:
         sweep(results)
 
@@ -661,6 +662,18 @@ def show_mistakes(results, limit: int) -> None:
             show_mistake(result)
 
 
+def show_reviews(results, limit: int) -> None:
+    """Reviews of each reason, with every comparison's level: what the review rate is made of."""
+    by_reason = defaultdict(list)
+    for result in results:
+        if result[5].outcome == REVIEW:
+            by_reason[result[5].reason].append(result)
+    for reason, group in by_reason.items():
+        print(f"\nreviewed: {reason[:70]} (first {min(limit, len(group))} of {len(group)}):")
+        for result in group[:limit]:
+            show_mistake(result)
+
+
 def show_mistake(result) -> None:
     record, true_key, labels, candidates, _, decision = result
     print(f"  {labels} {describe(record)}")
@@ -706,6 +719,9 @@ def main() -> None:
     )
     parser.add_argument("--sweep", action="store_true", help="try other thresholds too")
     parser.add_argument("--show", type=int, default=5, help="mistakes of each kind to print")
+    parser.add_argument(
+        "--show-reviews", type=int, default=0, help="reviews of each reason to print"
+    )
     parser.add_argument(
         "--febrl",
         type=int,

@@ -83,9 +83,10 @@ class MatchScore:
     # A surname that disagrees outright (not a typo, short form or former name): a changed name
     # may be the same child, but only a person should decide that.
     name_differs: bool = False
-    # The surname differs outright, but the forename, the date of birth, the postcode and the
-    # first line of the address all agree: a child whose surname changed (a parent's marriage,
-    # say) in the same home. Two children alike in all of that are not known to happen.
+    # The surname differs outright, but the forename, the date of birth and the first line of
+    # the address agree, and the postcode is the same or one slip from it: a child whose surname
+    # changed (a parent's marriage, say) in the same home. Two children alike in all of that are
+    # not known to happen.
     renamed_at_home: bool = False
     # Everything agrees but a wholly different forename: a twin, or the same child. So too for
     # forenames that read as two children's (``_forenames_could_be_twins``).
@@ -232,7 +233,7 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         name_differs=levels["surname"] == "else",
         renamed_at_home=levels["forename"] in FORENAME_AGREES | {"similar"}
         and levels["dob"] == "exact"
-        and levels["postcode"] == "exact"
+        and levels["postcode"] in ("exact", "sector", "one_character")
         and levels["address_line"] in ("exact", "similar"),
         # Two valid, different UPNs already say "two children" (a twin with their own UPN).
         twin_or_same=rest_agrees

@@ -678,6 +678,28 @@ def test_a_surname_changed_at_the_same_home_links_but_not_when_the_address_diffe
     assert elsewhere.outcome == "review"
 
 
+def test_a_surname_changed_at_the_same_home_links_when_the_postcode_is_keyed_one_slip_off():
+    """A renamed child whose return also carries a postcode slip ("CB7 9QR" for "CB7 9QT"),
+    as FEBRL's duplicates do, is still the child at the same first line of the address; with
+    the first line different as well it is not linked."""
+    register = MatchRecord(
+        key=1,
+        forenames="Tom",
+        surname="Smith",
+        date_of_birth=date(2015, 3, 14),
+        postcode="CB7 9QT",
+        address="12 Mill Lane, Ely",
+    )
+    renamed = replace(register, key=None, surname="Okonkwo", postcode="CB7 9QR")
+    moved = replace(renamed, address="3 Station Road, Ely")
+
+    at_home = m.decide(m.best_candidates(renamed, [register]), auto_link=0.92, review=0.10)
+    elsewhere = m.decide(m.best_candidates(moved, [register]), auto_link=0.92, review=0.10)
+
+    assert (at_home.outcome, at_home.candidate.key) == ("link", 1)
+    assert elsewhere.outcome != "link"
+
+
 def test_a_batch_with_no_upn_sex_postcode_or_address_anywhere_is_still_scored():
     """A column empty in every row of a batch still has a type for Splink's SQL."""
     bare = MatchRecord(forenames="Tom", surname="Smith", date_of_birth=date(2014, 3, 17))
