@@ -41,13 +41,30 @@ SEARCHES_KEPT = 20
 
 class CappedPaginator(Paginator):
     """Counts matches only up to a cap: counting 20,000 "Smith"s costs more than showing them,
-    and nobody pages past a thousand results. Past the cap the page asks for a narrower search."""
+    and nobody pages past a thousand results. Past the cap the page asks for a narrower search.
+
+    The ids of the first matches, in order, are read once, up to the cap: their number is the
+    count, and a page is a slice of them, its children read by id. Finding and sorting the
+    matches is most of a search's cost at county scale; a count and a page read apart paid it
+    twice (docs/benchmarks.md)."""
 
     cap = 1000
 
     @cached_property
+    def first_ids(self) -> list:
+        return list(self.object_list.values_list("pk", flat=True)[: self.cap + 1])
+
+    @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        return len(self.first_ids)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = self.first_ids[bottom : bottom + self.per_page]
+        found = {child.pk: child for child in self.object_list.filter(pk__in=ids)}
+        # A child merged away since the ids were read is left out.
+        return self._get_page([found[pk] for pk in ids if pk in found], number, self)
 
 
 def _search_remember(session, data) -> str:
@@ -123,12 +140,16 @@ class ChildListView(LoginRequiredMixin, ListView):
         prefix = "-" if sort.startswith("-") else ""
         return [prefix + field for field in fields] + ["pk"]
 
-    def _only_similar_names(self) -> bool:
+    def _only_similar_names(self, paginator: CappedPaginator, page) -> bool:
         """A name was typed and no child has it as typed, so every child shown has a similar one.
         The results are ranked by how the name matches, so the first tells."""
-        if "name_match" not in self.object_list.query.annotations:
+        if "name_match" not in self.object_list.query.annotations or not paginator.first_ids:
             return False
-        best = self.object_list.values_list("name_match", flat=True).first()
+        if page.number == 1 and page.object_list:
+            best = page.object_list[0].name_match
+        else:
+            first = self.object_list.filter(pk=paginator.first_ids[0])
+            best = first.values_list("name_match", flat=True).first()
         return best == selectors.NameMatch.SIMILAR
 
     def get_context_data(self, **kwargs):
@@ -147,7 +168,9 @@ class ChildListView(LoginRequiredMixin, ListView):
             searched=searched,
             result_cap=CappedPaginator.cap,
             name_typed=self.form.cleaned_data["text"] if searched and self.form.is_valid() else "",
-            only_similar_names=searched and self.form.is_valid() and self._only_similar_names(),
+            only_similar_names=searched
+            and self.form.is_valid()
+            and self._only_similar_names(context["paginator"], context["page_obj"]),
             similar_name=selectors.NameMatch.SIMILAR,
         )
         return context

@@ -365,6 +365,49 @@ def test_search_stops_counting_past_the_cap_and_asks_for_a_narrower_search(
     assert len(response.context["children"]) == 3
 
 
+def test_search_pages_follow_the_sort_order_and_the_last_page_holds_the_rest(
+    client, administrator
+):
+    """A page is a slice of the matches in order (the ids are read once, up to the cap)."""
+    names = [f"Zed{letter}" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"] + ["ZedZa", "ZedZb"]
+    for forename in reversed(names):
+        ChildFactory(legal_surname="Quennell", legal_forenames=forename)
+    sign_in(client, administrator)
+
+    first = _search_page(client, text="quennell")
+    second = _search_page(client, extra="&page=2", text="quennell")
+    beyond = client.get(
+        client.post(reverse("registry:child-list"), {"text": "quennell"}).url + "&page=3"
+    )
+
+    assert "28 children found" in page_text(first)
+    shown = [c.legal_forenames for c in first.context["children"]]
+    shown += [c.legal_forenames for c in second.context["children"]]
+    assert shown == sorted(names)
+    assert beyond.status_code == 404
+
+
+def test_a_search_finds_and_sorts_its_matches_once_for_the_count_and_the_page(
+    client, administrator
+):
+    """Finding and sorting the matches is most of a search's cost on a county register: the
+    count, the page and "only similar names" share one read of them."""
+    for forename in ("Ann", "Bea", "Cal"):
+        ChildFactory(legal_surname="Quennell", legal_forenames=forename)
+    sign_in(client, administrator)
+    posted = client.post(reverse("registry:child-list"), {"text": "quennell"})
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(posted.url).status_code == 200
+    searches = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "%quennell%" in q["sql"] and '"registry_child"."id" IN (' not in q["sql"]
+    ]
+
+    assert len(searches) == 1, searches
+
+
 def _record_links(client, child) -> str:
     return client.get(reverse("registry:child-detail", args=[child.pk])).content.decode()
 
