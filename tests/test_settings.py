@@ -46,3 +46,18 @@ def test_a_broker_url_turns_off_eager_celery_and_time_zone_is_london():
     )
 
     assert result.stdout.strip() == "(False, 'Europe/London', 'en-gb')"
+
+
+def test_postgresql_connections_plan_for_ssd_storage_and_sqlite_is_left_alone():
+    """ADR 0017: random_page_cost 1.1 on each PostgreSQL connection, from the environment."""
+    debug = {"DEBUG": "true"}
+    postgres = {**debug, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/anything"}
+    options = "s.DATABASES['default'].get('OPTIONS', {}).get('options')"
+
+    default = _settings_in_subprocess(postgres, options)
+    chosen = _settings_in_subprocess({**postgres, "DATABASE_RANDOM_PAGE_COST": "2"}, options)
+    sqlite = _settings_in_subprocess({**debug, "DATABASE_URL": "sqlite:///x.db"}, options)
+
+    assert default.stdout.strip() == "'-c random_page_cost=1.1'"
+    assert chosen.stdout.strip() == "'-c random_page_cost=2.0'"
+    assert sqlite.stdout.strip() == "None"
