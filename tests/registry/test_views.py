@@ -365,9 +365,7 @@ def test_search_stops_counting_past_the_cap_and_asks_for_a_narrower_search(
     assert len(response.context["children"]) == 3
 
 
-def test_search_pages_follow_the_sort_order_and_the_last_page_holds_the_rest(
-    client, administrator
-):
+def test_search_pages_follow_the_sort_order_and_the_last_page_holds_the_rest(client, administrator):
     """A page is a slice of the matches in order (the ids are read once, up to the cap)."""
     names = [f"Zed{letter}" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"] + ["ZedZa", "ZedZb"]
     for forename in reversed(names):
