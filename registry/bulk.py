@@ -15,8 +15,8 @@ differs: another database; a row without a primary key yet; a value that is an e
 (``F()``, ``Now()``, a ``db_default``); a column the database fills in and Django reads back; a
 multi-table inherited model; a historical model with columns this module does not know.
 
-After a write that grows a table by more than a tenth, or fills one never analysed, the
-table's planner statistics are refreshed there and then (``refresh_statistics``): autovacuum
+After writes that grow a table by more than a tenth, or fill one never analysed, the table's
+planner statistics are refreshed there and then (``refresh_statistics``): autovacuum
 would do it only when its daemon next wakes, and on a freshly loaded database PostgreSQL would
 plan the rest of the import, and the tasks it queues, as if the tables were empty.
 
@@ -137,15 +137,20 @@ def insert_rows(model: type[Model], fields: tuple[str, ...], rows) -> None:
     with transaction.atomic(using=db, savepoint=False):
         if connection.vendor == "postgresql":
             encoders = [_copy_encoder(field) for field in model_fields]
-            prepared = (
-                tuple(
-                    value if encode is None else encode(value)
-                    for encode, value in zip(encoders, row, strict=True)
-                )
-                for row in rows
-            )
-            _copy(connection, model._meta.db_table, columns, prepared)
-            refresh_statistics(connection, {model._meta.db_table: None})
+            written = 0
+
+            def prepared():
+                nonlocal written
+                for row in rows:
+                    written += 1
+                    yield tuple(
+                        value if encode is None else encode(value)
+                        for encode, value in zip(encoders, row, strict=True)
+                    )
+
+            _copy(connection, model._meta.db_table, columns, prepared())
+            # Counted, so one school's few dozen indicators do not ANALYZE the whole table.
+            refresh_statistics(connection, {model._meta.db_table: written})
             return
         quote = connection.ops.quote_name
         sql = (
@@ -166,26 +171,47 @@ def insert_rows(model: type[Model], fields: tuple[str, ...], rows) -> None:
 
 
 def refresh_statistics(connection, inserted: dict[str, int | None]) -> None:
-    """ANALYZE each table (name -> rows just written, None if not counted) whose statistics
-    are now stale: never analysed, or grown by more than ``STATISTICS_STALE_FRACTION`` of the
-    rows its statistics know, when at least ``STATISTICS_MIN_ROWS`` were written. PostgreSQL
-    only; inside a transaction ANALYZE samples the rows this transaction wrote, so the same
-    import's next queries are planned on them. SKIP_LOCKED: a table another session is
+    """ANALYZE each table (name -> rows just written; None: a table a seed filled, analysed
+    whatever its size) whose statistics are now stale: a table never analysed (or analysed
+    empty) once it holds ``STATISTICS_MIN_ROWS`` rows, and one analysed before once it has
+    grown by more than ``STATISTICS_STALE_FRACTION`` of the rows its statistics know, by at
+    least ``STATISTICS_MIN_ROWS``. Growth is read from the table's
+    size against its size when last analysed, so a table filled by many small writes (a
+    benchmark's 750 flags a batch) is analysed too, not only one filled by a large write.
+
+    PostgreSQL only; inside a transaction ANALYZE samples the rows this transaction wrote, so
+    the same import's next queries are planned on them. SKIP_LOCKED: a table another session is
     analysing is left to it rather than waited for (the lock lasts to the end of the
     transaction, and two imports must never queue behind each other for it)."""
-    inserted = {t: n for t, n in inserted.items() if n is None or n >= STATISTICS_MIN_ROWS}
-    if connection.vendor != "postgresql" or not inserted:
+    written = [table for table, rows in inserted.items() if rows is None or rows > 0]
+    if connection.vendor != "postgresql" or not written:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r'",
-            [list(inserted)],
+            "SELECT relname, reltuples, relpages,"
+            " pg_relation_size(oid) / current_setting('block_size')::int"
+            " FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r'",
+            [written],
         )
-        known = dict(cursor.fetchall())
-        for table, rows in inserted.items():
-            estimate = known.get(table, -1)
-            if estimate < 0 or rows is None or rows > STATISTICS_STALE_FRACTION * estimate:
+        for table, known_rows, known_pages, pages in cursor.fetchall():
+            rows = inserted[table]
+            if rows is None or _statistics_stale(
+                cursor, table, rows, known_rows, known_pages, pages
+            ):
                 cursor.execute(f"ANALYZE (SKIP_LOCKED) {connection.ops.quote_name(table)}")
+
+
+def _statistics_stale(cursor, table, rows, known_rows, known_pages, pages) -> bool:
+    if known_rows <= 0 or known_pages <= 0:  # never analysed, or analysed while empty
+        return rows >= STATISTICS_MIN_ROWS or _holds_at_least(cursor, table, STATISTICS_MIN_ROWS)
+    grown = max(rows, (pages - known_pages) * known_rows / known_pages)
+    return grown >= STATISTICS_MIN_ROWS and grown > STATISTICS_STALE_FRACTION * known_rows
+
+
+def _holds_at_least(cursor, table: str, rows: int) -> bool:
+    """Whether ``table`` holds ``rows`` rows, reading no more than that many."""
+    cursor.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT %s) AS held', [rows])
+    return cursor.fetchone()[0] >= rows
 
 
 def _copy_encoder(field: Field):

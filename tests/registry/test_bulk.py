@@ -726,3 +726,73 @@ def test_a_small_write_leaves_the_statistics_to_autovacuum(related):
         bulk_insert_with_history(new_children(30), Child, user=related.user, reason="bulk test")
 
     assert analyze_statements(queries) == []
+
+
+INDICATORS_ANALYSED = 'ANALYZE (SKIP_LOCKED) "schools_feed_schoolindicator"'
+
+
+def _indicator_rows(count: int, first: int = 0):
+    """``count`` off-rolling indicator rows for one school, as plain values (``insert_rows``)."""
+    import uuid
+    from datetime import date, timedelta
+
+    from schools_feed.models import OffRollingRun, School
+    from tests.factories import SchoolFactory
+
+    school = School.objects.first() or SchoolFactory()
+    run = OffRollingRun.objects.first() or OffRollingRun.objects.create(
+        as_of=date(2026, 1, 5), method_version="t"
+    )
+    fields = ("id", "run", "school", "indicator", "period_type", "period_start", "period_end")
+    fields += ("period_label", "observed", "denominator", "expected", "exact_limits", "band")
+    fields += ("rules_met", "breakdown")
+    start = date(2000, 1, 1)
+    rows = [
+        (uuid.uuid4(), run.pk, school.pk, "N2", "term", start + timedelta(days=n), start)
+        + ("a term", 0, 10, 0.5, True, "within", [], {})
+        for n in range(first, first + count)
+    ]
+    return fields, rows
+
+
+def test_one_schools_few_indicators_do_not_analyse_the_table_and_a_county_of_them_does():
+    """``insert_rows`` counts what it wrote: a school's own recompute writes a few dozen rows
+    and must not pay for an ANALYZE of every school's (it took 300 ms on a county)."""
+    from registry.bulk import insert_rows
+    from schools_feed.models import SchoolIndicator
+
+    few = _indicator_rows(40)
+    many = _indicator_rows(STATISTICS_MIN_ROWS, first=40)
+
+    with CaptureQueriesContext(connection) as small:
+        insert_rows(SchoolIndicator, *few)
+    with CaptureQueriesContext(connection) as large:
+        insert_rows(SchoolIndicator, *many)
+
+    assert SchoolIndicator.objects.count() == 40 + STATISTICS_MIN_ROWS
+    assert analyze_statements(small) == []
+    if connection.vendor == "postgresql":
+        assert analyze_statements(large) == [INDICATORS_ANALYSED]
+
+
+def test_a_table_filled_by_many_small_writes_is_analysed_once_it_holds_enough_rows():
+    """No single write reaches the threshold (a benchmark wrote 750 flags a batch, and the
+    flags table was never analysed: the off-rolling count then took twice as long)."""
+    from registry.bulk import insert_rows
+    from schools_feed.models import SchoolIndicator
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute('ANALYZE "schools_feed_schoolindicator"')  # known, and empty
+    half = STATISTICS_MIN_ROWS // 2 + 1
+
+    with CaptureQueriesContext(connection) as first:
+        insert_rows(SchoolIndicator, *_indicator_rows(half))
+    with CaptureQueriesContext(connection) as second:
+        insert_rows(SchoolIndicator, *_indicator_rows(half, first=half))
+
+    assert analyze_statements(first) == []
+    if connection.vendor == "postgresql":
+        assert analyze_statements(second) == [INDICATORS_ANALYSED]
+    else:
+        assert analyze_statements(second) == []
