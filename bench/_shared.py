@@ -88,11 +88,6 @@ def prepare_database(url: str, *, rebuild: bool, marker: str, holds_data, build)
         print(f"peak memory after the build: {peak_memory_mb():,.0f} MiB")
 
 
-def vacuum_analyze() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-
-
 def stored_marker() -> str:
     """The options the database's data was built with (a comment on the database)."""
     with connection.cursor() as cursor:
