@@ -244,9 +244,13 @@ class CandidateIndex:
     def holders_of_upn(self, upn: str) -> list[matching.MatchRecord]:
         return self._by_upn.get(upn, []) if upn else []
 
-    def candidates(self, record: matching.MatchRecord) -> list[matching.MatchRecord]:
+    def candidates(
+        self, record: matching.MatchRecord, *, wide: bool = True
+    ) -> list[matching.MatchRecord]:
+        """The children in the record's blocks; without ``wide``, not the date-of-birth blocks
+        (``matching.rank_widening``)."""
         found = {}
-        for block in self._lookups_for(record):
+        for block in self._lookups_for(record, wide):
             children = self._by_block.get(block, ())
             if block[0] in ("postcode", "address") and (
                 len(children) > POSTCODE_BLOCK_LIMIT or block in self._crowded
@@ -258,12 +262,19 @@ class CandidateIndex:
             found[candidate.key] = candidate
         return list(found.values())
 
-    def load_for(self, records: list[matching.MatchRecord]) -> None:
+    def load_for(self, records: list[matching.MatchRecord], *, wide: bool = True) -> None:
+        """Read from the register the children in the records' blocks not read yet; without
+        ``wide``, not the date-of-birth blocks, which hold most of the candidates at county
+        scale and settle few returns (``matching.rank_widening``)."""
         if len(self._indexed) > self.MAX_CHILDREN:
             self._forget()
             for record in self._added:
                 self._index(record)
-        date_initials = {pair for r in records for pair in matching.date_of_birth_initial_blocks(r)}
+        date_initials = (
+            {pair for r in records for pair in matching.date_of_birth_initial_blocks(r)}
+            if wide
+            else set()
+        )
         date_initials -= self._loaded_date_initials
         upns = {r.upn for r in records if r.upn} - self._loaded_upns
         names = {key for r in records for key in self._name_keys(r)} - self._loaded_names
@@ -321,8 +332,8 @@ class CandidateIndex:
         names swapped (``matching.name_block_keys``, the same rule as ``Child.name_key``)."""
         return matching.name_block_keys(record)
 
-    def _lookups_for(self, record) -> set:
-        lookups = matching.date_of_birth_initial_blocks(record)
+    def _lookups_for(self, record, wide: bool) -> set:
+        lookups = matching.date_of_birth_initial_blocks(record) if wide else set()
         lookups |= matching.sound_and_address_blocks(record)
         if record.postcode:
             lookups.add(("postcode", matching.postcode_block(record.postcode)))

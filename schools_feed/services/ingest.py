@@ -152,25 +152,39 @@ def _ingest_batch(rows, *, submission, by, reason, index: CandidateIndex) -> Ing
 
 
 def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> None:
-    """Match a batch with one Splink call for all its candidate pairs (ADR 0012), then decide
-    each return; the returns that found no child are matched among themselves, so two rows about
-    one new child make one child."""
+    """Match a batch with a Splink call for all its candidate pairs from the near blocks and one
+    more for the returns they do not link, on every block (``matching.rank_widening``, ADR
+    0012), then decide each return; the returns that found no child are matched among
+    themselves, so two rows about one new child make one child."""
     records = [match_record(n) for n in batch.notifications]
-    index.load_for(records)
     model = model_current()
     auto_link, review = settings.MATCH_AUTO_LINK_THRESHOLD, settings.MATCH_REVIEW_THRESHOLD
     thresholds = {"auto_link": auto_link, "review": review, "scale": matching.THRESHOLD_SCALE}
-    jobs = [(record, index.candidates(record)) for record in records]
-    new_rows = []
-    for notification, record, ranked in zip(
-        batch.notifications, records, matching.rank_many(jobs, model=model), strict=True
-    ):
-        decision = matching.decide(
+
+    def decided(position: int, ranked) -> matching.MatchDecision:
+        notification = batch.notifications[position]
+        return matching.decide(
             ranked,
             auto_link=auto_link,
             review=review,
             only_on_the_same_upn=(notification.legal_basis, notification.ground) in DEATH_GROUNDS,
         )
+
+    def candidates(some: list[matching.MatchRecord], wide: bool) -> list[list]:
+        index.load_for(some, wide=wide)
+        return [index.candidates(record, wide=wide) for record in some]
+
+    ranked_all = matching.rank_widening(
+        records,
+        candidates,
+        lambda position, ranked: decided(position, ranked).outcome == matching.LINK,
+        model=model,
+    )
+    new_rows = []
+    for position, (notification, record, ranked) in enumerate(
+        zip(batch.notifications, records, ranked_all, strict=True)
+    ):
+        decision = decided(position, ranked)
         notification.match_model_version = model.version
         notification.match_thresholds = thresholds
         notification.match_candidates = [

@@ -740,3 +740,27 @@ def test_the_same_forename_with_a_date_of_birth_keyed_wrong_still_links():
     )
 
     assert decision.outcome == m.LINK
+
+
+def test_returns_the_near_blocks_link_are_not_widened_and_the_others_are_ranked_on_every_block():
+    """``rank_widening``: the date-of-birth blocks are read only for returns the near blocks do
+    not link, and what those blocks add is ranked with what was found before."""
+    settled = incoming(upn="H801200001001")
+    # Names keyed badly and a new home: only "born the same day" finds Thomas.
+    unsettled = incoming(forenames="Tomos", surname="Smtih", postcode="BN9 9ZZ")
+    asked = []
+
+    def find(records, wide):
+        asked.append(([r.surname for r in records], wide))
+        return [[THOMAS] if wide or r is settled else [] for r in records]
+
+    def links(_position, ranked):
+        return m.decide(ranked, auto_link=AUTO_LINK, review=REVIEW).outcome == m.LINK
+
+    ranked = m.rank_widening([settled, unsettled], find, links)
+
+    assert asked == [(["Smith", "Smtih"], False), (["Smtih"], True)]
+    assert [[child.key for child, _score in found] for found in ranked] == [
+        ["child-1"],
+        ["child-1"],
+    ]

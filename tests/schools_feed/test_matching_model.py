@@ -551,6 +551,26 @@ def test_the_date_of_birth_block_reads_a_day_month_swap_and_skips_a_different_in
     assert [c.key for c in index.candidates(record)] == [swapped.pk]
 
 
+def test_the_near_blocks_leave_the_date_of_birth_block_unread_until_it_is_asked_for(school):
+    """Without ``wide`` the index neither reads nor offers the children found only by being born
+    the same day with an initial in common; asked again with it, it does."""
+    born_that_day = registered(
+        forenames="Tom", surname="Smith", date_of_birth=datetime.date(2015, 3, 4), postcode="BN1"
+    )
+    record = matching.MatchRecord(  # no name, sound, postcode or address in common; an initial
+        forenames="Ulla", surname="Stone", date_of_birth=datetime.date(2015, 3, 4), postcode="BN9"
+    )
+    index = CandidateIndex()
+
+    index.load_for([record], wide=False)
+    near = index.candidates(record, wide=False)
+    read_near = len(index)
+    index.load_for([record], wide=True)
+
+    assert (near, read_near) == ([], 0)
+    assert [c.key for c in index.candidates(record, wide=True)] == [born_that_day.pk]
+
+
 def test_the_candidate_index_forgets_what_it_read_past_its_limit_but_keeps_new_children(
     school, monkeypatch
 ):
