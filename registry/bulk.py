@@ -137,20 +137,16 @@ def insert_rows(model: type[Model], fields: tuple[str, ...], rows) -> None:
     with transaction.atomic(using=db, savepoint=False):
         if connection.vendor == "postgresql":
             encoders = [_copy_encoder(field) for field in model_fields]
-            written = 0
-
-            def prepared():
-                nonlocal written
-                for row in rows:
-                    written += 1
-                    yield tuple(
-                        value if encode is None else encode(value)
-                        for encode, value in zip(encoders, row, strict=True)
-                    )
-
-            _copy(connection, model._meta.db_table, columns, prepared())
-            # Counted, so one school's few dozen indicators do not ANALYZE the whole table.
-            refresh_statistics(connection, {model._meta.db_table: written})
+            rows = list(rows)  # counted below, so a school's few dozen do not ANALYZE the table
+            prepared = (
+                tuple(
+                    value if encode is None else encode(value)
+                    for encode, value in zip(encoders, row, strict=True)
+                )
+                for row in rows
+            )
+            _copy(connection, model._meta.db_table, columns, prepared)
+            refresh_statistics(connection, {model._meta.db_table: len(rows)})
             return
         quote = connection.ops.quote_name
         sql = (
@@ -175,9 +171,9 @@ def refresh_statistics(connection, inserted: dict[str, int | None]) -> None:
     whatever its size) whose statistics are now stale: a table never analysed (or analysed
     empty) once it holds ``STATISTICS_MIN_ROWS`` rows, and one analysed before once it has
     grown by more than ``STATISTICS_STALE_FRACTION`` of the rows its statistics know, by at
-    least ``STATISTICS_MIN_ROWS``. Growth is read from the table's
-    size against its size when last analysed, so a table filled by many small writes (a
-    benchmark's 750 flags a batch) is analysed too, not only one filled by a large write.
+    least ``STATISTICS_MIN_ROWS``. Growth is read from the table's size against its size when
+    last analysed, so a table filled by many small writes (a benchmark's 750 flags a batch) is
+    analysed too, not only one filled by a large write.
 
     PostgreSQL only; inside a transaction ANALYZE samples the rows this transaction wrote, so
     the same import's next queries are planned on them. SKIP_LOCKED: a table another session is
@@ -195,22 +191,23 @@ def refresh_statistics(connection, inserted: dict[str, int | None]) -> None:
         )
         for table, known_rows, known_pages, pages in cursor.fetchall():
             rows = inserted[table]
+            quoted = connection.ops.quote_name(table)
             if rows is None or _statistics_stale(
-                cursor, table, rows, known_rows, known_pages, pages
+                cursor, quoted, rows, known_rows, known_pages, pages
             ):
-                cursor.execute(f"ANALYZE (SKIP_LOCKED) {connection.ops.quote_name(table)}")
+                cursor.execute(f"ANALYZE (SKIP_LOCKED) {quoted}")
 
 
-def _statistics_stale(cursor, table, rows, known_rows, known_pages, pages) -> bool:
+def _statistics_stale(cursor, quoted, rows, known_rows, known_pages, pages) -> bool:
     if known_rows <= 0 or known_pages <= 0:  # never analysed, or analysed while empty
-        return rows >= STATISTICS_MIN_ROWS or _holds_at_least(cursor, table, STATISTICS_MIN_ROWS)
+        return rows >= STATISTICS_MIN_ROWS or _holds_at_least(cursor, quoted, STATISTICS_MIN_ROWS)
     grown = max(rows, (pages - known_pages) * known_rows / known_pages)
     return grown >= STATISTICS_MIN_ROWS and grown > STATISTICS_STALE_FRACTION * known_rows
 
 
-def _holds_at_least(cursor, table: str, rows: int) -> bool:
-    """Whether ``table`` holds ``rows`` rows, reading no more than that many."""
-    cursor.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT %s) AS held', [rows])
+def _holds_at_least(cursor, quoted_table: str, rows: int) -> bool:
+    """Whether the table holds ``rows`` rows, reading no more than that many."""
+    cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {quoted_table} LIMIT %s) AS held", [rows])
     return cursor.fetchone()[0] >= rows
 
 

@@ -51,15 +51,17 @@ def model_fit_starting() -> MatchingModel:
     counted: nothing here is learnt, so it cannot learn a household) and, when the register's
     fit has changed since the last, record it as a new version and use it. A trained
     version the data manager adopted stays in use. Run weekly and by the demo seed."""
-    starting = model_record_default()
     in_use = MatchingModel.objects.filter(adopted_at__isnull=False).order_by("-version").first()
     if in_use is not None and in_use.trained_by_label != STARTING_LABEL:
         return in_use
+    # The register's names are read once: the fit is compared with the latest starting version
+    # (a release's new parameters differ from it too, and are recorded the same way).
     fitted = linkage.starting_model_fitted(register_names())
     settings, frequencies, _size = fitted
-    if settings == starting.settings and frequencies == starting.term_frequencies:
-        return starting
-    return _record_starting(fitted, first=False)
+    latest = _latest_starting()
+    if latest is not None and (latest.settings, latest.term_frequencies) == (settings, frequencies):
+        return latest
+    return _record_starting(fitted, first=latest is None)
 
 
 def _latest_starting() -> MatchingModel | None:
