@@ -514,7 +514,7 @@ def run(args) -> None:
     )
     # The starting model fitted to this register, as the register fits it (its size and names).
     settings, frequencies, size = linkage.starting_model_fitted(
-        (child.forenames, child.surname) for child in children
+        (child.forenames, child.surname, child.postcode) for child in children
     )
     model = linkage.Model(0, settings, frequencies, register_size=size)
     if args.train:

@@ -490,8 +490,15 @@ COMPARISONS = [
 # once. A name's share of the register stands in for the level's u, but never below this: a
 # name seen once (or not at all) would otherwise outweigh a wholly different date of birth, as
 # a namesake with a rare double-barrelled surname did on the generator (docs/benchmarks.md).
-TF_COLUMNS = ("forename", "surname")
+#
+# The postcode is adjusted too, but only ever weakened: a postcode many children share (a care
+# home, a hostel, a placeholder a school keys for pupils with no fixed address) says less than one
+# family's. Its floor is the level's own u, so a postcode no more crowded than the model expects
+# keeps the level's weight; strengthening a quiet postcode would push a brother or sister at
+# the same home towards a link. Only postcodes above that floor are stored with a model.
+TF_COLUMNS = ("forename", "surname", "postcode")
 TF_MINIMUM_U = 0.001
+WEAKEN_ONLY_TF_COLUMNS = ("postcode",)
 # EM does not move these m values: among unlabelled pairs that agree on a date of birth, two
 # different UPNs are mostly twins and siblings, so EM would learn that different UPNs are common
 # for the same child (measured: bench/matching_quality.py --train, docs/benchmarks.md).
@@ -540,9 +547,29 @@ def _level(column: str, label: str, sql: str, m, u) -> dict:
         level |= {
             "tf_adjustment_column": column,
             "tf_adjustment_weight": 1.0,
-            "tf_minimum_u_value": TF_MINIMUM_U,
+            "tf_minimum_u_value": u if column in WEAKEN_ONLY_TF_COLUMNS else TF_MINIMUM_U,
         }
     return level
+
+
+def exact_level(settings: dict, column: str) -> dict:
+    comparison = next(c for c in settings["comparisons"] if c["output_column_name"] == column)
+    return next(lv for lv in comparison["comparison_levels"] if lv["label_for_charts"] == "exact")
+
+
+def _weaken_only(settings: dict, frequencies: dict) -> dict:
+    """Set each weaken-only column's floor to its exact level's u in ``settings`` (training moves
+    u) and keep only the terms more common than that: the rest would not change a weight."""
+    kept = dict(frequencies)
+    for column in WEAKEN_ONLY_TF_COLUMNS:
+        level = exact_level(settings, column)
+        if "tf_adjustment_column" not in level:  # a version saved before the adjustment
+            kept.pop(column, None)
+            continue
+        level["tf_minimum_u_value"] = floor = float(level["u_probability"])
+        shares = frequencies.get(column, {})
+        kept[column] = {term: share for term, share in shares.items() if share > floor}
+    return kept
 
 
 def default_settings(register_size: int = DEFAULT_REGISTER_SIZE) -> dict:
@@ -569,7 +596,7 @@ def default_settings(register_size: int = DEFAULT_REGISTER_SIZE) -> dict:
 @dataclass(frozen=True)
 class Model:
     """A model as matching uses it: its version, Splink's settings with the trained m and u, and
-    the name frequencies for the term-frequency adjustment."""
+    the name and crowded postcode frequencies for the term-frequency adjustment."""
 
     version: int
     settings: dict
@@ -595,6 +622,8 @@ class Model:
         table = self.term_frequencies.get(column)
         if not table or value is None:
             return None
+        if column in WEAKEN_ONLY_TF_COLUMNS:
+            return table.get(value)  # not stored: no more common than the level expects
         return table.get(value, 1 / max(self.register_size, 1000))
 
 
@@ -884,16 +913,18 @@ def explanations(
 TRAINING_BLOCKING_RULES = (block_on("upn"), block_on("dob"))
 
 
-def name_frequencies(names: Iterable[tuple[str, str]]) -> tuple[dict, int]:
-    """Each compared forename's and surname's share of the register, from its children's
-    (forenames, surname), and the number of children. A name held by one child is left out: it
-    takes an unseen name's share (``Model.tf``)."""
-    counts = {"forename": Counter(), "surname": Counter()}
+def term_frequencies(terms: Iterable[tuple[str, str, str | None]]) -> tuple[dict, int]:
+    """Each compared forename's, surname's and postcode's share of the register, from its
+    children's (forenames, surname, current postcode), and the number of children. A term held by
+    one child is left out: a name then takes an unseen name's share (``Model.tf``); the
+    postcodes are cut further by ``_weaken_only``."""
+    counts = {"forename": Counter(), "surname": Counter(), "postcode": Counter()}
     total = 0
-    for forenames, surname in names:
+    for forenames, surname, postcode in terms:
         total += 1
         counts["forename"][first_name_word(forenames) or None] += 1
         counts["surname"][_compared_surname(normalise_name(surname))] += 1
+        counts["postcode"][_postcode_columns(postcode)[0]] += 1
     return (
         {
             column: {name: n / total for name, n in counter.items() if name and n > 1}
@@ -908,14 +939,18 @@ def name_frequencies(names: Iterable[tuple[str, str]]) -> tuple[dict, int]:
 MINIMUM_REGISTER_SIZE = 200
 
 
-def starting_model_fitted(names: Iterable[tuple[str, str]]) -> tuple[dict, dict, int]:
+def starting_model_fitted(
+    terms: Iterable[tuple[str, str, str | None]],
+) -> tuple[dict, dict, int]:
     """The starting parameters fitted to a register by counting, not learning: its size sets the
-    prior (a return is one child among the register's), its names the term-frequency
-    adjustment. Returns (Splink's settings, the name frequencies, the number of children)."""
-    frequencies, size = name_frequencies(names)
+    prior (a return is one child among the register's), its names and postcodes the
+    term-frequency adjustment. Returns (Splink's settings, the frequencies, the number of
+    children)."""
+    frequencies, size = term_frequencies(terms)
     if size < MINIMUM_REGISTER_SIZE:
         return default_settings(), {}, size
-    return default_settings(register_size=size), frequencies, size
+    settings = default_settings(register_size=size)
+    return settings, _weaken_only(settings, frequencies), size
 
 
 # EM learns only the errors the LA's data happens to hold: a level it saw (almost) never among
@@ -947,8 +982,10 @@ def train(
     returns to the register; with no returns, deduplicating the register. Blocks on surname or
     postcode are not used: their pairs are mostly households, and EM then learns the household
     rather than the child. Returns (Splink's
-    settings as it saves them, the name frequencies, the blocking rules EM learnt m from)."""
-    frequencies, size = name_frequencies((record.forenames, record.surname) for record in register)
+    settings as it saves them, the term frequencies, the blocking rules EM learnt m from)."""
+    frequencies, size = term_frequencies(
+        (record.forenames, record.surname, record.postcode) for record in register
+    )
     settings = default_settings(register_size=size)
     api = DuckDBAPI()
     register_frame = _column_frame(register, Model(0, settings), "c")
@@ -983,7 +1020,7 @@ def train(
     trained["probability_two_random_records_match"] = 1 / max(size, 1000)
     trained["retain_intermediate_calculation_columns"] = True
     trained["retain_matching_columns"] = True
-    return trained, frequencies, learnt
+    return trained, _weaken_only(trained, frequencies), learnt
 
 
 # --- Duplicates already in the register ----------------------------------------------------------

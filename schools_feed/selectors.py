@@ -405,13 +405,16 @@ def child_match_records_in_parts(size: int = 20_000):
         after = ids[-1]
 
 
-def register_names():
-    """(forenames, surname) of every child the matcher can see, for counting how common each
-    name is (``linkage.name_frequencies``)."""
+def register_terms():
+    """(forenames, surname, current postcode) of every child the matcher can see, for counting
+    how common each name and postcode is (``linkage.term_frequencies``)."""
     return (
         _matchable_children()
         .order_by()
-        .values_list("legal_forenames", "legal_surname")
+        .annotate(
+            current=FilteredRelation("addresses", condition=Q(addresses__valid_to__isnull=True))
+        )
+        .values_list("legal_forenames", "legal_surname", "current__postcode")
         .iterator(chunk_size=10_000)
     )
 

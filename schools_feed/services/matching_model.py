@@ -13,16 +13,16 @@ from django.utils import timezone
 from registry.models import User
 from schools_feed import linkage
 from schools_feed.models import MatchingModel, Notification
-from schools_feed.selectors import child_match_records, register_names
+from schools_feed.selectors import child_match_records, register_terms
 
 DEFAULT_METHOD = (
-    "starting parameters set by hand (no training), with the prior and the name frequencies "
-    "counted on the register: ADR 0012"
+    "starting parameters set by hand (no training), with the prior and the name and crowded "
+    "postcode frequencies counted on the register: ADR 0012"
 )
 STARTING_LABEL = "the starting parameters"
 TRAINED_METHOD = (
     "u by random sampling of register pairs; m by expectation maximisation on pairs blocked "
-    "by {sessions}; term frequencies of forenames and surnames"
+    "by {sessions}; term frequencies of forenames, surnames and crowded postcodes"
 )
 MINIMUM_REGISTER_SIZE = linkage.MINIMUM_REGISTER_SIZE
 
@@ -43,7 +43,7 @@ def model_record_default() -> MatchingModel:
     latest = _latest_starting()
     if latest is not None and _same_parameters(latest.settings, linkage.default_settings()):
         return latest
-    return _record_starting(linkage.starting_model_fitted(register_names()), first=latest is None)
+    return _record_starting(linkage.starting_model_fitted(register_terms()), first=latest is None)
 
 
 def model_fit_starting() -> MatchingModel:
@@ -56,7 +56,7 @@ def model_fit_starting() -> MatchingModel:
         return in_use
     # The register's names are read once: the fit is compared with the latest starting version
     # (a release's new parameters differ from it too, and are recorded the same way).
-    fitted = linkage.starting_model_fitted(register_names())
+    fitted = linkage.starting_model_fitted(register_terms())
     settings, frequencies, _size = fitted
     latest = _latest_starting()
     if latest is not None and (latest.settings, latest.term_frequencies) == (settings, frequencies):

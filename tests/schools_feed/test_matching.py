@@ -627,6 +627,35 @@ def test_names_have_a_term_frequency_adjustment_so_a_rare_surname_counts_for_mor
     assert common.model_version == 7
 
 
+def _postcode_weight(score: m.MatchScore) -> float:
+    return next(w for column, _level, w in score.weights if column == "postcode")
+
+
+def test_a_postcode_many_children_share_counts_for_less_and_a_familys_for_no_more_than_usual():
+    # A register of 1,000: 300 children keyed at one placeholder postcode, the rest two to a
+    # postcode (a brother or sister at the same home).
+    placeholder = "ZZ99 3VZ"
+    terms = [("Amy", f"Surname{n}", placeholder) for n in range(300)]
+    terms += [
+        ("Amy", f"Surname{n}", f"CB{n % 9 + 1} {n // 9 % 9 + 1}Q{chr(65 + n // 81)}")
+        for n in range(700)
+    ]
+    settings, frequencies, size = linkage.starting_model_fitted(terms)
+    assert set(frequencies["postcode"]) == {"ZZ993VZ"}  # a family's postcode is not stored
+    model = linkage.Model(1, settings, frequencies, register_size=size)
+    crowded = m.score(
+        incoming(postcode=placeholder), replace(THOMAS, postcode=placeholder), model=model
+    )
+    quiet = m.score(incoming(), THOMAS, model=model)
+    exact = linkage.exact_level(settings, "postcode")
+    usual = math.log2(exact["m_probability"] / exact["u_probability"])
+    assert _postcode_weight(quiet) == pytest.approx(usual, abs=0.01)
+    assert _postcode_weight(crowded) == pytest.approx(
+        math.log2(exact["m_probability"] / 0.3), abs=0.01
+    )
+    assert crowded.score < quiet.score
+
+
 def test_every_score_is_a_probability():
     for record in [incoming(), incoming(forenames="Jack", date_of_birth=date(2001, 1, 1))]:
         assert 0.0 <= m.score(record, THOMAS).score <= 1.0

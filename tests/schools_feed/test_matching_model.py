@@ -274,6 +274,12 @@ def test_training_records_a_new_version_with_what_it_learnt_from_and_a_rerun_cha
     levels = record.settings["comparisons"][1]["comparison_levels"]
     assert all("u_probability" in level for level in levels if not level.get("is_null_level"))
     assert record.term_frequencies["forename"]["oliver"] > 0
+    # The postcode is only ever weakened, from the u this version learnt (ADR 0012).
+    postcode = linkage.exact_level(record.settings, "postcode")
+    assert postcode["tf_minimum_u_value"] == postcode["u_probability"]
+    shares = record.term_frequencies["postcode"].values()
+    assert shares
+    assert min(shares) > postcode["u_probability"]
     assert model_current().version == 1
     assert model_train(label="again").version == 1  # nothing new: no new version
     assert (
