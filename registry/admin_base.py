@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 
+from registry.access import Capability, user_can
 from registry.models import AccessPurpose
 from registry.services.access_log import (
     ReasonRequired,
@@ -24,6 +25,30 @@ def gated_object(queryset, object_id):
     if obj is None:
         raise Http404
     return obj
+
+
+class AdministratorsOnly:
+    """Seen and changed only by a role that administers the register: the capability table
+    decides, not Django's per-model permissions (administrators are staff, not superusers).
+    Nothing is deleted here; a page that is read-only says so by overriding add and change."""
+
+    def _administers(self, request) -> bool:
+        return user_can(request.user, Capability.ADMINISTER)
+
+    def has_module_permission(self, request):
+        return self._administers(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._administers(request)
+
+    def has_add_permission(self, request):
+        return self._administers(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._administers(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ChildPagesLogged:

@@ -12,30 +12,12 @@ from django.db.models import Max
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.access import Capability, user_can
-from registry.admin_base import ChildPagesLogged
+from registry.admin_base import AdministratorsOnly, ChildPagesLogged
 from registry.models import ForbiddenPhrase, LetterTemplate, SentLetter, TemplateStatus
 from registry.services import letters as letter_services
 from registry.services.history import ChangeReason, save_with_history
 
 TEXT_FIELDS = ("title", "body", "statutory_basis")
-
-
-class AdministratorsOnly:
-    def has_module_permission(self, request):
-        return user_can(request.user, Capability.ADMINISTER)
-
-    def has_view_permission(self, request, obj=None):
-        return user_can(request.user, Capability.ADMINISTER)
-
-    def has_add_permission(self, request):
-        return user_can(request.user, Capability.ADMINISTER)
-
-    def has_change_permission(self, request, obj=None):
-        return user_can(request.user, Capability.ADMINISTER)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LetterTemplateForm(forms.ModelForm):

@@ -8,8 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.admin_base import ChildPagesLogged
-from registry.admin_retention import AdministratorsOnly
+from registry.admin_base import AdministratorsOnly, ChildPagesLogged
 from registry.models import Complaint, ParentLink, PortalLinkRequest
 from registry.portal.services import complaint_handler_assign, complaint_handler_eligible
 

@@ -10,25 +10,12 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import selectors
-from registry.access import Capability, user_can
+from registry.admin_base import AdministratorsOnly
 from registry.models import Disclosure, LegalHold, RetentionRun
 from registry.services.retention import legal_hold_lift, legal_hold_place
 
 HOLD_IN_PAST = "A hold cannot end before today"
 LIFT_REASON_NEEDED = "Say why the hold is lifted"
-
-
-class AdministratorsOnly:
-    """Seen only by a role that administers the register (the capability table decides)."""
-
-    def has_module_permission(self, request):
-        return user_can(request.user, Capability.ADMINISTER)
-
-    def has_view_permission(self, request, obj=None):
-        return user_can(request.user, Capability.ADMINISTER)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LegalHoldForm(forms.ModelForm):
@@ -64,12 +51,6 @@ class LegalHoldAdmin(AdministratorsOnly, SimpleHistoryAdmin):
     def get_queryset(self, request):
         children = selectors.child_queryset_for_user(user=request.user)
         return LegalHold.objects.filter(child__in=children).select_related("placed_by")
-
-    def has_add_permission(self, request):
-        return user_can(request.user, Capability.ADMINISTER)
-
-    def has_change_permission(self, request, obj=None):
-        return user_can(request.user, Capability.ADMINISTER)
 
     def get_fields(self, request, obj=None):
         if obj is None:
