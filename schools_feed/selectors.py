@@ -561,6 +561,29 @@ def joint_enquiry_queryset_for_user(*, user: User) -> QuerySet[JointEnquiry]:
     return JointEnquiry.objects.none()
 
 
+def possible_duplicates_for_user(*, user: User) -> QuerySet[PossibleDuplicate]:
+    """The listed pairs of children who may be recorded twice, both inside the user's gate, the
+    most likely first."""
+    visible = child_queryset_for_user(user=user).active()
+    return (
+        PossibleDuplicate.objects.filter(child__in=visible, other__in=visible)
+        .select_related("child", "other")
+        .order_by("-probability", "pk")
+    )
+
+
+def duplicate_group_sizes(pairs: QuerySet[PossibleDuplicate], clusters) -> dict[str, int]:
+    """How many children each of ``clusters`` joins among ``pairs``: a group of three or more
+    may all be one child, merged two at a time."""
+    members: dict[str, set] = defaultdict(set)
+    rows = pairs.filter(cluster__in=[c for c in clusters if c]).values_list(
+        "cluster", "child_id", "other_id"
+    )
+    for cluster, child, other in rows.order_by():
+        members[cluster] |= {child, other}
+    return {cluster: len(children) for cluster, children in members.items()}
+
+
 def duplicates_checked_at():
     """When the listed possible duplicates were found (each check replaces the list), or None
     when none are listed."""

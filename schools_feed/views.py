@@ -38,7 +38,6 @@ from schools_feed.models import (
     NotificationEventType,
     NotificationKind,
     NotificationStatus,
-    PossibleDuplicate,
     SubmissionStatus,
 )
 from schools_feed.selectors import duplicates_checked_at, notification_queryset_for_user
@@ -436,13 +435,11 @@ def duplicate_children(request):
     """Children likely to be recorded twice (``find_duplicate_children``), most likely first,
     each pair inside the officer's gate, with the model's evidence and the way to merge them."""
     _require(request, Capability.FIND_DUPLICATES)
-    visible = child_queryset_for_user(user=request.user).active()
-    pairs = (
-        PossibleDuplicate.objects.filter(child__in=visible, other__in=visible)
-        .select_related("child", "other")
-        .order_by("-probability", "pk")
-    )
+    pairs = selectors.possible_duplicates_for_user(user=request.user)
     page = Paginator(pairs, REVIEW_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    groups = selectors.duplicate_group_sizes(pairs, {pair.cluster for pair in page.object_list})
+    for pair in page.object_list:
+        pair.group_size = groups.get(pair.cluster, 2)
     children_list_log_for_request(
         request,
         [child for pair in page.object_list for child in (pair.child, pair.other)],

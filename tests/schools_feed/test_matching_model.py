@@ -318,6 +318,27 @@ def test_the_duplicates_page_lists_a_planted_duplicate_pair_and_logs_the_childre
     assert set(log.children.all()) == {thomas, tom}
 
 
+def test_a_child_recorded_three_times_is_shown_as_a_group_to_merge_two_at_a_time(
+    db, client, user_with_role
+):
+    for forenames, surname in (
+        ("Thomas", "Hartley-Khan"),
+        ("Tom", "Hartley"),
+        ("Tommy", "Hartley"),
+    ):
+        registered(forenames=forenames, surname=surname)
+    registered(forenames="Ruby", surname="Okafor", date_of_birth=datetime.date(2013, 1, 9))
+    registered(forenames="Rubie", surname="Okafor", date_of_birth=datetime.date(2013, 1, 9))
+    call_command("find_duplicate_children")
+    sign_in(client, user_with_role(Role.CME_OFFICER))
+
+    text = page_text(client.get("/school/children/duplicates/"))
+
+    assert PossibleDuplicate.objects.filter(child__legal_surname="Okafor").count() == 1
+    assert text.count("among 3 records that may all be one child") == 3
+    assert "(group" not in text  # Splink's cluster id means nothing to an officer
+
+
 def test_twins_with_their_own_upns_are_not_listed_as_recorded_twice_but_a_duplicate_is(db):
     born = datetime.date(2014, 6, 2)
     for forename, upn in (("Oliver", "H801200001001"), ("Harry", "B801200005001")):
