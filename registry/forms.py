@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from registry.access import Capability, roles_with
 from registry.cme_reasons import cme_reason_choices
 from registry.dates import date_words
+from registry.form_errors import GovukForm
 from registry.models import (
     SENSITIVE_FLAGS,
     AccessPurpose,
@@ -43,6 +44,11 @@ class SignInForm(AuthenticationForm):
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
         "inactive": "This account has been disabled. Contact your administrator.",
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -91,7 +97,7 @@ STATUS_OF_ANOTHER_EPISODE = (
 )
 
 
-class ChildSearchForm(forms.Form):
+class ChildSearchForm(GovukForm):
     text = forms.CharField(
         label="Name",
         required=False,
@@ -173,7 +179,7 @@ class ChildSearchForm(forms.Form):
         return data
 
 
-class AccessReasonForm(forms.Form):
+class AccessReasonForm(GovukForm):
     purpose = forms.ChoiceField(
         choices=[
             (AccessPurpose.OFFROLLING_REVIEW, AccessPurpose.OFFROLLING_REVIEW.label),
@@ -182,11 +188,13 @@ class AccessReasonForm(forms.Form):
         ],
         widget=forms.RadioSelect,
         label="Why do you need to open this child's record?",
+        error_messages={"required": "Select why you need to open this child's record"},
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=300,
         label="Give details",
+        error_messages={"required": "Enter the details"},
         help_text="For example, the school and the alert you are reviewing",
     )
 
@@ -212,10 +220,18 @@ class EpisodeChoiceMixin:
         return None
 
 
-class ContactForm(EpisodeChoiceMixin, forms.Form):
+class ContactForm(EpisodeChoiceMixin, GovukForm):
     contact_date = date_field("Date of contact")
-    method = forms.ChoiceField(choices=ContactMethod.choices, widget=forms.RadioSelect)
-    with_whom = forms.CharField(label="With whom", max_length=200)
+    method = forms.ChoiceField(
+        choices=ContactMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how the contact was made"},
+    )
+    with_whom = forms.CharField(
+        label="With whom",
+        max_length=200,
+        error_messages={"required": "Enter who the contact was with"},
+    )
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
     outcome = forms.ChoiceField(choices=ContactOutcome.choices, widget=forms.RadioSelect)
     follow_up = forms.CharField(
@@ -229,7 +245,7 @@ class ContactForm(EpisodeChoiceMixin, forms.Form):
     episode = forms.ChoiceField(label="Which episode is this about?", required=False)
 
 
-class ActionForm(EpisodeChoiceMixin, forms.Form):
+class ActionForm(EpisodeChoiceMixin, GovukForm):
     description = forms.CharField(label="What needs doing", max_length=300)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Who will do it")
     due_date = date_field("Due date")
@@ -242,16 +258,17 @@ class ActionForm(EpisodeChoiceMixin, forms.Form):
         )
 
 
-class ActionCompleteForm(forms.Form):
+class ActionCompleteForm(GovukForm):
     outcome = forms.ChoiceField(
         choices=[("done", "Done"), ("cancelled", "Cancelled: no longer needed")],
         widget=forms.RadioSelect,
         label="What happened?",
+        error_messages={"required": "Select what happened"},
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
-class DecisionForm(EpisodeChoiceMixin, forms.Form):
+class DecisionForm(EpisodeChoiceMixin, GovukForm):
     decision_type = forms.ChoiceField(choices=DecisionType.choices, label="Type of decision")
     decision = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     reason = forms.CharField(
@@ -261,7 +278,7 @@ class DecisionForm(EpisodeChoiceMixin, forms.Form):
     episode = forms.ChoiceField(label="Which episode is this about?", required=False)
 
 
-class ConsentDecisionForm(forms.Form):
+class ConsentDecisionForm(GovukForm):
     """The LA's decision on a withdrawal that needs its consent (s.434A, docs/rules/ehe.md §5)."""
 
     outcome = forms.ChoiceField(
@@ -275,7 +292,7 @@ class ConsentDecisionForm(forms.Form):
     )
 
 
-class IdentityForm(forms.Form):
+class IdentityForm(GovukForm):
     legal_forenames = forms.CharField(max_length=100)
     middle_names = forms.CharField(max_length=100, required=False)
     legal_surname = forms.CharField(max_length=100)
@@ -290,11 +307,12 @@ class IdentityForm(forms.Form):
     why = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Why are you correcting the identity?",
+        error_messages={"required": "Enter why you are correcting the identity"},
         help_text="For example, birth certificate seen on the home visit",
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(GovukForm):
     status = forms.ChoiceField(widget=forms.RadioSelect, label="New status")
     effective_date = date_field("Date the status changed")
     reason = forms.CharField(
@@ -339,7 +357,7 @@ class CMEStatusForm(StatusForm):
     )
 
 
-class EnforcementStepForm(forms.Form):
+class EnforcementStepForm(GovukForm):
     """A s.437 / SAO step (docs/rules/ehe.md §4). The step types offered are those of the
     procedure in force (the view passes them); the parent's period is computed, not typed."""
 
@@ -377,7 +395,7 @@ class EnforcementStepForm(forms.Form):
         return self.non_compliance.get(self.cleaned_data.get("grounds_request") or "")
 
 
-class AssignOfficerForm(forms.Form):
+class AssignOfficerForm(GovukForm):
     officer = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Nobody"
     )
@@ -389,7 +407,7 @@ class AssignOfficerForm(forms.Form):
         )
 
 
-class EHEEpisodeEditForm(forms.Form):
+class EHEEpisodeEditForm(GovukForm):
     primary_reason = forms.ChoiceField(choices=EHEReason.choices, label="DfE primary reason")
     secondary_reasons = forms.MultipleChoiceField(
         choices=EHEReason.choices, widget=forms.CheckboxSelectMultiple, required=False
@@ -421,7 +439,7 @@ class EHEEpisodeEditForm(forms.Form):
     )
 
 
-class EHEEpisodeOpenForm(forms.Form):
+class EHEEpisodeOpenForm(GovukForm):
     start_date = date_field("Date home education started")
     source = forms.ChoiceField(choices=EHESource.choices, label="How the LA found out")
     primary_reason = forms.ChoiceField(choices=EHEReason.choices, label="DfE primary reason")
@@ -430,7 +448,7 @@ class EHEEpisodeOpenForm(forms.Form):
     )
 
 
-class CMEEpisodeOpenForm(forms.Form):
+class CMEEpisodeOpenForm(GovukForm):
     start_date = date_field("Date the CME enquiry opened")
     source = forms.ChoiceField(choices=CMESource.choices, label="Who told the LA")
     primary_reason = forms.ChoiceField(choices=cme_reason_choices, label="Primary reason")
@@ -441,7 +459,7 @@ class CMEEpisodeOpenForm(forms.Form):
     )
 
 
-class CMEReasonForm(forms.Form):
+class CMEReasonForm(GovukForm):
     primary_reason = forms.ChoiceField(choices=cme_reason_choices, label="Primary reason")
     effective_date = date_field(
         "The date the new reason applies from",
@@ -452,25 +470,30 @@ class CMEReasonForm(forms.Form):
     why = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="How the LA learnt this")
 
 
-class EnquiryForm(forms.Form):
+class EnquiryForm(GovukForm):
     enquiry_type = forms.ChoiceField(choices=EnquiryType.choices, label="Enquiry made")
     made_on = date_field("Date of the enquiry")
     outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ReferralForm(forms.Form):
-    referred_to = forms.ChoiceField(choices=ReferralTarget.choices, widget=forms.RadioSelect)
+class ReferralForm(GovukForm):
+    referred_to = forms.ChoiceField(
+        choices=ReferralTarget.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who the child was referred to"},
+    )
     referred_on = date_field("Date of the referral")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Concerns referred")
 
 
-class ReferralOutcomeForm(forms.Form):
+class ReferralOutcomeForm(GovukForm):
     outcome = forms.ChoiceField(
         choices=[
             choice for choice in ReferralOutcome.choices if choice[0] != ReferralOutcome.AWAITING
         ],
         widget=forms.RadioSelect,
         label="What did they decide?",
+        error_messages={"required": "Select what they decided"},
     )
     outcome_on = date_field("Date of the decision")
     note = forms.CharField(
@@ -480,10 +503,16 @@ class ReferralOutcomeForm(forms.Form):
     )
 
 
-class MergeForm(forms.Form):
-    other = forms.ChoiceField(widget=forms.RadioSelect, label="Which record is the same child?")
+class MergeForm(GovukForm):
+    other = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="Which record is the same child?",
+        error_messages={"required": "Select the record that is the same child"},
+    )
     why = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="Why are these the same child?"
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why are these the same child?",
+        error_messages={"required": "Enter why these records are the same child"},
     )
 
     def __init__(self, *args, candidates, **kwargs):
@@ -497,5 +526,9 @@ class MergeForm(forms.Form):
         ]
 
 
-class ReasonForm(forms.Form):
-    why = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why?")
+class ReasonForm(GovukForm):
+    why = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why?",
+        error_messages={"required": "Enter why"},
+    )

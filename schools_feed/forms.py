@@ -5,6 +5,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from registry.dates import date_words
+from registry.form_errors import GovukForm
 from registry.forms import date_field
 from schools_feed.grounds import GROUNDS_2006, GROUNDS_2024
 from schools_feed.intake.fields import FIELD_BY_NAME
@@ -60,9 +61,10 @@ class SchoolChoiceMixin:
         return self.cleaned_data.get("school")
 
 
-class UploadForm(SchoolChoiceMixin, forms.Form):
+class UploadForm(SchoolChoiceMixin, GovukForm):
     file = forms.FileField(
         label="Upload a file",
+        error_messages={"required": "Choose a file to upload"},
         help_text="CSV, Excel (.xlsx) or a common transfer file (.xml)",
     )
     return_type = forms.ChoiceField(
@@ -91,7 +93,7 @@ class UploadForm(SchoolChoiceMixin, forms.Form):
         return upload
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(GovukForm):
     accept_valid_rows = forms.BooleanField(
         label="Import the valid rows and leave out the rows with errors", required=False
     )
@@ -214,7 +216,7 @@ def _form_field(name: str) -> forms.Field:
     return forms.CharField(label=spec.label, help_text=spec.help, required=False, widget=widget)
 
 
-class NotificationForm(SchoolChoiceMixin, forms.Form):
+class NotificationForm(SchoolChoiceMixin, GovukForm):
     """The one-child form. Every field is optional here: the intake's own rules say what is
     required for this return and ground, so the form and a file give the same messages."""
 
@@ -233,12 +235,16 @@ class NotificationForm(SchoolChoiceMixin, forms.Form):
         return values
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(GovukForm):
     """Which child this return is about: a candidate, another child by UPN, or a new child."""
 
     NEW = "new"
     OTHER = "other"
-    decision = forms.ChoiceField(widget=forms.RadioSelect, label="Which child is this?")
+    decision = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="Which child is this?",
+        error_messages={"required": "Select which child this is, or add a new child"},
+    )
     other_upn = forms.CharField(label="UPN of another child on the register", required=False)
     why = forms.CharField(
         label="Your reasons (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -262,7 +268,7 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
-class QueryForm(forms.Form):
+class QueryForm(GovukForm):
     question = forms.CharField(
         label="Question for the school",
         help_text="The school sees this beside the return",
@@ -270,7 +276,7 @@ class QueryForm(forms.Form):
     )
 
 
-class ArrivalConfirmForm(forms.Form):
+class ArrivalConfirmForm(GovukForm):
     evidence = forms.CharField(
         label="How do you know the pupil arrived?",
         help_text="For example: the other local authority's CME officer confirmed it by email on "
@@ -281,17 +287,22 @@ class ArrivalConfirmForm(forms.Form):
     )
 
 
-class UndoLinkForm(forms.Form):
+class UndoLinkForm(GovukForm):
     why = forms.CharField(
-        label="Why is this the wrong child?", widget=forms.Textarea(attrs={"rows": 3})
+        label="Why is this the wrong child?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why this is the wrong child"},
     )
 
 
-class SchoolEnquiryForm(forms.Form):
+class SchoolEnquiryForm(GovukForm):
     """One enquiry the school made to find a pupil (a joint enquiry's row)."""
 
     enquiry_type = forms.ChoiceField(
-        label="What did the school do?", choices=SCHOOL_ENQUIRY_CHOICES, widget=forms.RadioSelect
+        label="What did the school do?",
+        choices=SCHOOL_ENQUIRY_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what the school did"},
     )
     made_on = date_field("Date it was done")
     outcome = forms.CharField(

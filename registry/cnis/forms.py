@@ -2,6 +2,7 @@
 
 from django import forms
 
+from registry.form_errors import GovukForm
 from registry.forms import date_field
 from registry.models import CNISCondition, CNISEndReason, CNISRequestStatus, ProviderType
 
@@ -34,7 +35,7 @@ def reason_field() -> forms.CharField:
     )
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(GovukForm):
     condition = forms.ChoiceField(
         choices=CNISCondition.choices,
         widget=forms.RadioSelect,
@@ -59,14 +60,14 @@ class RegisterForm(forms.Form):
     reason_for_eligibility = reason_field()
 
 
-class InformationForm(forms.Form):
+class InformationForm(GovukForm):
     confirmed_on = date_field("Date the parents gave or confirmed the information")
     hours_from_parents = hours_field("Time educated by parents")
     hours_from_others = hours_field("Time educated by others")
     reason_for_eligibility = reason_field()
 
 
-class ProviderForm(forms.Form):
+class ProviderForm(GovukForm):
     name = forms.CharField(
         max_length=200,
         label="Name of the person or organisation",
@@ -98,7 +99,7 @@ class ProviderForm(forms.Form):
         return cleaned
 
 
-class SendRequestForm(forms.Form):
+class SendRequestForm(GovukForm):
     sent_on = date_field("Date sent")
     provider = forms.ChoiceField(label="Provider to ask", required=False)
 
@@ -119,7 +120,7 @@ CLOSING_STATUSES = [
 ]
 
 
-class CloseRequestForm(forms.Form):
+class CloseRequestForm(GovukForm):
     status = forms.ChoiceField(
         choices=CLOSING_STATUSES,
         widget=forms.RadioSelect,
@@ -136,7 +137,7 @@ class CloseRequestForm(forms.Form):
     )
 
 
-class EndRegistrationForm(forms.Form):
+class EndRegistrationForm(GovukForm):
     end_reason = forms.ChoiceField(
         choices=CNISEndReason.choices,
         widget=forms.RadioSelect,

@@ -4,6 +4,7 @@ questions, per page (GOV.UK "one thing per page")."""
 from django import forms
 
 from registry.cnis.forms import hours_field
+from registry.form_errors import GovukForm
 from registry.forms import date_field
 from registry.models import EvidenceMethod
 from registry.models.episodes import ProviderType
@@ -18,7 +19,7 @@ class PortalFormMessages:
     PROVIDER_NAME_NEEDED = "Enter the name of the person or organisation"
 
 
-class LinkRequestForm(forms.Form):
+class LinkRequestForm(GovukForm):
     email = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -46,14 +47,17 @@ class AccountCreateForm(LinkRequestForm):
         email.help_text = "We will email you a link to sign in. You do not need a password."
 
 
-class SignInLinkForm(forms.Form):
-    sesame = forms.CharField(widget=forms.HiddenInput)
+class SignInLinkForm(GovukForm):
+    sesame = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "This sign-in link is not complete: open the whole link"},
+    )
 
 
 # --- Telling the council about home education (several pages) ----------------------------------
 
 
-class NoticeChildChoiceForm(forms.Form):
+class NoticeChildChoiceForm(GovukForm):
     child = forms.ChoiceField(
         label="Which child is this about?",
         widget=forms.RadioSelect,
@@ -67,7 +71,7 @@ class NoticeChildChoiceForm(forms.Form):
         ]
 
 
-class NoticeChildDetailsForm(forms.Form):
+class NoticeChildDetailsForm(GovukForm):
     legal_forenames = forms.CharField(label="First names", max_length=100)
     legal_surname = forms.CharField(label="Last name", max_length=100)
     date_of_birth = date_field("Date of birth", hint="For example, 27 3 2014")
@@ -75,7 +79,7 @@ class NoticeChildDetailsForm(forms.Form):
     postcode = forms.CharField(label="Postcode", max_length=10)
 
 
-class NoticeParentsForm(forms.Form):
+class NoticeParentsForm(GovukForm):
     parent_1_name = forms.CharField(label="First parent's full name", max_length=200)
     parent_1_address = forms.CharField(
         label="First parent's home address, with postcode", max_length=300
@@ -94,7 +98,7 @@ class NoticeParentsForm(forms.Form):
     )
 
 
-class NoticeProvidersForm(forms.Form):
+class NoticeProvidersForm(GovukForm):
     provider_1_type = forms.ChoiceField(
         label="Who else educates your child? Type",
         choices=[("", "No one else")] + list(ProviderType.choices),
@@ -124,7 +128,7 @@ class NoticeProvidersForm(forms.Form):
         return cleaned
 
 
-class NoticeDatesForm(forms.Form):
+class NoticeDatesForm(GovukForm):
     already_started = forms.TypedChoiceField(
         label="Has home education started?",
         choices=[("yes", "Yes, it has started"), ("no", "No, we intend to start")],
@@ -143,7 +147,7 @@ class NoticeDatesForm(forms.Form):
 # --- Evidence, replies, complaints ----------------------------------------------------------------
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(GovukForm):
     method = forms.ChoiceField(
         label="How would you like to show us your child's education?",
         choices=EvidenceMethod.choices,
@@ -176,8 +180,12 @@ class EvidenceForm(forms.Form):
         return cleaned
 
 
-class ReplyForm(forms.Form):
-    about = forms.ChoiceField(label="What are you replying to?", widget=forms.RadioSelect)
+class ReplyForm(GovukForm):
+    about = forms.ChoiceField(
+        label="What are you replying to?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what you are replying to"},
+    )
     text = forms.CharField(
         label="Your reply",
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -193,7 +201,7 @@ class ReplyForm(forms.Form):
         self.fields["about"].required = False
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(GovukForm):
     about_case_officer = forms.TypedChoiceField(
         label="Is your complaint about the officer dealing with your child's case?",
         choices=[("yes", "Yes"), ("no", "No, it is about something or someone else")],
@@ -215,11 +223,11 @@ class ComplaintForm(forms.Form):
 # --- Staff ---------------------------------------------------------------------------------------
 
 
-class PortalAccountForm(forms.Form):
+class PortalAccountForm(GovukForm):
     email = forms.EmailField(label="Their email address", max_length=254)
 
 
-class NoticeMatchForm(forms.Form):
+class NoticeMatchForm(GovukForm):
     child = forms.UUIDField(
         label="Register record ID",
         help_text="From the child's record address: /children/<this ID>/",
@@ -227,16 +235,17 @@ class NoticeMatchForm(forms.Form):
     )
 
 
-class ComplaintProgressForm(forms.Form):
+class ComplaintProgressForm(GovukForm):
     to_status = forms.ChoiceField(
         label="What have you done?",
+        error_messages={"required": "Select what you have done"},
         choices=[("acknowledged", "Acknowledged it"), ("responded", "Answered it")],
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class NoticeTimeForm(forms.Form):
+class NoticeTimeForm(GovukForm):
     """The estimates of time of s.436C(1)(d) and (da), asked once the register is in force."""
 
     hours_from_parents = hours_field(
@@ -265,7 +274,7 @@ class RegisterInformationForm(NoticeTimeForm):
     )
 
 
-class HomeVisitAnswerForm(forms.Form):
+class HomeVisitAnswerForm(GovukForm):
     agrees = forms.TypedChoiceField(
         label="Do you agree to a visit?",
         choices=[

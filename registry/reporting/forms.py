@@ -15,6 +15,7 @@ from registry.census import (
     is_census_day,
     latest_census_on_or_before,
 )
+from registry.form_errors import GovukForm
 from registry.forms import date_field
 from registry.models import Geography
 from registry.reporting.pack import last_ended_quarter, parse_quarter
@@ -46,7 +47,7 @@ def validate_census_day(day: date) -> None:
         raise ValidationError(not_a_census_day_message(day), code="not_census_day")
 
 
-class DfEReturnForm(forms.Form):
+class DfEReturnForm(GovukForm):
     census_date = date_field(
         "Census date",
         hint="The school census day the return is for. For example, 2 10 2025",
@@ -70,7 +71,7 @@ class DfEReturnForm(forms.Form):
         return day
 
 
-class QuarterlyPackForm(forms.Form):
+class QuarterlyPackForm(GovukForm):
     quarter = forms.CharField(
         label="Quarter",
         help_text=QUARTER_HINT,
@@ -98,7 +99,7 @@ class QuarterlyPackForm(forms.Form):
         return quarter.key
 
 
-class PopulationEstimateForm(forms.Form):
+class PopulationEstimateForm(GovukForm):
     mid_year = forms.IntegerField(
         label="Mid-year",
         help_text="The year of the ONS mid-year estimate. For example, 2024",
@@ -131,7 +132,7 @@ class PopulationEstimateForm(forms.Form):
     )
 
 
-class ComparatorFigureForm(forms.Form):
+class ComparatorFigureForm(GovukForm):
     census_date = date_field("Census date", hint="For example, 2 10 2025")
     geography = forms.ChoiceField(
         label="Figures for",

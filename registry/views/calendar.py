@@ -12,6 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from registry.access import Capability, user_can
+from registry.form_errors import GovukForm
 from registry.school_days import calendar_overview
 from registry.services.calendar import (
     CalendarFileProblem,
@@ -31,8 +32,10 @@ IMPORTS = {
 }
 
 
-class CalendarUploadForm(forms.Form):
-    file = forms.FileField(label="Upload a CSV file")
+class CalendarUploadForm(GovukForm):
+    file = forms.FileField(
+        label="Upload a CSV file", error_messages={"required": "Choose a CSV file to upload"}
+    )
 
     def __init__(self, *args, which: str, **kwargs):
         super().__init__(*args, prefix=which, **kwargs)

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from registry.form_errors import GovukForm
 from registry.forms import add_service_errors, date_field, school_by_urn
 from registry.models import DeliveryMethod, DisclosureKind, LetterKind, School, SentLetter
 from registry.services import episodes as episode_services
@@ -35,7 +36,7 @@ def _letters_child(request, child_id):
     return child_record_open(request=request, child_id=child_id)
 
 
-class LetterForm(forms.Form):
+class LetterForm(GovukForm):
     """Who the letter is to, how and when it goes, and the paragraphs the officer may change.
     Built per kind: a notice naming a school asks for it, a letter to another LA for its name
     and address, and each editable paragraph of the template is a field."""

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_otp import login as otp_login
 
+from registry.form_errors import GovukForm
 from registry.second_factor import has_confirmed_device
 from registry.services import second_factor as services
 from registry.views.navigation import safe_next_url
@@ -20,7 +21,7 @@ class SecondFactorFormMessages:
     WRONG_SETUP_CODE = "Enter the 6-digit code your authenticator app shows now"
 
 
-class CodeForm(forms.Form):
+class CodeForm(GovukForm):
     code = forms.CharField(
         label="Code",
         max_length=20,

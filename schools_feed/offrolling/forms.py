@@ -2,12 +2,13 @@
 
 from django import forms
 
+from registry.form_errors import GovukForm
 from registry.forms import date_field
 from schools_feed.models import AlertOutcome, AlertStatus
 from schools_feed.offrolling import selectors as offrolling
 
 
-class AlertStatusForm(forms.Form):
+class AlertStatusForm(GovukForm):
     to_status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
     outcome = forms.ChoiceField(
         label="Outcome",
@@ -28,7 +29,7 @@ class AlertStatusForm(forms.Form):
         self.fields["to_status"].choices = [(s, AlertStatus(s).label) for s in statuses]
 
 
-class AlertAssignForm(forms.Form):
+class AlertAssignForm(GovukForm):
     owner = forms.ModelChoiceField(
         label="Owner", queryset=None, required=False, empty_label="No owner"
     )
@@ -38,11 +39,11 @@ class AlertAssignForm(forms.Form):
         self.fields["owner"].queryset = offrolling.offrolling_reviewers()
 
 
-class AlertDueDateForm(forms.Form):
+class AlertDueDateForm(GovukForm):
     due_date = date_field("Due date", required=False, hint="For example, 27 3 2026")
 
 
-class AlertNoteForm(forms.Form):
+class AlertNoteForm(GovukForm):
     note = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 4}))
     in_briefing = forms.BooleanField(
         label="Include in the school briefing",
@@ -53,9 +54,10 @@ class AlertNoteForm(forms.Form):
     )
 
 
-class ChildrenReasonForm(forms.Form):
+class ChildrenReasonForm(GovukForm):
     reason = forms.CharField(
         label="Why do you need to see the children behind these figures?",
+        error_messages={"required": "Enter why you need to see the children behind these figures"},
         help_text="For example, the alert you are reviewing. This is recorded against each child.",
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),

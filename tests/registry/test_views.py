@@ -334,6 +334,20 @@ def test_merging_and_undoing_from_the_record(client, administrator):
     assert Contact.objects.get().child_id == duplicate.pk
 
 
+def test_a_merge_sent_empty_says_what_is_missing_in_words_not_this_field_is_required(
+    client, administrator
+):
+    kept = ChildFactory(upn="A123456789012")
+    ChildFactory(upn="", date_of_birth=kept.date_of_birth)
+    sign_in(client, administrator)
+
+    page = page_text(client.post(reverse("registry:child-merge", args=[kept.pk]), {"why": ""}))
+
+    assert "Select the record that is the same child" in page
+    assert "Enter why these records are the same child" in page
+    assert "This field is required" not in page
+
+
 def test_an_officer_home_page_lists_caseload_overdue_actions_and_triage(client, ehe_officer):
     episode = EHEEpisodeFactory(assigned_officer=ehe_officer)
     ActionFactory(
