@@ -510,6 +510,23 @@ def register_overview(*, on: date) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class AddressShown:
+    address: object
+    times: int  # rows with the same text and dates: two merged records each held it
+
+
+def addresses_shown(*, child: Child) -> list[AddressShown]:
+    """The child's addresses as the record shows them: rows alike in their text and dates are
+    shown once, with how many times they are recorded. A merge moves every row of the merged
+    record (so it can be undone), and both records usually held the same home."""
+    shown: dict[tuple, list] = {}
+    for address in child.addresses.all():
+        same = (str(address).casefold(), address.valid_from, address.valid_to)
+        shown.setdefault(same, []).append(address)
+    return [AddressShown(rows[0], len(rows)) for rows in shown.values()]
+
+
 def merges_for_child(*, child: Child):
     return ChildMerge.objects.filter(Q(kept=child) | Q(merged=child)).select_related(
         "kept", "merged", "merged_by"

@@ -212,7 +212,7 @@ def child_detail(request, child_id):
         "today": today,
         "nc_year": nc_year_label(child.expected_nc_year(today)),
         "compulsory_school_age": child.is_compulsory_school_age(today),
-        "addresses": child.addresses.all(),
+        "addresses": selectors.addresses_shown(child=child),
         "flags": [f for f in flags if show_sensitive or f.flag_type not in SENSITIVE_FLAGS],
         "hidden_flag_count": 0
         if show_sensitive

@@ -334,6 +334,26 @@ def test_merging_and_undoing_from_the_record(client, administrator):
     assert Contact.objects.get().child_id == duplicate.pk
 
 
+def test_after_a_merge_a_home_both_records_held_is_shown_once(client, administrator):
+    kept = ChildFactory(date_of_birth=date(2012, 1, 2))
+    duplicate = ChildFactory(date_of_birth=date(2012, 1, 2))
+    for child in (kept, duplicate):
+        AddressFactory(child=child, line_1="139 Kaur Landing", town="Crawley", postcode="RH11 0QG")
+    AddressFactory(child=duplicate, line_1="2 Mill Lane", postcode="RH12 1AA")
+    sign_in(client, administrator)
+    client.post(
+        reverse("registry:child-merge", args=[kept.pk]),
+        {"other": str(duplicate.pk), "why": "Same child"},
+    )
+
+    page = page_text(client.get(reverse("registry:child-detail", args=[kept.pk])))
+
+    assert kept.addresses.count() == 3  # every row moved, so the merge can be undone
+    assert page.count("139 Kaur Landing") == 1
+    assert "recorded 2 times" in page
+    assert page.count("2 Mill Lane") == 1
+
+
 def test_a_merge_sent_empty_says_what_is_missing_in_words_not_this_field_is_required(
     client, administrator
 ):
