@@ -17,13 +17,19 @@ NAME_KEY_LENGTH = 120
 ADDRESS_KEY_LENGTH = 200
 
 
+def _normalised(text: str | None) -> str:
+    ascii_lower = unidecode(text or "").lower().translate(_APOSTROPHES)
+    return _NOT_LETTER_OR_DIGIT.sub(" ", ascii_lower).strip()
+
+
 # Names repeat across a register (a county has a few thousand distinct surnames and forenames),
 # and matching a large file normalises each of them many times: each is worked out once.
+# Addresses are nearly all distinct, so they are normalised without the cache (they would push
+# the names out of it).
 @lru_cache(maxsize=65536)
 def normalise_name(text: str | None) -> str:
     """ASCII, lower case, apostrophes removed, hyphens and other punctuation made spaces."""
-    ascii_lower = unidecode(text or "").lower().translate(_APOSTROPHES)
-    return _NOT_LETTER_OR_DIGIT.sub(" ", ascii_lower).strip()
+    return _normalised(text)
 
 
 def first_name_word(text: str | None) -> str:
@@ -53,7 +59,7 @@ def sound_key(surname: str, forenames: str, date_of_birth: date | None) -> str:
 def address_line(text: str | None) -> str:
     """The first line of an address as matching compares it: the part before any comma,
     normalised like a name; "" when it has no letters (a bare house number says nothing)."""
-    line = normalise_name((text or "").partition(",")[0])
+    line = _normalised((text or "").partition(",")[0])
     return line if any(c.isalpha() for c in line) else ""
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from registry.names import address_key, sound_key
+from registry.names import address_key, address_line, normalise_name, sound_key
 
 BORN = date(2015, 3, 12)
 
@@ -52,3 +52,14 @@ def test_a_first_line_keyed_with_spaces_case_or_punctuation_moved_has_one_key(ke
 @pytest.mark.parametrize("keyed", ["28", "", None, " , High Street"])
 def test_a_bare_house_number_or_an_empty_first_line_has_no_key(keyed):
     assert address_key(keyed) == ""
+
+
+def test_addresses_are_normalised_without_pushing_names_out_of_the_name_cache():
+    normalise_name.cache_clear()
+    normalise_name("O'Brien")
+
+    address_key("28 Dinnison-Circuit, Leeds")
+    address_line("4 Orchard Way")
+
+    assert normalise_name.cache_info().currsize == 1
+    assert address_key("28 Dinnison-Circuit, Leeds") == "28dinnisoncircuit"
