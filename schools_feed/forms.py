@@ -7,10 +7,13 @@ from django.template.defaultfilters import filesizeformat
 from registry.dates import date_words
 from registry.form_errors import GovukForm
 from registry.forms import date_field
+from registry.identifiers import UPN_LA_CODE, upn_errors
 from schools_feed.grounds import GROUNDS_2006, GROUNDS_2024
 from schools_feed.intake.fields import FIELD_BY_NAME
 from schools_feed.intake.messages import FileMessages
 from schools_feed.models import SCHOOL_ENQUIRY_CHOICES, ExclusionType, NotificationKind, School
+
+NO_CHILD_WITH_UPN = "No child on the register has that UPN"
 
 FILE_KIND_CHOICES = [
     ("", "The file says (a Return type column, or a common transfer file)"),
@@ -266,6 +269,14 @@ class ReviewForm(GovukForm):
         if cleaned.get("decision") == self.OTHER and not cleaned.get("other_upn"):
             self.add_error("other_upn", "Enter the UPN of the child")
         return cleaned
+
+    @staticmethod
+    def no_child_with(upn: str) -> str:
+        """Why no child was found by the UPN typed: with what is wrong with its shape, if
+        anything (a register can hold a malformed UPN from a legacy system, so the shape alone
+        does not refuse it; another LA's code is no fault)."""
+        wrong = [e for e in upn_errors(upn) if e != UPN_LA_CODE]
+        return f"{NO_CHILD_WITH_UPN}: {wrong[0]}" if wrong else NO_CHILD_WITH_UPN
 
 
 class QueryForm(GovukForm):

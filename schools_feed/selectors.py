@@ -537,9 +537,6 @@ def review_candidates(*, notification: Notification, user: User) -> list[ReviewC
     ]
 
 
-NO_CHILD_WITH_UPN = "No child on the register has that UPN"
-
-
 def review_child_choice(*, user: User, child_id, upn: str) -> Child | None:
     """The child an officer chose in the review queue (a candidate by id, or any child by UPN),
     among the children they may see."""

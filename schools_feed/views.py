@@ -524,7 +524,7 @@ def _review_decision(request, notification, form):
             upn=form.cleaned_data["other_upn"],
         )
     if child is None and decision != forms.ReviewForm.NEW:
-        raise ValidationError(selectors.NO_CHILD_WITH_UPN)
+        raise ValidationError(forms.ReviewForm.no_child_with(form.cleaned_data["other_upn"]))
     if child is None:
         child = review.notification_match_new_child(
             notification=notification, by=request.user, why=why

@@ -176,6 +176,35 @@ def test_an_officer_adds_a_new_child_from_the_review_queue(db, client, cme_offic
     assert notification.status == NotificationStatus.ROUTED
 
 
+@pytest.mark.parametrize(
+    ("upn", "message"),
+    [
+        ("", "Enter the UPN of the child"),
+        ("H801200001001", "No child on the register has that UPN"),
+        ("H80120000100!", "has that UPN: UPN invalid (character 13 not a recognised value)"),
+        ("H8012000010", "has that UPN: UPN invalid (must be 13 characters)"),
+    ],
+)
+def test_another_child_named_by_a_upn_no_child_holds_is_refused_saying_what_is_wrong_with_it(
+    db, client, cme_officer, school, upn, message
+):
+    notification = NotificationFactory(
+        school=school,
+        submission=SubmissionFactory(school=school),
+        status=NotificationStatus.REVIEW,
+        ground="k",
+        deletion_date=timezone.localdate(),
+    )
+    client.force_login(cme_officer)
+    url = reverse("schools_feed:review-notification", args=[notification.pk])
+
+    page = client.post(url, {"decision": "other", "other_upn": upn}).content.decode()
+
+    assert message in page
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.REVIEW
+
+
 def test_an_automatic_link_can_be_undone_keeping_its_history(db, client, ehe_officer, school):
     child = ChildFactory()
     notification = NotificationFactory(
