@@ -341,3 +341,13 @@ class JointEnquiryForm(NotificationForm):
         for name in SchoolEnquiryForm.base_fields:
             values.pop(name, None)
         return values
+
+
+class NotTheSameChildForm(GovukForm):
+    why = forms.CharField(
+        label="Why are these two children?",
+        help_text="For example, twins with different first names, or two children born the "
+        "same day at different schools",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why these are two children"},
+    )

@@ -8,6 +8,7 @@ from django.db.models import (
     BooleanField,
     Count,
     ExpressionWrapper,
+    F,
     FilteredRelation,
     Max,
     OuterRef,
@@ -33,6 +34,7 @@ from schools_feed.models import (
     NotificationEventType,
     NotificationKind,
     NotificationStatus,
+    NotTheSameChild,
     PossibleDuplicate,
     School,
     Submission,
@@ -564,9 +566,17 @@ def possible_duplicates_for_user(*, user: User) -> QuerySet[PossibleDuplicate]:
     visible = child_queryset_for_user(user=user).active()
     return (
         PossibleDuplicate.objects.filter(child__in=visible, other__in=visible)
+        # A merge from the child's record the other way round leaves a pair of one record.
+        .exclude(child=F("other"))
         .select_related("child", "other")
         .order_by("-probability", "pk")
     )
+
+
+def children_decided_distinct() -> set[tuple]:
+    """The pairs of children officers decided are two children (``NotTheSameChild``), as
+    (lower id, higher id)."""
+    return set(NotTheSameChild.objects.values_list("first_child_id", "second_child_id"))
 
 
 def duplicate_group_sizes(pairs: QuerySet[PossibleDuplicate], clusters) -> dict[str, int]:

@@ -14,6 +14,11 @@ urlpatterns = [
     path("notifications/review/", views.review_queue, name="review-queue"),
     path("children/duplicates/", views.duplicate_children, name="duplicate-children"),
     path(
+        "children/duplicates/<int:pair_id>/not-the-same/",
+        views.duplicate_not_the_same,
+        name="duplicate-not-the-same",
+    ),
+    path(
         "notifications/<uuid:notification_id>/review/",
         views.review_notification,
         name="review-notification",

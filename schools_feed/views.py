@@ -41,7 +41,7 @@ from schools_feed.models import (
     SubmissionStatus,
 )
 from schools_feed.selectors import duplicates_checked_at, notification_queryset_for_user
-from schools_feed.services import intake, review
+from schools_feed.services import duplicates, intake, review
 
 
 def _require(request, capability: Capability):
@@ -455,6 +455,29 @@ def duplicate_children(request):
             "checked_at": duplicates_checked_at(),
         },
     )
+
+
+@login_required
+def duplicate_not_the_same(request, pair_id):
+    """An officer records that a listed pair are two children, with why: the pair leaves the
+    list and the weekly check does not list it again."""
+    _require(request, Capability.FIND_DUPLICATES)
+    pair = get_object_or_404(selectors.possible_duplicates_for_user(user=request.user), pk=pair_id)
+    children_list_log_for_request(
+        request, [pair.child, pair.other], purpose=AccessPurpose.DATA_QUALITY
+    )
+    form = forms.NotTheSameChildForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        duplicates.duplicate_pair_not_the_same(
+            pair=pair, by=request.user, why=form.cleaned_data["why"]
+        )
+        messages.success(
+            request,
+            f"Recorded: {pair.child.full_name} and {pair.other.full_name} are two children. "
+            "They will not be listed again.",
+        )
+        return redirect("schools_feed:duplicate-children")
+    return render(request, "schools_feed/duplicate_not_the_same.html", {"pair": pair, "form": form})
 
 
 @login_required

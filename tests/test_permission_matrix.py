@@ -30,7 +30,7 @@ from registry.models import (
     SocialCareReferral,
 )
 from registry.services.reporting import RenderedFile, report_request_create, snapshot_freeze
-from schools_feed.models import AlertStatus, JointEnquiry, SubmissionStatus
+from schools_feed.models import AlertStatus, JointEnquiry, PossibleDuplicate, SubmissionStatus
 from tests.factories import (
     ActionFactory,
     CarerFactory,
@@ -108,6 +108,8 @@ def world(db):
         "faraway_school": faraway,
         "faraway_alert": OffRollingAlertFactory(school=faraway),
         "own_joint_enquiry": _joint_enquiry(own_school, "Ownjointqx"),
+        "ehe_pair": _possible_duplicate(ehe.child, EHEEpisodeFactory().child),
+        "ehe_cme_pair": _possible_duplicate(ehe.child, cme.child),
         "merge": ChildMerge.objects.create(
             kept=ehe.child, merged=ChildFactory(), reason="Same child", merged_by=users[A]
         ),
@@ -120,6 +122,12 @@ def world(db):
         ),
         "other_joint_enquiry": _joint_enquiry(other_school, "Otherjointqx"),
     }
+
+
+def _possible_duplicate(child, other) -> PossibleDuplicate:
+    return PossibleDuplicate.objects.create(
+        child=child, other=other, probability=0.9, model_version=0
+    )
 
 
 def _joint_enquiry(school, surname: str) -> JointEnquiry:
@@ -226,6 +234,14 @@ def _url(world, name):
             world["other"].submission_id,
         ),
         "schools_feed:review-notification": (name, world["waiting"].pk),
+        "possible duplicate (two EHE children)": (
+            "schools_feed:duplicate-not-the-same",
+            world["ehe_pair"].pk,
+        ),
+        "possible duplicate (an EHE and a CME child)": (
+            "schools_feed:duplicate-not-the-same",
+            world["ehe_cme_pair"].pk,
+        ),
         "schools_feed:notification-undo-link": (name, world["other"].pk),
         "schools_feed:notification-query": (name, world["other"].pk),
         "schools_feed:notification-form": (name, "deletion"),
@@ -341,6 +357,9 @@ MATRIX = {
     "rejected rows (own school)": _expect({S, E, C, A}, **{I: REASON_FIRST}),
     "rejected rows (other school)": _expect({E, C, A}, **{I: REASON_FIRST}),
     "schools_feed:duplicate-children": _expect({E, C, A}),
+    # A pair is reached only by a role that may see both children.
+    "possible duplicate (two EHE children)": _expect({E, A}),
+    "possible duplicate (an EHE and a CME child)": _expect({A}),
     "schools_feed:review-queue": _expect({E, C, A}),
     "schools_feed:review-notification": _expect({E, C, A}),
     "schools_feed:notification-undo-link": _expect({E, C, A}),

@@ -23,7 +23,7 @@ from schools_feed.models.joint_enquiry import (
     JointEnquiry,
     SchoolEnquiry,
 )
-from schools_feed.models.matching import MatchingModel, PossibleDuplicate
+from schools_feed.models.matching import MatchingModel, NotTheSameChild, PossibleDuplicate
 from schools_feed.models.offrolling import (
     AlertEvent,
     AlertEventType,
@@ -68,6 +68,7 @@ __all__ = [
     "OffRollingRecomputeRequest",
     "OffRollingRun",
     "PeriodType",
+    "NotTheSameChild",
     "PossibleDuplicate",
     "Rule",
     "RunStatus",

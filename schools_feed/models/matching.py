@@ -65,3 +65,35 @@ class PossibleDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"Possible duplicate ({self.probability:.2f})"
+
+
+class NotTheSameChild(models.Model):
+    """An officer's decision that two children the check for children recorded twice paired are
+    two children (twins, namesakes born the same day): the check does not list them again. Kept
+    with its reason, who decided and when, and its history. The pair is stored once, the lower
+    id first, whichever way round it was listed. The fields are not named ``child``, so a merge
+    does not move them: a decision about two records stays about those two."""
+
+    first_child = models.ForeignKey("registry.Child", on_delete=models.CASCADE, related_name="+")
+    second_child = models.ForeignKey("registry.Child", on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+    decided_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first_child", "second_child"], name="not_the_same_child_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(first_child__lt=models.F("second_child")),
+                name="not_the_same_child_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Not the same child"

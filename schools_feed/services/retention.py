@@ -23,6 +23,7 @@ from registry.services.retention import ANONYMISED_NAME, retention_run_record, y
 from schools_feed.models import (
     Notification,
     NotificationEvent,
+    NotTheSameChild,
     PossibleDuplicate,
     Submission,
     SubmissionStatus,
@@ -133,6 +134,16 @@ def _anonymise_notifications(rows: list[Notification]) -> None:
     NotificationEvent.objects.filter(notification_id__in=ids).exclude(detail="").update(detail="")
 
 
+def _decisions_drop(decisions) -> int:
+    """An officer's reason that two records are two children may quote what anonymising
+    removed, in the decision and its history: cleared, then the decision (moot: an anonymised
+    record is never paired) deleted."""
+    ids = list(decisions.values_list("pk", flat=True))
+    NotTheSameChild.objects.filter(pk__in=ids).update(reason="")
+    NotTheSameChild.history.filter(id__in=ids).update(reason="")
+    return NotTheSameChild.objects.filter(pk__in=ids).delete()[0]
+
+
 def notifications_anonymise(
     *, on: date | None = None, dry_run: bool = False, triggered_by: str = "beat"
 ) -> int:
@@ -161,7 +172,15 @@ def notifications_anonymise(
         Q(child__anonymised_at__isnull=False) | Q(other__anonymised_at__isnull=False)
     )
     dropped = pairs.count() if dry_run else pairs.delete()[0]
-    records = {"rows of school returns cleared": done, "possible duplicates dropped": dropped}
+    decisions = NotTheSameChild.objects.filter(
+        Q(first_child__anonymised_at__isnull=False) | Q(second_child__anonymised_at__isnull=False)
+    )
+    decided = decisions.count() if dry_run else _decisions_drop(decisions)
+    records = {
+        "rows of school returns cleared": done,
+        "possible duplicates dropped": dropped,
+        "decisions that two records are two children dropped": decided,
+    }
     retention_run_record(
         on=on,
         dry_run=dry_run,

@@ -17,6 +17,7 @@ from schools_feed.models import (
     MatchingModel,
     Notification,
     NotificationStatus,
+    NotTheSameChild,
     PossibleDuplicate,
 )
 from schools_feed.selectors import (
@@ -337,6 +338,55 @@ def test_a_child_recorded_three_times_is_shown_as_a_group_to_merge_two_at_a_time
     assert PossibleDuplicate.objects.filter(child__legal_surname="Okafor").count() == 1
     assert text.count("among 3 records that may all be one child") == 3
     assert "(group" not in text  # Splink's cluster id means nothing to an officer
+
+
+def test_an_officer_records_two_children_and_the_weekly_check_does_not_pair_them_again(
+    db, client, user_with_role
+):
+    thomas = registered(forenames="Thomas", surname="Hartley-Khan")
+    tom = registered(forenames="Tom", surname="Hartley")
+    call_command("find_duplicate_children")
+    pair = PossibleDuplicate.objects.get()
+    officer = user_with_role(Role.CME_OFFICER)
+    sign_in(client, officer)
+    url = f"/school/children/duplicates/{pair.pk}/not-the-same/"
+
+    page = page_text(client.get(url))
+    refused = page_text(client.post(url, {"why": " "}))
+    recorded = client.post(url, {"why": "Cousins: different parents, checked with the school"})
+    listed = page_text(client.get("/school/children/duplicates/"))
+    call_command("find_duplicate_children")
+
+    assert "forename: a known short form or preferred name" in page
+    assert "Enter why these are two children" in refused
+    assert recorded.status_code == 302
+    decision = NotTheSameChild.objects.get()
+    assert {decision.first_child, decision.second_child} == {thomas, tom}
+    assert (decision.reason, decision.decided_by) == (
+        "Cousins: different parents, checked with the school",
+        officer,
+    )
+    assert decision.history.count() == 1
+    assert "are two children" in listed
+    assert "No possible duplicates are listed" in listed
+    assert not PossibleDuplicate.objects.exists()  # the next check leaves them out too
+    log = ChildListAccessLog.objects.filter(user=officer).first()
+    assert set(log.children.all()) == {thomas, tom}
+
+
+def test_the_decision_is_stored_once_whichever_way_round_the_pair_was_listed(db):
+    from schools_feed.services.duplicates import duplicate_pair_not_the_same
+
+    one, another = registered(surname="Ashby"), registered(surname="Ashbey")
+    officer = UserFactory(role=Role.EHE_OFFICER)
+    for child, other in ((one, another), (another, one)):
+        pair = PossibleDuplicate.objects.create(
+            child=child, other=other, probability=0.5, model_version=0
+        )
+        duplicate_pair_not_the_same(pair=pair, by=officer, why="Twins")
+
+    (decision,) = NotTheSameChild.objects.all()
+    assert str(decision.first_child_id) < str(decision.second_child_id)
 
 
 def test_twins_with_their_own_upns_are_not_listed_as_recorded_twice_but_a_duplicate_is(db):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from registry.models import Child, RetentionRun, Role
 from registry.services import retention as register_retention
-from schools_feed.models import Notification, NotificationEvent, PossibleDuplicate
+from schools_feed.models import Notification, NotificationEvent, NotTheSameChild, PossibleDuplicate
 from schools_feed.services import retention
 from tests.factories import ChildFactory, NotificationFactory, UserFactory
 
@@ -133,3 +133,21 @@ def test_a_possible_duplicate_of_an_anonymised_child_is_dropped(past_child):
 
     assert not PossibleDuplicate.objects.exists()
     assert Child.objects.get(pk=other.pk).legal_surname == "Returnsqx"
+
+
+def test_a_decision_that_an_anonymised_child_is_another_childs_twin_is_dropped_with_its_reason(
+    past_child,
+):
+    other = ChildFactory(legal_surname="Returnsqx", date_of_birth=date(2010, 6, 14))
+    first, second = sorted((past_child, other), key=lambda child: str(child.pk))
+    NotTheSameChild.objects.create(
+        first_child=first,
+        second_child=second,
+        reason="Twin of Returnsqx at 4 Mill Lane",
+        decided_by=UserFactory(role=Role.EHE_OFFICER),
+    )
+
+    call_command("apply_retention", "--as-at", ON.isoformat(), stdout=StringIO())
+
+    assert not NotTheSameChild.objects.exists()
+    assert not NotTheSameChild.history.exclude(reason="").exists()
