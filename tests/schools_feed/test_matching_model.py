@@ -374,6 +374,23 @@ def test_an_officer_records_two_children_and_the_weekly_check_does_not_pair_them
     assert set(log.children.all()) == {thomas, tom}
 
 
+def test_a_pair_merged_from_the_second_childs_record_is_not_listed_as_one_child_twice(
+    db, client, user_with_role
+):
+    from registry.services.children import child_merge
+
+    listed, other = registered(surname="Ashby"), registered(surname="Ashbey")
+    PossibleDuplicate.objects.create(child=listed, other=other, probability=0.9, model_version=0)
+    officer = user_with_role(Role.CME_OFFICER)
+    child_merge(kept=other, merged=listed, by=officer, why="Same child")  # the pair's row moves
+    sign_in(client, officer)
+
+    text = page_text(client.get("/school/children/duplicates/"))
+
+    assert PossibleDuplicate.objects.filter(child=other, other=other).exists()
+    assert "No possible duplicates are listed" in text
+
+
 def test_the_decision_is_stored_once_whichever_way_round_the_pair_was_listed(db):
     from schools_feed.services.duplicates import duplicate_pair_not_the_same
 
