@@ -553,6 +553,7 @@ def _level(column: str, label: str, sql: str, m, u) -> dict:
 
 
 def exact_level(settings: dict, column: str) -> dict:
+    """The "exact" level of ``column``'s comparison in a model's settings."""
     comparison = next(c for c in settings["comparisons"] if c["output_column_name"] == column)
     return next(lv for lv in comparison["comparison_levels"] if lv["label_for_charts"] == "exact")
 
