@@ -160,14 +160,18 @@ def test_officers_see_the_review_queue_and_confirm_a_candidate(db, client, ehe_o
     assert notification.events.filter(event_type="link_confirmed").exists()
 
 
-def test_an_officer_adds_a_new_child_from_the_review_queue(db, client, cme_officer, school):
-    notification = NotificationFactory(
+def _waiting_for_review(school):
+    return NotificationFactory(
         school=school,
         submission=SubmissionFactory(school=school),
         status=NotificationStatus.REVIEW,
         ground="k",
         deletion_date=timezone.localdate(),
     )
+
+
+def test_an_officer_adds_a_new_child_from_the_review_queue(db, client, cme_officer, school):
+    notification = _waiting_for_review(school)
     client.force_login(cme_officer)
     url = reverse("schools_feed:review-notification", args=[notification.pk])
     client.post(url, {"decision": "new"})
@@ -188,13 +192,7 @@ def test_an_officer_adds_a_new_child_from_the_review_queue(db, client, cme_offic
 def test_another_child_named_by_a_upn_no_child_holds_is_refused_saying_what_is_wrong_with_it(
     db, client, cme_officer, school, upn, message
 ):
-    notification = NotificationFactory(
-        school=school,
-        submission=SubmissionFactory(school=school),
-        status=NotificationStatus.REVIEW,
-        ground="k",
-        deletion_date=timezone.localdate(),
-    )
+    notification = _waiting_for_review(school)
     client.force_login(cme_officer)
     url = reverse("schools_feed:review-notification", args=[notification.pk])
 
