@@ -12,6 +12,7 @@ from schools_feed.grounds import GROUNDS_2006, GROUNDS_2024
 from schools_feed.intake.fields import FIELD_BY_NAME
 from schools_feed.intake.messages import FileMessages
 from schools_feed.models import SCHOOL_ENQUIRY_CHOICES, ExclusionType, NotificationKind, School
+from schools_feed.services import duplicates
 
 NO_CHILD_WITH_UPN = "No child on the register has that UPN"
 
@@ -349,5 +350,5 @@ class NotTheSameChildForm(GovukForm):
         help_text="For example, twins with different first names, or two children born the "
         "same day at different schools",
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter why these are two children"},
+        error_messages={"required": duplicates.NO_REASON},
     )
