@@ -347,6 +347,7 @@ class JointEnquiryForm(NotificationForm):
 class NotTheSameChildForm(GovukForm):
     why = forms.CharField(
         label="Why are these two children?",
+        max_length=2000,
         help_text="For example, twins with different first names, or two children born the "
         "same day at different schools",
         widget=forms.Textarea(attrs={"rows": 3}),
