@@ -14,8 +14,7 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import selectors
-from registry.access import Capability, user_can
-from registry.admin_base import ChildPagesLogged
+from registry.admin_base import AdministratorsOnly, ChildPagesLogged
 from registry.models import (
     Action,
     Child,
@@ -186,29 +185,15 @@ class OfficerAssignmentRuleAdmin(SimpleHistoryAdmin):
     search_fields = ("school_urn", "postcode_district", "officer__username", "officer__last_name")
 
 
-class CalendarAdmin(SimpleHistoryAdmin):
+class CalendarAdmin(AdministratorsOnly, SimpleHistoryAdmin):
     """The LA's school calendar (docs/rules/registration.md §5.3): administrators only, whatever
-    the Django permissions say; files are imported on the School calendar page."""
+    the Django permissions say; files are imported on the School calendar page. A wrong term or
+    closure day can be deleted."""
 
     change_list_template = "admin/schools_feed/change_list_with_import.html"
 
-    def _administers(self, request) -> bool:
-        return user_can(request.user, Capability.ADMINISTER)
-
-    def has_module_permission(self, request):
-        return self._administers(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._administers(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return self._administers(request) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._administers(request) and super().has_change_permission(request, obj)
-
     def has_delete_permission(self, request, obj=None):
-        return self._administers(request) and super().has_delete_permission(request, obj)
+        return self._administers(request)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -235,7 +220,7 @@ class ClosureDayAdmin(CalendarAdmin):
 
 
 @admin.register(CMEReasonCode)
-class CMEReasonCodeAdmin(SimpleHistoryAdmin):
+class CMEReasonCodeAdmin(AdministratorsOnly, SimpleHistoryAdmin):
     """The CME primary reasons (docs/rules/statistics.md §4.2): administrators add DfE's new
     reasons here and map each to the DfE category the return counts it under. Episodes keep
     their code, so a reason is deactivated rather than deleted, and its code never changes."""
@@ -244,24 +229,6 @@ class CMEReasonCodeAdmin(SimpleHistoryAdmin):
     list_filter = ("active",)
     search_fields = ("code", "label", "dfe_category")
     ordering = ("order", "label")
-
-    def _administers(self, request) -> bool:
-        return user_can(request.user, Capability.ADMINISTER)
-
-    def has_module_permission(self, request):
-        return self._administers(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._administers(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return self._administers(request) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._administers(request) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         return ("code",) if obj is not None else ()

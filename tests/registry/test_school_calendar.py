@@ -264,3 +264,11 @@ def test_the_demo_calendar_covers_three_academic_years_without_overlaps(schools)
     )
     assert ClosureDay.objects.filter(school=schools[0]).count() == 3 * INSET_DAYS_A_YEAR
     assert not is_school_day(date(2026, 5, 4))
+
+
+def test_an_administrator_as_the_register_makes_them_manages_the_calendar_in_the_admin(client):
+    # Staff, not a superuser: the capability table decides, not Django's model permissions.
+    sign_in(client, UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=False))
+
+    assert client.get(reverse("admin:registry_term_changelist")).status_code == 200
+    assert client.get(reverse("admin:registry_closureday_add")).status_code == 200

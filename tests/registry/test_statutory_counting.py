@@ -582,6 +582,12 @@ def test_an_administrator_adds_a_reason_in_the_admin_and_officers_can_choose_it(
     assert client.get(reverse("admin:registry_cmereasoncode_add")).status_code == 403
 
 
+def test_an_administrator_who_is_not_a_superuser_adds_a_reason_in_the_admin(db, client):
+    sign_in(client, UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=False))
+
+    assert client.get(reverse("admin:registry_cmereasoncode_add")).status_code == 200
+
+
 # --- The pack and the home page count the same way ------------------------------------------------
 
 
