@@ -37,14 +37,17 @@ def required_message(field: forms.Field, name: str) -> str | None:
 
 
 class GovukErrors:
-    """Gives each required field that kept Django's message one made from its label."""
+    """Gives each required field that kept Django's message one made from its label, or the one
+    ``required_messages`` names (for a form whose fields another library declares)."""
+
+    required_messages: dict[str, str] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             if field.error_messages.get("required") != DJANGO_REQUIRED:
                 continue
-            message = required_message(field, name)
+            message = self.required_messages.get(name) or required_message(field, name)
             if message is not None:
                 field.error_messages = {**field.error_messages, "required": message}
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from registry.access import Capability, roles_with
 from registry.cme_reasons import cme_reason_choices
 from registry.dates import date_words
-from registry.form_errors import GovukForm
+from registry.form_errors import GovukErrors, GovukForm
 from registry.models import (
     SENSITIVE_FLAGS,
     AccessPurpose,
@@ -37,18 +37,14 @@ from registry.postcodes import (
 )
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(GovukErrors, AuthenticationForm):
     """Django's sign-in form, with GOV.UK wording."""
 
     error_messages = {
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
         "inactive": "This account has been disabled. Contact your administrator.",
     }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["username"].error_messages["required"] = "Enter your username"
-        self.fields["password"].error_messages["required"] = "Enter your password"
+    required_messages = {"username": "Enter your username", "password": "Enter your password"}
 
 
 def add_service_errors(form, error: ValidationError) -> None:

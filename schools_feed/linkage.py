@@ -564,9 +564,6 @@ def _weaken_only(settings: dict, frequencies: dict) -> dict:
     kept = dict(frequencies)
     for column in WEAKEN_ONLY_TF_COLUMNS:
         level = exact_level(settings, column)
-        if "tf_adjustment_column" not in level:  # a version saved before the adjustment
-            kept.pop(column, None)
-            continue
         level["tf_minimum_u_value"] = floor = float(level["u_probability"])
         shares = frequencies.get(column, {})
         kept[column] = {term: share for term, share in shares.items() if share > floor}

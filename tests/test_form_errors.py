@@ -32,13 +32,16 @@ def _forms():
 
 def _required_messages(form):
     """(field, the message shown when it is left empty) for each required field, as built."""
-    fields = form().fields if form.__name__ == "SignInForm" else form.base_fields
-    for name, field in fields.items():
+    for name, field in form.base_fields.items():
         if not field.required:
             continue
         made = field.error_messages.get("required")
         if made == DJANGO_REQUIRED:
-            made = required_message(field, name) if issubclass(form, GovukErrors) else None
+            made = (
+                form.required_messages.get(name) or required_message(field, name)
+                if issubclass(form, GovukErrors)
+                else None
+            )
         yield name, made
 
 
