@@ -12,7 +12,8 @@ Two data sets:
 
 Blocking is done as the register does it (UPN; date of birth with a shared initial; names;
 sound; postcode; first line of the address), with dict indexes, then ``rank_widening`` (Splink
-over the near blocks, then every block for the returns they do not link) and ``decide``.
+over the UPN's holders, then the near blocks for the returns not settled, then every block for
+the returns they do not link) and ``decide``.
 
     DEBUG=true .venv/bin/python bench/matching_quality.py [--children 20000] [--incoming 5000]
         [--seed 1] [--auto-link 0.92] [--review 0.10] [--sweep] [--febrl [1-4]]
@@ -46,6 +47,9 @@ from schools_feed.matching import (  # noqa: E402
     LINK,
     NEW,
     POSTCODE_BLOCK_LIMIT,
+    REACH_ALL,
+    REACH_NEAR,
+    REACH_UPN,
     REVIEW,
     MatchRecord,
     date_of_birth_initial_blocks,
@@ -435,9 +439,11 @@ class Indexes:
             for block in sound_and_address_blocks(child):
                 self.by_key[block].append(child)
 
-    def candidates(self, incoming: MatchRecord, wide: bool = True) -> list[MatchRecord]:
+    def candidates(self, incoming: MatchRecord, reach: str = REACH_ALL) -> list[MatchRecord]:
         found = {c.key: c for c in self.by_upn.get(incoming.upn.strip().upper(), ())}
-        for block in date_of_birth_initial_blocks(incoming) if wide else ():
+        if reach == REACH_UPN:
+            return list(found.values())
+        for block in date_of_birth_initial_blocks(incoming) if reach == REACH_ALL else ():
             found.update((c.key, c) for c in self.by_dob_initial.get(block, ()))
         for key in name_block_keys(incoming):
             found.update((c.key, c) for c in self.by_name.get(key, ()))
@@ -527,11 +533,11 @@ def run(args) -> None:
         )
     indexes = Indexes(children)
     started, results = time.perf_counter(), []
-    pairs_by_step = [0, 0]
+    pairs_by_step = Counter()
 
-    def find(records, wide):
-        found = [indexes.candidates(record, wide) for record in records]
-        pairs_by_step[wide] += sum(len(candidates) for candidates in found)
+    def find(records, reach):
+        found = [indexes.candidates(record, reach) for record in records]
+        pairs_by_step[reach] += sum(len(candidates) for candidates in found)
         return found
 
     def links(_position, ranked) -> bool:
@@ -545,9 +551,10 @@ def run(args) -> None:
             decision = decide(ranked, auto_link=args.auto_link, review=args.review)
             candidates = indexes.candidates(record)  # every block, for blocking recall
             results.append((record, true_key, labels, candidates, ranked, decision))
-    pairs = sum(pairs_by_step)
+    pairs = sum(pairs_by_step.values())
     print(
-        f"pairs scored: {pairs_by_step[0]:,} from the near blocks, then {pairs_by_step[1]:,} "
+        f"pairs scored: {pairs_by_step[REACH_UPN]:,} on the UPN, then "
+        f"{pairs_by_step[REACH_NEAR]:,} from the near blocks, then {pairs_by_step[REACH_ALL]:,} "
         f"for the returns they did not settle (every block); every block for every return "
         f"would be {sum(len(r[3]) for r in results):,}"
     )

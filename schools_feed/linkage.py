@@ -216,6 +216,11 @@ def _upn_columns(value: str) -> tuple[str | None, bool]:
     return upn, bool(upn) and is_valid_upn(upn)
 
 
+def valid_upn(value: str) -> bool:
+    """Whether ``value`` is a valid UPN (not a placeholder, its check letter right)."""
+    return _upn_columns(value)[1]
+
+
 def _sex(value: str) -> str | None:
     sex = (value or "").upper()
     return sex if sex in ("M", "F") else None

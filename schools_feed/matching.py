@@ -27,6 +27,9 @@ from schools_feed import linkage
 from schools_feed.linkage import MatchRecord, Model, PairScore, day_month_swapped, name_variants
 
 __all__ = [
+    "REACH_ALL",
+    "REACH_NEAR",
+    "REACH_UPN",
     "MatchDecision",
     "MatchRecord",
     "MatchScore",
@@ -68,6 +71,9 @@ DECISION_BETWEEN = (
 )
 
 LINK, REVIEW, NEW = "link", "review", "new"
+# How far ``rank_widening`` reads the register, step by step.
+REACH_UPN, REACH_NEAR, REACH_ALL = "upn", "near", "all"
+REACHES = (REACH_UPN, REACH_NEAR, REACH_ALL)
 DEFAULT_MARGIN = 0.10
 # What the thresholds in settings are: Splink's match probability (ADR 0012).
 THRESHOLD_SCALE = "match probability"
@@ -104,6 +110,8 @@ class MatchScore:
     weight: float = 0.0
     weights: tuple[tuple[str, str, float | None], ...] = ()  # (comparison, level, match weight)
     model_version: int = 0
+    # The same UPN, forename, surname and date of birth, each exactly (``rank_widening``).
+    identical: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +255,7 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         weight=scored.weight,
         weights=tuple((c.column, c.level, c.weight) for c in comparisons),
         model_version=model.version,
+        identical=all(levels[c] == "exact" for c in ("upn", "forename", "surname", "dob")),
     )
 
 
@@ -288,29 +297,51 @@ def rank_many(
 
 def rank_widening(
     records: list[MatchRecord],
-    find: Callable[[list[MatchRecord], bool], list[list[MatchRecord]]],
+    find: Callable[[list[MatchRecord], str], list[list[MatchRecord]]],
     links: Callable[[int, list[tuple[MatchRecord, MatchScore]]], bool],
     *,
     model: Model | None = None,
 ) -> list[list[tuple[MatchRecord, MatchScore]]]:
-    """``rank_many`` in two steps. First each record's candidates from the near blocks (the same
-    UPN, names, names that sound alike, postcode, first line of the address): ``find(records,
-    False)``. Then, for the records that does not link automatically (``links(position,
-    ranked)`` false), every block: ``find(records, True)`` adds the children born the same day
-    with an initial in common. At county scale that block reads about four in five of the
-    candidates but changes few outcomes: a child it alone finds has other names, another
-    postcode and another address, so it scores below the near candidate a link needs, and
-    comes nowhere near its margin. Most returns are settled in the first step, without reading
-    that block (ADR 0012)."""
+    """``rank_many`` in up to three steps, each reading more of the register
+    (``find(records, reach)``) for the returns the steps before did not settle; ``links(position,
+    ranked)`` says whether a return links automatically (ADR 0012).
+
+    1. ``REACH_UPN``: for a return with a valid UPN, the children holding it. The return is
+       settled when it links to a child agreeing exactly on the UPN, the forename, the surname
+       and the date of birth (``MatchScore.identical``), as most returns from a school's MIS do.
+       Another block could add only a rival named and born the same without that UPN: the same
+       child recorded twice, which the duplicates check finds, not a reason to hold back a link
+       the UPN confirms.
+    2. ``REACH_NEAR``: the near blocks (the same UPN, names, names that sound alike, postcode,
+       first line of the address).
+    3. ``REACH_ALL``: every block, adding the children born the same day with an initial in
+       common. At county scale that block reads about four in five of the candidates but
+       changes few outcomes: a child it alone finds has other names, another postcode and
+       another address, so it scores below the near candidate a link needs, and comes nowhere
+       near its margin.
+
+    What a later step finds is ranked with what the earlier ones found (each reach holds the
+    one before it)."""
     model = model or linkage.default_model()
-    ranked = rank_many(list(zip(records, find(records, False), strict=True)), model=model)
-    unsettled = [i for i, found in enumerate(ranked) if not links(i, found)]
-    if unsettled:
-        again = [records[i] for i in unsettled]
-        widened = rank_many(list(zip(again, find(again, True), strict=True)), model=model)
-        for i, found in zip(unsettled, widened, strict=True):
-            ranked[i] = found
+    ranked: list[list[tuple[MatchRecord, MatchScore]]] = [[] for _record in records]
+    pending = list(range(len(records)))
+    for reach in REACHES:
+        asked = [i for i in pending if reach != REACH_UPN or linkage.valid_upn(records[i].upn)]
+        if asked:
+            some = [records[i] for i in asked]
+            jobs = list(zip(some, find(some, reach), strict=True))
+            for i, found in zip(asked, rank_many(jobs, model=model), strict=True):
+                ranked[i] = found
+        pending = [i for i in pending if not _settled(reach, links, i, ranked[i])]
+        if not pending:
+            break
     return ranked
+
+
+def _settled(reach: str, links: Callable, position: int, ranked: list) -> bool:
+    if reach == REACH_UPN and not (ranked and ranked[0][1].identical):
+        return False
+    return links(position, ranked)
 
 
 def best_candidates(

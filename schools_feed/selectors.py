@@ -247,12 +247,12 @@ class CandidateIndex:
         return self._by_upn.get(upn, []) if upn else []
 
     def candidates(
-        self, record: matching.MatchRecord, *, wide: bool = True
+        self, record: matching.MatchRecord, *, reach: str = matching.REACH_ALL
     ) -> list[matching.MatchRecord]:
-        """The children in the record's blocks; without ``wide``, not the date-of-birth blocks
-        (``matching.rank_widening``)."""
+        """The children in the record's blocks as far as ``reach`` goes
+        (``matching.rank_widening``): the holders of its UPN; the near blocks too; every block."""
         found = {}
-        for block in self._lookups_for(record, wide):
+        for block in self._lookups_for(record, reach):
             children = self._by_block.get(block, ())
             if block[0] in ("postcode", "address") and (
                 len(children) > POSTCODE_BLOCK_LIMIT or block in self._crowded
@@ -264,26 +264,29 @@ class CandidateIndex:
             found[candidate.key] = candidate
         return list(found.values())
 
-    def load_for(self, records: list[matching.MatchRecord], *, wide: bool = True) -> None:
-        """Read from the register the children in the records' blocks not read yet; without
-        ``wide``, not the date-of-birth blocks, which hold most of the candidates at county
-        scale and settle few returns (``matching.rank_widening``)."""
+    def load_for(
+        self, records: list[matching.MatchRecord], *, reach: str = matching.REACH_ALL
+    ) -> None:
+        """Read from the register the children in the records' blocks, as far as ``reach`` goes,
+        not read yet. The date-of-birth blocks (``REACH_ALL`` only) hold most of the candidates
+        at county scale and settle few returns (``matching.rank_widening``)."""
         if len(self._indexed) > self.MAX_CHILDREN:
             self._forget()
             for record in self._added:
                 self._index(record)
+        near = reach != matching.REACH_UPN
         date_initials = (
             {pair for r in records for pair in matching.date_of_birth_initial_blocks(r)}
-            if wide
+            if reach == matching.REACH_ALL
             else set()
         )
         date_initials -= self._loaded_date_initials
         upns = {r.upn for r in records if r.upn} - self._loaded_upns
-        names = {key for r in records for key in self._name_keys(r)} - self._loaded_names
+        names = {key for r in records if near for key in self._name_keys(r)} - self._loaded_names
         postcodes = {
-            matching.postcode_block(r.postcode) for r in records if r.postcode
+            matching.postcode_block(r.postcode) for r in records if near and r.postcode
         } - self._loaded_postcodes
-        blocks = {block for r in records for block in matching.sound_and_address_blocks(r)}
+        blocks = {block for r in records if near for block in matching.sound_and_address_blocks(r)}
         sounds = {key for kind, key in blocks if kind == "sound"} - self._loaded_sounds
         addresses = {key for kind, key in blocks if kind == "address"} - self._loaded_addresses
         self._loaded_date_initials |= date_initials
@@ -334,8 +337,12 @@ class CandidateIndex:
         names swapped (``matching.name_block_keys``, the same rule as ``Child.name_key``)."""
         return matching.name_block_keys(record)
 
-    def _lookups_for(self, record, wide: bool) -> set:
-        lookups = matching.date_of_birth_initial_blocks(record) if wide else set()
+    def _lookups_for(self, record, reach: str) -> set:
+        if reach == matching.REACH_UPN:
+            return set()
+        lookups = (
+            matching.date_of_birth_initial_blocks(record) if reach == matching.REACH_ALL else set()
+        )
         lookups |= matching.sound_and_address_blocks(record)
         if record.postcode:
             lookups.add(("postcode", matching.postcode_block(record.postcode)))

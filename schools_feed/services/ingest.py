@@ -152,10 +152,11 @@ def _ingest_batch(rows, *, submission, by, reason, index: CandidateIndex) -> Ing
 
 
 def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> None:
-    """Match a batch with a Splink call for all its candidate pairs from the near blocks and one
-    more for the returns they do not link, on every block (``matching.rank_widening``, ADR
-    0012), then decide each return; the returns that found no child are matched among
-    themselves, so two rows about one new child make one child."""
+    """Match a batch with a Splink call for the children holding the returns' UPNs, one more for
+    the returns that does not settle, on the near blocks, and one more for those still unlinked,
+    on every block (``matching.rank_widening``, ADR 0012); then decide each return. The returns
+    that found no child are matched among themselves, so two rows about one new child make one
+    child."""
     records = [match_record(n) for n in batch.notifications]
     model = model_current()
     auto_link, review = settings.MATCH_AUTO_LINK_THRESHOLD, settings.MATCH_REVIEW_THRESHOLD
@@ -170,9 +171,9 @@ def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> N
             only_on_the_same_upn=(notification.legal_basis, notification.ground) in DEATH_GROUNDS,
         )
 
-    def candidates(some: list[matching.MatchRecord], wide: bool) -> list[list]:
-        index.load_for(some, wide=wide)
-        return [index.candidates(record, wide=wide) for record in some]
+    def candidates(some: list[matching.MatchRecord], reach: str) -> list[list]:
+        index.load_for(some, reach=reach)
+        return [index.candidates(record, reach=reach) for record in some]
 
     ranked_all = matching.rank_widening(
         records,

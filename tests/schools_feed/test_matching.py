@@ -771,25 +771,54 @@ def test_the_same_forename_with_a_date_of_birth_keyed_wrong_still_links():
     assert decision.outcome == m.LINK
 
 
-def test_returns_the_near_blocks_link_are_not_widened_and_the_others_are_ranked_on_every_block():
-    """``rank_widening``: the date-of-birth blocks are read only for returns the near blocks do
-    not link, and what those blocks add is ranked with what was found before."""
-    settled = incoming(upn="H801200001001")
-    # Names keyed badly and a new home: only "born the same day" finds Thomas.
+def test_returns_are_ranked_on_their_upn_then_on_the_near_blocks_then_on_every_block():
+    """``rank_widening``: a return agreeing exactly with the holder of its UPN reads nothing
+    more; one that does not is ranked on the near blocks; one those do not link, on every
+    block. What a later step finds is ranked with what was found before."""
+    identified = incoming(upn=THOMAS.upn)
+    misspelt = incoming(upn=THOMAS.upn, surname="Smyth")
+    # Names keyed badly, a new home and no UPN: only "born the same day" finds Thomas.
     unsettled = incoming(forenames="Tomos", surname="Smtih", postcode="BN9 9ZZ")
     asked = []
 
-    def find(records, wide):
-        asked.append(([r.surname for r in records], wide))
-        return [[THOMAS] if wide or r is settled else [] for r in records]
+    def find(records, reach):
+        asked.append(([r.surname for r in records], reach))
+        near = reach != m.REACH_UPN
+        return [
+            [THOMAS] if reach == m.REACH_ALL or r.upn or (near and r is misspelt) else []
+            for r in records
+        ]
 
     def links(_position, ranked):
         return m.decide(ranked, auto_link=AUTO_LINK, review=REVIEW).outcome == m.LINK
 
-    ranked = m.rank_widening([settled, unsettled], find, links)
+    ranked = m.rank_widening([identified, misspelt, unsettled], find, links)
 
-    assert asked == [(["Smith", "Smtih"], False), (["Smtih"], True)]
-    assert [[child.key for child, _score in found] for found in ranked] == [
-        ["child-1"],
-        ["child-1"],
+    assert asked == [
+        (["Smith", "Smyth"], m.REACH_UPN),
+        (["Smyth", "Smtih"], m.REACH_NEAR),
+        (["Smtih"], m.REACH_ALL),
     ]
+    assert [[child.key for child, _score in found] for found in ranked] == [["child-1"]] * 3
+
+
+def test_a_record_of_the_child_without_the_upn_does_not_hold_back_a_return_the_upn_confirms():
+    """Agreeing exactly on the UPN, both names and the date of birth settles a return on the
+    UPN's holder: a record of the same child without the UPN, which the near blocks would find
+    as a near tie, is left to the duplicates check."""
+    recorded_again = replace(THOMAS, key="child-2", upn="")
+    record = incoming(upn=THOMAS.upn)
+
+    def find(records, reach):
+        return [[THOMAS] if reach == m.REACH_UPN else [THOMAS, recorded_again] for _r in records]
+
+    def links(_position, ranked):
+        return m.decide(ranked, auto_link=AUTO_LINK, review=REVIEW).outcome == m.LINK
+
+    [ranked] = m.rank_widening([record], find, links)
+    decision = m.decide(ranked, auto_link=AUTO_LINK, review=REVIEW)
+
+    assert (decision.outcome, decision.candidate.key) == (m.LINK, "child-1")
+    # Without the UPN step the two records tie.
+    [both] = m.rank_many([(record, [THOMAS, recorded_again])])
+    assert m.decide(both, auto_link=AUTO_LINK, review=REVIEW).outcome == m.REVIEW

@@ -646,8 +646,8 @@ def test_the_date_of_birth_block_reads_a_day_month_swap_and_skips_a_different_in
 
 
 def test_the_near_blocks_leave_the_date_of_birth_block_unread_until_it_is_asked_for(school):
-    """Without ``wide`` the index neither reads nor offers the children found only by being born
-    the same day with an initial in common; asked again with it, it does."""
+    """On the near blocks the index neither reads nor offers the children found only by being
+    born the same day with an initial in common; asked again on every block, it does."""
     born_that_day = registered(
         forenames="Tom", surname="Smith", date_of_birth=datetime.date(2015, 3, 4), postcode="BN1"
     )
@@ -656,13 +656,37 @@ def test_the_near_blocks_leave_the_date_of_birth_block_unread_until_it_is_asked_
     )
     index = CandidateIndex()
 
-    index.load_for([record], wide=False)
-    near = index.candidates(record, wide=False)
+    index.load_for([record], reach=matching.REACH_NEAR)
+    near = index.candidates(record, reach=matching.REACH_NEAR)
     read_near = len(index)
-    index.load_for([record], wide=True)
+    index.load_for([record], reach=matching.REACH_ALL)
 
     assert (near, read_near) == ([], 0)
-    assert [c.key for c in index.candidates(record, wide=True)] == [born_that_day.pk]
+    assert [c.key for c in index.candidates(record)] == [born_that_day.pk]
+
+
+def test_on_the_upn_alone_the_index_reads_only_the_children_holding_it(school):
+    """The first step of matching reads the holders of the return's UPN and nothing else: not
+    the child of the same name, born the same day, at the same postcode."""
+    holder = registered(upn="H801200001001")
+    namesake = registered()
+    record = matching.MatchRecord(
+        upn="H801200001001",
+        forenames="Tom",
+        surname="Smith",
+        date_of_birth=BORN,
+        postcode="CB7 9QT",
+    )
+    index = CandidateIndex()
+
+    index.load_for([record], reach=matching.REACH_UPN)
+    on_the_upn = [c.key for c in index.candidates(record, reach=matching.REACH_UPN)]
+    read = len(index)
+    index.load_for([record], reach=matching.REACH_NEAR)
+
+    assert (on_the_upn, read) == ([holder.pk], 1)
+    near = index.candidates(record, reach=matching.REACH_NEAR)
+    assert {c.key for c in near} == {holder.pk, namesake.pk}
 
 
 def test_the_candidate_index_forgets_what_it_read_past_its_limit_but_keeps_new_children(
