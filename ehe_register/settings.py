@@ -392,6 +392,9 @@ MATCH_REVIEW_THRESHOLD = float(os.environ.get("MATCH_REVIEW_THRESHOLD", "0.10"))
 # Both thresholds are Splink match probabilities (ADR 0012). The model learns m from the returns
 # of this many recent days linked to the register (with none, from the register alone).
 MATCH_TRAINING_RETURNS_DAYS = int(os.environ.get("MATCH_TRAINING_RETURNS_DAYS", "365"))
+# A trained version is adopted without a person only when it does no worse than the version in
+# use on the returns officers decided, and there are at least this many of them (ADR 0012).
+MATCH_ADOPT_MINIMUM_DECISIONS = int(os.environ.get("MATCH_ADOPT_MINIMUM_DECISIONS", "100"))
 # The statutory rulebook's clocks, commencement dates and policy choices (registry/rulebook.py):
 # a JSON object overriding any of its defaults, e.g. {"s437_response_days": 21}.
 STATUTORY_RULES = os.environ.get("STATUTORY_RULES", "{}")

@@ -1,5 +1,6 @@
 """Reads for the schools feed, with the access gates for schools and notifications."""
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -412,6 +413,88 @@ def child_match_records_in_parts(size: int = 20_000):
         in_range = Q(pk__lte=ids[-1]) if after is None else Q(pk__gt=after, pk__lte=ids[-1])
         yield [record for record, _stored in _child_match_records(in_range)]
         after = ids[-1]
+
+
+@dataclass(frozen=True)
+class DecidedReturn:
+    """A return whose child has been decided: ``child_id`` the child it is about, or None when
+    it is none of ``candidate_ids`` (the children matching listed for it, still on the register,
+    and the child it was linked to)."""
+
+    notification: Notification
+    child_id: uuid.UUID | None
+    candidate_ids: tuple[uuid.UUID, ...]
+    by_officer: bool
+
+
+_DECISIONS = (
+    NotificationEventType.LINKED_AUTOMATICALLY,
+    NotificationEventType.LINK_CONFIRMED,
+    NotificationEventType.NEW_CHILD_CREATED,
+)
+_PUT_TO_AN_OFFICER = (NotificationEventType.QUEUED_FOR_REVIEW, NotificationEventType.LINK_UNDONE)
+
+
+def returns_decided(since, *, automatic: int = 20_000) -> list[DecidedReturn]:
+    """The returns received since ``since`` that matching listed candidates for and whose child
+    is now decided: every one an officer decided (a child confirmed, or a new child added after
+    review or after an automatic link was undone), and the latest ``automatic`` decided
+    automatically and not put to an officer since. For judging a matching model (ADR 0012)."""
+    decided = Notification.objects.filter(
+        received_at__gte=since, child__isnull=False, match_candidates__isnull=False
+    ).exclude(status=NotificationStatus.REVIEW)
+    by_officer = set(
+        NotificationEvent.objects.filter(
+            notification__in=decided, event_type__in=_PUT_TO_AN_OFFICER
+        ).values_list("notification_id", flat=True)
+    )
+    latest_automatic = (
+        decided.exclude(pk__in=by_officer)
+        .order_by("-received_at", "-pk")
+        .values_list("pk", flat=True)[:automatic]
+    )
+    notifications = list(decided.filter(Q(pk__in=by_officer) | Q(pk__in=list(latest_automatic))))
+    last_decision = dict(
+        NotificationEvent.objects.filter(notification__in=notifications, event_type__in=_DECISIONS)
+        .order_by("at")
+        .values_list("notification_id", "event_type")
+    )
+    listed = {n.pk: _listed_ids(n.match_candidates) for n in notifications}
+    still_there = set(
+        Child.objects.active()
+        .filter(pk__in={pk for ids in listed.values() for pk in ids}, anonymised_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    found = []
+    for notification in notifications:
+        decision = last_decision.get(notification.pk)
+        candidates = [pk for pk in listed[notification.pk] if pk in still_there]
+        if decision is None or not candidates:
+            continue  # no decision on record, or nothing left to compare with
+        child = notification.child_id
+        if decision != NotificationEventType.NEW_CHILD_CREATED:
+            candidates.append(child)
+        elif child not in candidates:  # a new child, unless merged since into one listed
+            child = None
+        found.append(
+            DecidedReturn(
+                notification,
+                child,
+                tuple(dict.fromkeys(candidates)),
+                notification.pk in by_officer,
+            )
+        )
+    return found
+
+
+def _listed_ids(candidates: list) -> list[uuid.UUID]:
+    ids = []
+    for candidate in candidates or ():
+        try:
+            ids.append(uuid.UUID(str(candidate["child"])))
+        except (KeyError, TypeError, ValueError):
+            continue  # not a child's id: nothing to compare with
+    return ids
 
 
 def register_terms():

@@ -81,7 +81,8 @@ def duplicate_children_find_task() -> int:
 def matching_model_train_task() -> int:
     """Fit the starting model to the register again (its size and name frequencies, used at
     once) and retrain the matching model (beat, weekly). Nothing new to learn from leaves the
-    latest version in place, so a repeated run does nothing. The trained version waits for the
-    data manager to adopt it (ADR 0012)."""
+    latest version in place, so a repeated run does nothing. The trained version is used only
+    when it does no worse than the version in use on the returns officers decided; otherwise it
+    waits for the data manager to adopt it (ADR 0012)."""
     matching_model.model_fit_starting()
     return matching_model.model_train(label="the weekly schedule").version

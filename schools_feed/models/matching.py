@@ -30,9 +30,13 @@ class MatchingModel(models.Model):
     returns_count = models.PositiveIntegerField(default=0)
     data_from = models.DateField(null=True, blank=True)
     data_to = models.DateField(null=True, blank=True)
-    # Matching uses the highest adopted version. A trained version is adopted by the data manager
-    # (``train_matching_model --adopt``), not by the schedule: EM can learn households rather than
-    # children (ADR 0012), so a person checks the figures first.
+    # How a trained version and the version in use matched the returns whose child has been
+    # decided, and whether that let it be adopted (``matching_model.model_judge``).
+    evaluation = models.JSONField(default=dict, blank=True)
+    # Matching uses the highest adopted version. A trained version is adopted by the weekly
+    # training only when it does no worse than the version in use on the returns officers
+    # decided, or by the data manager (``train_matching_model --adopt``): EM can learn households
+    # rather than children (ADR 0012).
     adopted_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()

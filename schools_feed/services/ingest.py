@@ -17,7 +17,6 @@ from registry.models import Address, Carer, Child, InformationSource, Relationsh
 from registry.names import address_key
 from registry.services.children import child_build
 from schools_feed import matching
-from schools_feed.grounds import DEATH_GROUNDS
 from schools_feed.intake.validation import CheckedRow
 from schools_feed.models import (
     Notification,
@@ -27,6 +26,7 @@ from schools_feed.models import (
     Submission,
 )
 from schools_feed.selectors import CandidateIndex
+from schools_feed.services.match_decision import match_decide, match_record
 from schools_feed.services.matching_model import model_current
 from schools_feed.services.offrolling import offrolling_recompute_request
 from schools_feed.services.routing import plan_apply, routing_plan
@@ -66,22 +66,6 @@ def notification_from_row(row: CheckedRow, *, submission: Submission) -> Notific
         received_at=submission.received_at,
         destination_school=row.destination_school,
         **values,
-    )
-
-
-def match_record(notification: Notification) -> matching.MatchRecord:
-    return matching.MatchRecord(
-        key=None,
-        upn=notification.upn,
-        forenames=notification.legal_forenames,
-        surname=notification.legal_surname,
-        other_surnames=tuple(filter(None, (notification.preferred_surname,))),
-        preferred_forename=notification.preferred_forename,
-        middle_names=notification.middle_names,
-        date_of_birth=notification.date_of_birth,
-        sex=notification.sex,
-        postcode=notification.postcode,
-        address=notification.address,
     )
 
 
@@ -159,17 +143,14 @@ def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> N
     child."""
     records = [match_record(n) for n in batch.notifications]
     model = model_current()
-    auto_link, review = settings.MATCH_AUTO_LINK_THRESHOLD, settings.MATCH_REVIEW_THRESHOLD
-    thresholds = {"auto_link": auto_link, "review": review, "scale": matching.THRESHOLD_SCALE}
+    thresholds = {
+        "auto_link": settings.MATCH_AUTO_LINK_THRESHOLD,
+        "review": settings.MATCH_REVIEW_THRESHOLD,
+        "scale": matching.THRESHOLD_SCALE,
+    }
 
     def decided(position: int, ranked) -> matching.MatchDecision:
-        notification = batch.notifications[position]
-        return matching.decide(
-            ranked,
-            auto_link=auto_link,
-            review=review,
-            only_on_the_same_upn=(notification.legal_basis, notification.ground) in DEATH_GROUNDS,
-        )
+        return match_decide(batch.notifications[position], ranked)
 
     def candidates(some: list[matching.MatchRecord], reach: str) -> list[list]:
         index.load_for(some, reach=reach)

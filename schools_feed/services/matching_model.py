@@ -2,6 +2,7 @@
 (ADR 0012)."""
 
 import json
+from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
@@ -11,9 +12,15 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from registry.models import User
-from schools_feed import linkage
+from schools_feed import linkage, matching
 from schools_feed.models import MatchingModel, Notification
-from schools_feed.selectors import child_match_records, register_terms
+from schools_feed.selectors import (
+    DecidedReturn,
+    child_match_records,
+    register_terms,
+    returns_decided,
+)
+from schools_feed.services.match_decision import match_decide, match_record
 
 DEFAULT_METHOD = (
     "starting parameters set by hand (no training), with the prior and the name and crowded "
@@ -170,8 +177,10 @@ def model_train(*, by: User | None = None, label: str = "", adopt: bool = False)
     """Train a new version on the register and the returns of the last
     ``MATCH_TRAINING_RETURNS_DAYS`` days. When neither has changed since the current version was
     trained (same number of children, same returns), the current version is kept: retraining on
-    the same data would learn the same model. The new version is used for matching only when
-    ``adopt`` is given (or ``model_adopt`` later)."""
+    the same data would learn the same model. The new version is judged against the version in
+    use on the returns whose child has been decided (``model_judge``, kept as its
+    ``evaluation``) and used for matching when it does no worse there, or when ``adopt`` is
+    given (or ``model_adopt`` later)."""
     since = timezone.now() - timedelta(days=settings.MATCH_TRAINING_RETURNS_DAYS)
     register = [replace(record, key=None) for record, _key in child_match_records(Q())]
     recent = Notification.objects.filter(received_at__gte=since).aggregate(
@@ -195,6 +204,12 @@ def model_train(*, by: User | None = None, label: str = "", adopt: bool = False)
             f"{MINIMUM_REGISTER_SIZE}. Matching keeps using version {model_current().version}."
         )
     trained, frequencies, sessions = linkage.train(register, returns)
+    in_use = model_current()
+    evaluation = model_judge(
+        linkage.Model(in_use.version + 1, trained, frequencies, register_size=len(register)),
+        in_use,
+        returns_decided(since),
+    )
     with transaction.atomic():
         latest = MatchingModel.objects.aggregate(v=Max("version"))["v"] or 0
         return MatchingModel.objects.create(
@@ -210,5 +225,77 @@ def model_train(*, by: User | None = None, label: str = "", adopt: bool = False)
             returns_count=len(returns),
             data_from=recent["first"].date() if recent["first"] else None,
             data_to=data_to,
-            adopted_at=timezone.now() if adopt else None,
+            evaluation=evaluation,
+            adopted_at=timezone.now() if adopt or evaluation["adopted"] else None,
         )
+
+
+# What a model does with a decided return, as the officers' decision has it.
+RIGHT_LINK, WRONG_LINK, REVIEW, MISSED, RIGHT_NEW = (
+    "right link",
+    "wrong link",
+    "review",
+    "missed",
+    "right new child",
+)
+
+
+def model_judge(
+    trained: linkage.Model, in_use: linkage.Model, decided: list[DecidedReturn]
+) -> dict:
+    """How a trained version and the version in use each match the returns whose child has been
+    decided (``selectors.returns_decided``), and whether the trained one may be adopted without
+    a person: only when there are at least ``MATCH_ADOPT_MINIMUM_DECISIONS`` officers'
+    decisions, and it makes no more wrong links, misses no more children and sends no more
+    returns to review than the version in use (ADR 0012)."""
+    cases = _cases(decided)
+    this, before = _outcomes(trained, cases), _outcomes(in_use, cases)
+    officers = sum(1 for case in decided if case.by_officer)
+    minimum = settings.MATCH_ADOPT_MINIMUM_DECISIONS
+    worse = [kind for kind in (WRONG_LINK, MISSED, REVIEW) if this[kind] > before[kind]]
+    if officers < minimum:
+        why = f"{officers} returns decided by officers; at least {minimum} are needed to compare"
+    elif worse:
+        why = f"more of these than version {in_use.version}: {', '.join(worse)}"
+    else:
+        why = f"no worse than version {in_use.version} on any count"
+    return {
+        "compared_with": in_use.version,
+        "officer_decisions": officers,
+        "automatic_decisions": len(decided) - officers,
+        "this_version": this,
+        "version_in_use": before,
+        "adopted": officers >= minimum and not worse,
+        "why": why,
+    }
+
+
+def _cases(decided: list[DecidedReturn]) -> list[tuple]:
+    """(notification, its record, its candidates' records, the child it is about or None)."""
+    wanted = {pk for case in decided for pk in case.candidate_ids}
+    records = {record.key: record for record, _stored in child_match_records(Q(pk__in=wanted))}
+    return [
+        (
+            case.notification,
+            match_record(case.notification),
+            [records[pk] for pk in case.candidate_ids if pk in records],
+            case.child_id,
+        )
+        for case in decided
+    ]
+
+
+def _outcomes(model: linkage.Model, cases: list[tuple]) -> dict[str, int]:
+    ranked_all = matching.rank_many(
+        [(record, candidates) for _n, record, candidates, _child in cases], model=model
+    )
+    counts = Counter({kind: 0 for kind in (RIGHT_LINK, WRONG_LINK, REVIEW, MISSED, RIGHT_NEW)})
+    for (notification, _record, _candidates, child), ranked in zip(cases, ranked_all, strict=True):
+        decision = match_decide(notification, ranked)
+        if decision.outcome == matching.LINK:
+            counts[RIGHT_LINK if decision.candidate.key == child else WRONG_LINK] += 1
+        elif decision.outcome == matching.REVIEW:
+            counts[REVIEW] += 1
+        else:
+            counts[MISSED if child is not None else RIGHT_NEW] += 1
+    return dict(counts)

@@ -9,7 +9,6 @@ even when several rows are about them.
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -39,6 +38,7 @@ from schools_feed.intake.rows import ParsedRow, RowContext, parse_date, parse_ro
 from schools_feed.models import Notification, School
 from schools_feed.selectors import CandidateIndex
 from schools_feed.services import ingest
+from schools_feed.services.match_decision import match_decide, match_record
 from schools_feed.services.routing import feed_user
 
 EPISODE_COLUMNS = {
@@ -276,12 +276,10 @@ def _child_for(parsed: ParsedRow, index: CandidateIndex, batch, result) -> objec
     notification = Notification(
         **{k: v for k, v in parsed.values.items() if k in ingest.NOTIFICATION_FIELDS}
     )
-    record = ingest.match_record(notification)
+    record = match_record(notification)
     index.load_for([record])
     ranked = matching.best_candidates(record, index.candidates(record))
-    decision = matching.decide(
-        ranked, auto_link=settings.MATCH_AUTO_LINK_THRESHOLD, review=settings.MATCH_REVIEW_THRESHOLD
-    )
+    decision = match_decide(notification, ranked)
     if decision.outcome == "link":
         result.children_matched += 1
         return decision.candidate.key

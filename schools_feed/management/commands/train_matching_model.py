@@ -30,3 +30,12 @@ class Command(BaseCommand):
             f"Matching model version {record.version} ({in_use}): {record.register_size} "
             f"children, {record.returns_count} returns ({record.method})."
         )
+        judged = record.evaluation
+        if judged:
+            self.stdout.write(
+                f"On {judged['officer_decisions']} returns officers decided and "
+                f"{judged['automatic_decisions']} decided automatically: {judged['why']}."
+            )
+            for name, key in (("this version", "this_version"), ("in use", "version_in_use")):
+                counts = ", ".join(f"{kind} {n}" for kind, n in judged[key].items())
+                self.stdout.write(f"  {name}: {counts}")

@@ -1,0 +1,120 @@
+"""A trained matching model judged on the returns whose child has been decided, and adopted
+without a person only when it does no worse than the version in use (ADR 0012)."""
+
+import datetime
+
+import pytest
+
+from schools_feed import linkage
+from schools_feed.models import NotificationStatus
+from schools_feed.selectors import returns_decided
+from schools_feed.services import review
+from schools_feed.services.matching_model import model_current, model_train
+from tests.factories import UserFactory
+from tests.schools_feed.returns import row
+from tests.schools_feed.test_matching_model import register_of, registered, upload
+from tests.schools_feed.test_matching_model import school as school  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.usefixtures("media_root")
+LONG_AGO = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def decided(school, db):  # noqa: F811 (the fixture above)
+    """Three returns about a registered Tom Smith: one linked automatically; one an officer
+    linked (a death, which links automatically only on the same UPN); one an officer said was a
+    new child (his twin), after first linking it by mistake and undoing the link."""
+    officer = UserFactory()
+    tom = registered(upn="H801200001001")
+    [linked] = upload(school, row(upn="H801200001001"))
+    [died] = upload(school, row(ground="k"))
+    [twin] = upload(school, row(forename="Harry", ground="c"))
+    assert (linked.status, died.status, twin.status) == (
+        NotificationStatus.ROUTED,
+        NotificationStatus.REVIEW,
+        NotificationStatus.REVIEW,
+    )
+    review.notification_match_confirm(notification=died, child=tom, by=officer)
+    review.notification_match_confirm(notification=twin, child=tom, by=officer)
+    review.notification_link_undo(notification=twin, by=officer, why="Harry is Tom's twin")
+    review.notification_match_new_child(notification=twin, by=officer)
+    return tom, linked, died, twin
+
+
+def test_the_returns_decided_say_which_child_each_is_and_who_decided(decided):
+    tom, linked, died, twin = decided
+
+    found = {case.notification.pk: case for case in returns_decided(LONG_AGO)}
+
+    assert (found[linked.pk].child_id, found[linked.pk].by_officer) == (tom.pk, False)
+    assert (found[died.pk].child_id, found[died.pk].by_officer) == (tom.pk, True)
+    # The twin is none of the children listed for him, Tom among them.
+    assert (found[twin.pk].child_id, found[twin.pk].by_officer) == (None, True)
+    assert tom.pk in found[twin.pk].candidate_ids
+
+
+def _trained_as(settings_of: dict, frequencies: dict):
+    def train(_register, _returns):
+        return settings_of, frequencies, ["UPN"]
+
+    return train
+
+
+def test_the_weekly_training_adopts_a_version_no_worse_on_the_decided_returns(
+    decided, settings, monkeypatch
+):
+    settings.MATCH_ADOPT_MINIMUM_DECISIONS = 2
+    register_of(200)
+    in_use = model_current()
+    # Training learns exactly what is in use: no worse on any count.
+    monkeypatch.setattr(
+        linkage, "train", _trained_as(in_use.settings, dict(in_use.term_frequencies))
+    )
+
+    record = model_train(label="the weekly schedule")
+
+    judged = record.evaluation
+    assert (judged["officer_decisions"], judged["automatic_decisions"]) == (2, 1)
+    assert judged["this_version"] == judged["version_in_use"]
+    assert judged["this_version"]["wrong link"] == 0
+    assert judged["adopted"] is True
+    assert record.adopted_at is not None
+    assert model_current().version == record.version
+
+
+def test_a_trained_version_that_misses_children_on_the_register_is_not_adopted(
+    decided, settings, monkeypatch
+):
+    settings.MATCH_ADOPT_MINIMUM_DECISIONS = 2
+    register_of(200)
+    in_use = model_current()
+    # A model that believes no two records are ever one child: it links nothing.
+    timid = {**in_use.settings, "probability_two_random_records_match": 1e-30}
+    monkeypatch.setattr(linkage, "train", _trained_as(timid, dict(in_use.term_frequencies)))
+
+    record = model_train(label="the weekly schedule")
+
+    judged = record.evaluation
+    assert judged["this_version"]["missed"] > judged["version_in_use"]["missed"]
+    assert judged["adopted"] is False
+    assert "missed" in judged["why"]
+    assert record.adopted_at is None
+    assert model_current().version == in_use.version
+
+
+def test_without_enough_officers_decisions_a_trained_version_waits_for_the_data_manager(
+    decided, monkeypatch
+):
+    register_of(200)
+    in_use = model_current()
+    monkeypatch.setattr(
+        linkage, "train", _trained_as(in_use.settings, dict(in_use.term_frequencies))
+    )
+
+    record = model_train(label="the weekly schedule")
+
+    assert record.evaluation["adopted"] is False
+    assert record.evaluation["why"] == (
+        "2 returns decided by officers; at least 100 are needed to compare"
+    )
+    assert record.adopted_at is None
