@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Subquery
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -10,11 +11,13 @@ from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin import ReadOnlyGatedAdmin
+from registry.admin_base import AdministratorsOnly
 from schools_feed import selectors
 from schools_feed.intake.files import FileProblem
 from schools_feed.intake.messages import FileMessages
 from schools_feed.models import (
     DestinationCheck,
+    MatchingModel,
     Notification,
     OffRollingAlert,
     OffRollingRun,
@@ -22,6 +25,7 @@ from schools_feed.models import (
     SchoolRoll,
     Submission,
 )
+from schools_feed.services.matching_model import model_adopt
 from schools_feed.services.schools import school_import_gias, school_roll_import
 
 IMPORT_CHANGE_LIST = "admin/schools_feed/change_list_with_import.html"
@@ -245,3 +249,78 @@ class OffRollingAlertAdmin(SimpleHistoryAdmin):
 # API clients' tokens are issued once, by ``create_api_client``, and revoked there: knox's admin
 # would let staff mint a token for any user (an officer's, bypassing the API client's school).
 admin.site.unregister(AuthToken)
+
+
+@admin.register(MatchingModel)
+class MatchingModelAdmin(AdministratorsOnly, SimpleHistoryAdmin):
+    """The matching model's versions for the data manager: what each was trained on, by whom,
+    how it did against the version in use on the returns already decided, and which one matching
+    uses (ADR 0012). A version is put into use by the action, never by editing."""
+
+    list_display = (
+        "version",
+        "in_use",
+        "trained_at",
+        "trained_by_label",
+        "register_size",
+        "returns_count",
+        "judged",
+        "adopted_at",
+    )
+    fields = (
+        "version",
+        "trained_at",
+        "trained_by",
+        "trained_by_label",
+        "method",
+        "register_size",
+        "returns_count",
+        "data_from",
+        "data_to",
+        "adopted_at",
+        "judged_in_full",
+    )
+    readonly_fields = fields
+    actions = ("use_for_matching",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        in_use = selectors.matching_model_adopted().values("version")[:1]
+        return super().get_queryset(request).annotate(in_use_version=Subquery(in_use))
+
+    @admin.display(boolean=True, description="In use")
+    def in_use(self, obj) -> bool:
+        return obj.version == obj.in_use_version
+
+    @admin.display(description="Against the version in use")
+    def judged(self, obj) -> str:
+        return obj.evaluation.get("why", "") if obj.evaluation else "not judged (not trained)"
+
+    @admin.display(description="Judged on the decided returns")
+    def judged_in_full(self, obj) -> str:
+        judged = obj.evaluation
+        if not judged:
+            return "Not judged: a starting model, or trained before versions were judged"
+        lines = [
+            f"{judged['officer_decisions']} returns decided by officers and "
+            f"{judged['automatic_decisions']} decided automatically: {judged['why']}.",
+        ]
+        for name, key in (
+            ("This version", "this_version"),
+            (f"Version {judged['compared_with']}", "version_in_use"),
+        ):
+            lines.append(f"{name}: " + ", ".join(f"{k} {n}" for k, n in judged[key].items()))
+        return "\n".join(lines)
+
+    @admin.action(description="Use the selected version for matching")
+    def use_for_matching(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose one version to use.", messages.ERROR)
+            return
+        record = model_adopt(version=queryset.get().version)
+        self.message_user(request, f"Matching now uses model version {record.version}.")

@@ -30,6 +30,7 @@ from schools_feed.grounds import CME_RISK_GROUNDS, HOME_EDUCATION_GROUNDS
 from schools_feed.matching import POSTCODE_BLOCK_LIMIT
 from schools_feed.models import (
     JointEnquiry,
+    MatchingModel,
     Notification,
     NotificationEvent,
     NotificationEventType,
@@ -413,6 +414,11 @@ def child_match_records_in_parts(size: int = 20_000):
         in_range = Q(pk__lte=ids[-1]) if after is None else Q(pk__gt=after, pk__lte=ids[-1])
         yield [record for record, _stored in _child_match_records(in_range)]
         after = ids[-1]
+
+
+def matching_model_adopted() -> QuerySet[MatchingModel]:
+    """The versions adopted for matching, the one in use (the highest) first."""
+    return MatchingModel.objects.filter(adopted_at__isnull=False).order_by("-version")
 
 
 @dataclass(frozen=True)

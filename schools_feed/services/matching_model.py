@@ -17,6 +17,7 @@ from schools_feed.models import MatchingModel, Notification
 from schools_feed.selectors import (
     DecidedReturn,
     child_match_records,
+    matching_model_adopted,
     register_terms,
     returns_decided,
 )
@@ -58,7 +59,7 @@ def model_fit_starting() -> MatchingModel:
     counted: nothing here is learnt, so it cannot learn a household) and, when the register's
     fit has changed since the last, record it as a new version and use it. A trained
     version the data manager adopted stays in use. Run weekly and by the demo seed."""
-    in_use = MatchingModel.objects.filter(adopted_at__isnull=False).order_by("-version").first()
+    in_use = matching_model_adopted().first()
     if in_use is not None and in_use.trained_by_label != STARTING_LABEL:
         return in_use
     # The register's names are read once: the fit is compared with the latest starting version
@@ -110,7 +111,7 @@ def model_current() -> linkage.Model:
     """The model matching uses now: the highest adopted version, or the starting model. A
     starting model whose parameters a release has revised gives way to the revision; a trained
     version the data manager adopted stays in use."""
-    record = MatchingModel.objects.filter(adopted_at__isnull=False).order_by("-version").first()
+    record = matching_model_adopted().first()
     if record is None or record.trained_by_label == STARTING_LABEL:
         record = model_record_default()
     key = (record.pk, record.version, record.trained_at)

@@ -4,13 +4,16 @@ without a person only when it does no worse than the version in use (ADR 0012)."
 import datetime
 
 import pytest
+from django.urls import reverse
 
+from registry.models import Role
 from schools_feed import linkage
 from schools_feed.models import NotificationStatus
 from schools_feed.selectors import returns_decided
 from schools_feed.services import review
 from schools_feed.services.matching_model import model_current, model_train
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign_in
+from tests.pages import page_text
 from tests.schools_feed.returns import row
 from tests.schools_feed.test_matching_model import register_of, registered, upload
 from tests.schools_feed.test_matching_model import school as school  # noqa: F401 (fixture)
@@ -118,3 +121,41 @@ def test_without_enough_officers_decisions_a_trained_version_waits_for_the_data_
         "2 returns decided by officers; at least 100 are needed to compare"
     )
     assert record.adopted_at is None
+
+
+def test_the_data_manager_sees_each_versions_judgement_and_puts_one_into_use_from_the_admin(
+    db, client, monkeypatch
+):
+    register_of(200)
+    in_use = model_current()
+    monkeypatch.setattr(
+        linkage, "train", _trained_as(in_use.settings, dict(in_use.term_frequencies))
+    )
+    trained = model_train(label="the weekly schedule")
+    # Staff, not a superuser: the capability table decides, not Django's model permissions.
+    sign_in(client, UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=False))
+    listing = reverse("admin:schools_feed_matchingmodel_changelist")
+
+    text = page_text(client.get(listing))
+    assert "0 returns decided by officers; at least 100 are needed to compare" in text
+    detail = page_text(
+        client.get(reverse("admin:schools_feed_matchingmodel_change", args=[trained.pk]))
+    )
+    assert "right link 0, wrong link 0, review 0, missed 0" in detail
+
+    response = client.post(
+        listing,
+        {"action": "use_for_matching", "_selected_action": [trained.pk]},
+        follow=True,
+    )
+
+    assert f"Matching now uses model version {trained.version}." in page_text(response)
+    assert model_current().version == trained.version
+
+
+def test_a_role_that_does_not_administer_the_register_cannot_open_the_model_versions(db, client):
+    sign_in(client, UserFactory(role=Role.EHE_OFFICER, is_staff=True, is_superuser=False))
+
+    response = client.get(reverse("admin:schools_feed_matchingmodel_changelist"))
+
+    assert response.status_code == 403
