@@ -14,7 +14,8 @@ from registry.models import ReportKind, Role, SocialCareReferral, User
 from registry.second_factor import second_factor_required
 from registry.services import reporting as reporting_services
 from registry.services.second_factor import second_factor_backup_codes_replace
-from schools_feed.models import DestinationCheck, DestinationCheckStatus
+from schools_feed.models import DestinationCheck, DestinationCheckStatus, MatchingModel
+from schools_feed.services.matching_model import model_current
 from tests.factories import (
     TEST_PASSWORD,
     ActionFactory,
@@ -570,4 +571,50 @@ def test_the_letters_pages_have_no_serious_accessibility_violations(
     assert page.locator(".app-letter-preview").count() == 1
     violations += _findings(page)
 
+    assert violations == []
+
+
+def test_the_matching_model_versions_in_the_admin_have_no_serious_accessibility_violations(
+    browser_page, live_server
+):
+    """The data manager reads a trained version's judgement and puts it into use (ADR 0012)."""
+    starting = model_current()
+    trained = MatchingModel.objects.create(
+        version=starting.version + 1,
+        settings=starting.settings,
+        term_frequencies=dict(starting.term_frequencies),
+        method="u by random sampling of register pairs; m by expectation maximisation",
+        trained_by_label="the weekly schedule",
+        register_size=1200,
+        evaluation={
+            "compared_with": starting.version,
+            "officer_decisions": 40,
+            "automatic_decisions": 900,
+            "this_version": {"right link": 700, "wrong link": 0, "review": 30, "missed": 1},
+            "version_in_use": {"right link": 690, "wrong link": 0, "review": 41, "missed": 1},
+            "adopted": False,
+            "why": "40 returns decided by officers; at least 100 are needed to compare",
+        },
+    )
+    administrator = UserFactory(
+        username="a11y-data-manager", role=Role.ADMINISTRATOR, is_staff=True
+    )
+    page = browser_page
+    _sign_in(page, live_server, administrator.username)
+    listing = f"{live_server.url}{reverse('admin:schools_feed_matchingmodel_changelist')}"
+    violations = _serious_violations(page, listing)
+    violations += _serious_violations(
+        page,
+        f"{live_server.url}{reverse('admin:schools_feed_matchingmodel_change', args=[trained.pk])}",
+    )
+    assert "review 30" in page.inner_text("body")
+
+    page.goto(listing)
+    page.check(f"input[name=_selected_action][value='{trained.pk}']")
+    page.select_option("select[name=action]", "use_for_matching")
+    page.click("button[name=index]")
+    page.wait_for_load_state()
+
+    assert f"Matching now uses model version {trained.version}." in page.inner_text("body")
+    violations += _findings(page)
     assert violations == []
