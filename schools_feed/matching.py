@@ -309,9 +309,10 @@ def rank_widening(
     1. ``REACH_UPN``: for a return with a valid UPN, the children holding it. The return is
        settled when it links to a child agreeing exactly on the UPN, the forename, the surname
        and the date of birth (``MatchScore.identical``), as most returns from a school's MIS do.
-       Another block could add only a rival named and born the same without that UPN: the same
-       child recorded twice, which the duplicates check finds, not a reason to hold back a link
-       the UPN confirms.
+       Another block could add only children without that UPN (one with another valid UPN scores
+       far lower): a second record of the same child, which the duplicates check finds, or a
+       brother or sister with no UPN on the register and much the same details. The UPN,
+       agreeing with everything else, says which child the return is about.
     2. ``REACH_NEAR``: the near blocks (the same UPN, names, names that sound alike, postcode,
        first line of the address).
     3. ``REACH_ALL``: every block, adding the children born the same day with an initial in
