@@ -94,6 +94,39 @@ NOT_SHORT_FORMS = {
 }
 
 
+# One name written in more than one way: transliterations from Arabic and Urdu, and English and
+# Irish spellings, that differ by more than one letter ("Muhammad" for "Mohammed", "Ayesha" for
+# "Aisha", "Shaun" for "Sean"). Without them a school's spelling reads as a wholly different
+# forename, and a return alike in all else goes to review as "twin or the same child?".
+SPELLINGS = [
+    {"mohammed", "muhammad", "mohammad", "mohamed", "muhammed", "mohamad", "mohamud"},
+    {"aisha", "ayesha", "aysha", "aishah", "ayisha"},
+    {"yusuf", "yousef", "yousuf", "yusef", "youssef"},
+    {"hussain", "hussein", "husain", "husein"},
+    {"fatima", "fatimah", "fatma"},
+    {"zainab", "zaynab", "zeinab"},
+    {"maryam", "mariam", "meryem"},
+    {"khadija", "khadijah", "khadeeja"},
+    {"amina", "aminah", "ameena"},
+    {"safiya", "safiyah", "safia"},
+    {"osman", "usman", "uthman"},
+    {"zakariya", "zakaria", "zakariyya"},
+    {"sean", "shaun", "shawn"},
+    {"rhys", "reece", "reese"},
+    {"niamh", "neve", "neave"},
+    {"aidan", "aiden", "ayden", "aden"},
+    {"jayden", "jaden", "jaiden", "jaydon"},
+    {"layla", "leila", "laila", "leyla"},
+    {"isabel", "isobel", "isabelle"},
+    {"lewis", "louis"},
+]
+
+
+@cache
+def _spellings() -> dict[str, frozenset[str]]:
+    return {name: frozenset(group - {name}) for group in SPELLINGS for name in group}
+
+
 @cache
 def _nicknamer() -> NickNamer:
     lookup = NickNamer.default_lookup()
@@ -104,12 +137,13 @@ def _nicknamer() -> NickNamer:
 
 @lru_cache(maxsize=16384)
 def name_variants(name: str) -> frozenset[str]:
-    """Names directly related to ``name`` as a short form or a full form."""
+    """Names directly related to ``name`` as a short form, a full form or another spelling."""
     if not name:
         return frozenset()
     namer = _nicknamer()
     related = namer.nicknames_of(name) | namer.canonicals_of(name)
-    return frozenset(other for other in related if frozenset((name, other)) not in NOT_SHORT_FORMS)
+    related = {other for other in related if frozenset((name, other)) not in NOT_SHORT_FORMS}
+    return frozenset(related | _spellings().get(name, frozenset()))
 
 
 # --- Records and their comparison columns --------------------------------------------------------
@@ -329,7 +363,7 @@ COMPARISONS = [
                 " OR list_contains(forename_forms_l, forename_r)",
                 0.07,
                 0.003,
-                "a known short form or preferred name",
+                "a known short form, another spelling or a preferred name",
             ),
             (
                 "similar",

@@ -455,7 +455,7 @@ def test_an_officer_finds_possible_duplicates_and_the_evidence_for_a_return_to_m
     main = page.inner_text("main")
     assert "Thomas Hartley-Khan" in main
     assert "Tom Hartley" in main
-    assert "forename: a known short form or preferred name" in main
+    assert "forename: a known short form, another spelling or a preferred name" in main
     assert "Ruby" not in main
     violations += _findings(page)
     _click(page, "link", "Compare and merge")

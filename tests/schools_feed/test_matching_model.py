@@ -313,7 +313,7 @@ def test_the_duplicates_page_lists_a_planted_duplicate_pair_and_logs_the_childre
     assert thomas.full_name in text
     assert tom.full_name in text
     assert "Ruby" not in text
-    assert "forename: a known short form or preferred name" in text
+    assert "forename: a known short form, another spelling or a preferred name" in text
     assert f"?other={pair.other.pk}" in text
     log = ChildListAccessLog.objects.get(user=officer)
     assert set(log.children.all()) == {thomas, tom}
@@ -357,7 +357,7 @@ def test_an_officer_records_two_children_and_the_weekly_check_does_not_pair_them
     listed = page_text(client.get("/school/children/duplicates/"))
     call_command("find_duplicate_children")
 
-    assert "forename: a known short form or preferred name" in page
+    assert "forename: a known short form, another spelling or a preferred name" in page
     assert "Enter why these are two children" in refused
     assert recorded.status_code == 302
     decision = NotTheSameChild.objects.get()
