@@ -166,9 +166,12 @@ LOOK_ALIKES = (("fresh", 0.55), ("sibling", 0.15), ("twin", 0.10), ("namesake", 
 class World:
     """Random choices with the shared generator and weighted name tables."""
 
-    def __init__(self, seed: int, error_scale: float = 1.0):
+    def __init__(self, seed: int, error_scale: float = 1.0, family_middle_names: float = 0.0):
         self.rng = random.Random(seed)
         self.error_scale = error_scale
+        # The share of families that give every child the same middle name (one for boys, one
+        # for girls): a family name handed down, which a brother or twin shares.
+        self.family_middle_names = family_middle_names
         surnames = EnGbNames.last_names
         self.surnames, self.surname_weights = list(surnames), list(surnames.values())
         self.boys, self.girls = (
@@ -221,12 +224,15 @@ def distinct_forename(world: World, sex: str, taken: set[str]) -> str:
             return name
 
 
-def make_child(world, key, *, surname, postcode, dob, taken, school=None, sex=None):
+def make_child(world, key, *, surname, postcode, dob, taken, school=None, sex=None, family=None):
+    """``family``: the household's middle names by sex, when it hands one down."""
     sex = sex or world.rng.choice("MF")
     forename = distinct_forename(world, sex, taken)
     taken.add(forename)
     forenames = forename
-    if world.rng.random() < 0.5:
+    if family:
+        forenames += " " + family[sex]
+    elif world.rng.random() < 0.5:
         forenames += " " + world.forename(sex)
     preferred = ""
     if forename in SHORT_FORMS and world.rng.random() < 0.15:
@@ -253,6 +259,10 @@ def make_register(world: World, size: int) -> tuple[list[MatchRecord], list[dict
         surname, postcode = world.surname(), world.postcode()
         school = world.rng.randrange(2000, 2300)
         household = {"surname": surname, "postcode": postcode, "taken": set(), "members": []}
+        share = world.family_middle_names
+        if share and world.rng.random() < share:
+            household["family"] = {sex: world.forename(sex) for sex in "MF"}
+            household["taken"] |= set(household["family"].values())  # no "Jack Jack"
         size_of_family = world.rng.choices([1, 2, 3, 4], [45, 35, 15, 5])[0]
         dob = world.date_of_birth()
         for index in range(size_of_family):
@@ -267,6 +277,7 @@ def make_register(world: World, size: int) -> tuple[list[MatchRecord], list[dict
                 dob=dob,
                 taken=household["taken"],
                 school=school,
+                family=household.get("family"),
             )
             household["members"].append(child)
             children.append(child)
@@ -389,7 +400,13 @@ def look_alike(world: World, children, households) -> tuple[MatchRecord, str]:
         if twin.upn and world.rng.random() < 0.03:
             # The school keyed the twin's UPN: the one mix-up the UPN cannot catch.
             record = make_child(
-                world, None, surname=surname, postcode=postcode, dob=dob, taken=set(taken)
+                world,
+                None,
+                surname=surname,
+                postcode=postcode,
+                dob=dob,
+                taken=set(taken),
+                family=household.get("family"),
             )
             return replace(finish_new(world, record), upn=twin.upn), "twin_with_twins_upn"
     else:  # namesake: same forename and surname as a register child, born on another date
@@ -404,7 +421,10 @@ def look_alike(world: World, children, households) -> tuple[MatchRecord, str]:
             sex=child.sex,
         )
         return finish_new(world, record), kind
-    record = make_child(world, None, surname=surname, postcode=postcode, dob=dob, taken=set(taken))
+    family = household.get("family") if kind in ("sibling", "twin") else None
+    record = make_child(
+        world, None, surname=surname, postcode=postcode, dob=dob, taken=set(taken), family=family
+    )
     return finish_new(world, record), kind
 
 
@@ -503,7 +523,7 @@ def run(args) -> None:
     if args.febrl:
         children, returns = febrl(args.febrl)
     else:
-        world = World(args.seed, args.error_scale)
+        world = World(args.seed, args.error_scale, args.family_middle_names)
         children, households = make_register(world, args.children)
         returns = []
         for _ in range(args.incoming):
@@ -738,6 +758,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--review", type=float, default=float(os.environ.get("MATCH_REVIEW_THRESHOLD", 0.10))
+    )
+    parser.add_argument(
+        "--family-middle-names",
+        type=float,
+        default=0.0,
+        help="share of families giving every child one middle name (brothers and twins share it)",
     )
     parser.add_argument("--sweep", action="store_true", help="try other thresholds too")
     parser.add_argument("--show", type=int, default=5, help="mistakes of each kind to print")

@@ -405,6 +405,40 @@ COMPARISONS = [
             ("else", "ELSE", 0.005, 0.915, "wholly different"),
         ],
     ),
+    # The names between the first forename and the surname, compared only when both records
+    # have some (most returns leave them out). A middle name in common is good evidence among
+    # children who share a forename and a surname, and lifts a child whose date of birth was
+    # mistyped and who has moved ("Olivia Rose Taylor" a digit out, at a new postcode) from a
+    # new record into review.
+    (
+        "middle_names",
+        "middle names",
+        [
+            (
+                "null",
+                "len(middle_names_l) = 0 OR len(middle_names_r) = 0",
+                NULL,
+                NULL,
+                "not compared (missing on one side)",
+            ),
+            (
+                "shared",
+                "len(list_intersect(middle_names_l, middle_names_r)) > 0",
+                0.88,
+                0.02,
+                "a middle name in common",
+            ),
+            (
+                "similar",
+                "jaro_winkler_similarity(array_to_string(middle_names_l, ' '),"
+                " array_to_string(middle_names_r, ' ')) >= 0.88",
+                0.04,
+                0.01,
+                "spelt a little differently",
+            ),
+            ("else", "ELSE", 0.08, 0.97, "none in common"),
+        ],
+    ),
     (
         "surname",
         "surname",
@@ -559,13 +593,15 @@ TITLES = {column: title for column, title, _levels in COMPARISONS}
 
 
 def level_labels(settings: dict) -> dict[tuple[str, int], str]:
-    """{(column, gamma): label} for a model's settings, as Splink numbers its levels."""
-    return {
+    """{(column, gamma): label} for a model's settings, as Splink numbers its levels. A comparison
+    the version was saved without (the middle names, before 2026-12-06) reads as not compared."""
+    labels = {
         (comparison["output_column_name"], _gamma(levels, index)): level["label_for_charts"]
         for comparison in settings["comparisons"]
         for levels in [comparison["comparison_levels"]]
         for index, level in enumerate(levels)
     }
+    return {(column, -1): "null" for column in COLUMNS} | labels
 
 
 COLUMNS = tuple(column for column, _title, _levels in COMPARISONS)
@@ -740,8 +776,9 @@ def explain(result: ComparisonResult, left: dict, right: dict) -> str:
 def _shown_values(column: str, left: dict, right: dict) -> str:
     if column in ("upn", "sex"):
         return ""
-    source = {"address_line": "address_line"}.get(column, column)
-    a, b = left.get(source), right.get(source)
+    a, b = left.get(column), right.get(column)
+    if column == "middle_names":
+        a, b = " ".join(a or ()), " ".join(b or ())
     return f"{_display(a)} / {_display(b)}" if a and b else ""
 
 
@@ -895,15 +932,19 @@ def score_pair_arrays(
 def _result_arrays(con, table: str, labels: dict) -> ScoredPairs:
     """Only the columns matching reads from Splink's output, straight into numpy."""
     present = set(con.sql(f"SELECT * FROM {table} LIMIT 0").columns)
-    weights = []
+    gammas, weights = [], []
     for column in COLUMNS:
+        if f"gamma_{column}" not in present:  # a version saved before this comparison
+            gammas.append(f"-1 AS gamma_{column}")
+            weights.append(f"0.0 AS w_{column}")
+            continue
         weight = f"coalesce(mw_{column}, 0)"
         if f"mw_tf_adj_{column}" in present:
             weight += f" + coalesce(mw_tf_adj_{column}, 0)"
+        gammas.append(f"gamma_{column}")
         weights.append(f"{weight} AS w_{column}")
-    gammas = ", ".join(f"gamma_{column}" for column in COLUMNS)
     found = con.sql(
-        f"SELECT match_probability, match_weight, {gammas}, {', '.join(weights)}"
+        f"SELECT match_probability, match_weight, {', '.join(gammas)}, {', '.join(weights)}"
         f" FROM {table} ORDER BY unique_id_l"
     ).fetchnumpy()
     return ScoredPairs(
@@ -917,9 +958,18 @@ def _result_arrays(con, table: str, labels: dict) -> ScoredPairs:
 
 def _pair_scores(frame: pd.DataFrame, labels: dict) -> list[PairScore]:
     """Splink's output rows as scores, in the frame's order."""
-    gammas = np.column_stack([frame[f"gamma_{c}"].to_numpy(dtype="int64") for c in COLUMNS])
+    missing = np.zeros(len(frame))
+    gammas = np.column_stack(
+        [
+            frame[f"gamma_{c}"].to_numpy(dtype="int64") if f"gamma_{c}" in frame else missing - 1
+            for c in COLUMNS
+        ]
+    )
     weights = []
     for column in COLUMNS:
+        if f"mw_{column}" not in frame:  # a version saved before this comparison
+            weights.append(missing)
+            continue
         weight = frame[f"mw_{column}"].to_numpy(dtype="float64", na_value=0.0)
         if f"mw_tf_adj_{column}" in frame:
             weight = weight + frame[f"mw_tf_adj_{column}"].to_numpy(dtype="float64", na_value=0.0)

@@ -58,6 +58,10 @@ DECISION_BORN_ANOTHER_DAY = (
     "The date of birth differs outright, the forename is not the same and the UPN does not "
     "confirm it: a brother or sister looks like this, so a person decides"
 )
+DECISION_FAMILY_MIDDLE_NAME = (
+    "The forenames read as two children's, a middle name is shared and the UPN does not confirm "
+    "it: brothers and sisters given a family's middle name look like this, so a person decides"
+)
 DECISION_DEATH = (
     "This return says the child has died: it is linked automatically only on the same UPN, "
     "so a person confirms which child it is"
@@ -98,6 +102,10 @@ class MatchScore:
     # Everything agrees but a wholly different forename: a twin, or the same child. So too for
     # forenames that read as two children's (``_forenames_could_be_twins``).
     twin_or_same: bool = False
+    # The forenames read as two children's (``_forenames_could_be_twins``) but a middle name is
+    # shared: families hand middle names down, so among brothers and sisters one in common says
+    # far less than between strangers, as the model (taking comparisons as independent) counts it.
+    family_middle_name: bool = False
     another_child: bool = False  # ``surely_two_children``
     forename_agrees: bool = False
     # Both names differ outright: the same UPN alone does not say it is this child (a school can
@@ -234,6 +242,7 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
     )
     forename_differs = levels["forename"] == "else"
     upns_differ = levels["upn"] == "both_valid_differ"
+    two_forenames = _forenames_could_be_twins(levels["forename"], levels["sex"], pair)
     return MatchScore(
         score=scored.probability,
         evidence=linkage.explanations(pair, scored, comparisons),
@@ -245,9 +254,8 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         and levels["postcode"] in ("exact", "sector", "one_character")
         and levels["address_line"] in ("exact", "similar"),
         # Two valid, different UPNs already say "two children" (a twin with their own UPN).
-        twin_or_same=rest_agrees
-        and not upns_differ
-        and _forenames_could_be_twins(levels["forename"], levels["sex"], pair),
+        twin_or_same=rest_agrees and not upns_differ and two_forenames,
+        family_middle_name=two_forenames and levels["middle_names"] == "shared",
         another_child=surely_two_children(scored),
         forename_agrees=levels["forename"] in FORENAME_AGREES,
         both_names_differ=forename_differs and levels["surname"] == "else",
@@ -382,7 +390,9 @@ def decide(
     automatically and goes to review as "twin or the same child?"; a child on the register with
     the same UPN is never passed over silently; the same UPN does not link a return whose
     forename and surname both differ outright; a candidate with its own valid UPN and a wholly
-    different forename is another child and is set aside. ``only_on_the_same_upn``: a return
+    different forename is another child and is set aside; forenames that read as two children's
+    with a middle name in common (a family's, handed down) do not link without the same UPN.
+    ``only_on_the_same_upn``: a return
     whose effect cannot be undone by unlinking (a death) links automatically only on the same
     valid UPN."""
     # A candidate that is surely another child (its own UPN and another forename) is no match
@@ -442,6 +452,8 @@ def _reason_not_to_link(
         return DECISION_NAME_DIFFERS
     if top.born_another_day and not top.upn_identical:
         return DECISION_BORN_ANOTHER_DAY
+    if top.family_middle_name and not top.upn_identical:
+        return DECISION_FAMILY_MIDDLE_NAME
     if holder not in (None, 0):
         return DECISION_UPN_ELSEWHERE
     if top.score - runner_up < margin:

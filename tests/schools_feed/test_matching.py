@@ -327,7 +327,16 @@ def test_every_comparison_is_explained_with_its_strength():
     result = m.score(incoming(forenames="Tom", date_of_birth=date(2015, 12, 3)), THOMAS)
     fields = [line.split(":")[0] for line in result.evidence]
     assert sorted(fields) == sorted(
-        ["UPN", "forename", "surname", "date of birth", "postcode", "address", "sex"]
+        [
+            "UPN",
+            "forename",
+            "middle names",
+            "surname",
+            "date of birth",
+            "postcode",
+            "address",
+            "sex",
+        ]
     )
     for line in result.evidence:
         assert "evidence" in line or "not compared" in line
@@ -432,11 +441,69 @@ def test_the_right_twin_is_linked_when_both_twins_are_on_the_register():
 
 
 def test_same_forename_with_a_different_date_of_birth_is_not_linked():
-    record = incoming(date_of_birth=date(2012, 7, 1))
+    record = incoming(forenames="Thomas", date_of_birth=date(2012, 7, 1))
     assert m.score(record, THOMAS).score < AUTO_LINK
     assert outcome(record, THOMAS).outcome != m.LINK
     moved = incoming(date_of_birth=date(2012, 7, 1), postcode="RH10 1AA")
     assert outcome(moved, THOMAS).outcome == m.NEW
+
+
+def test_a_middle_name_in_common_counts_and_a_different_one_counts_against():
+    """Compared only when both records have middle names."""
+    both = m.score(incoming(date_of_birth=date(2012, 7, 1)), THOMAS)
+    other = m.score(incoming(forenames="Thomas Edward", date_of_birth=date(2012, 7, 1)), THOMAS)
+    neither = m.score(incoming(forenames="Thomas", date_of_birth=date(2012, 7, 1)), THOMAS)
+
+    assert has(both, "middle names: a middle name in common (james / james)")
+    assert has(other, "middle names: none in common (edward / james)")
+    assert has(neither, "middle names: not compared (missing on one side)")
+    assert other.score < neither.score < both.score
+
+
+def test_a_sister_given_the_familys_middle_name_is_not_linked_on_it():
+    """ "Alice Sophie Hill", born two years to the day before "Freya Sophie Hill", at the same
+    home: the year one digit out, the middle name shared. The model alone links them (families
+    hand middle names down, which it cannot know); the rule sends them to a person, unless the
+    UPN says it is this child."""
+    freya = replace(
+        THOMAS, forenames="Freya Sophie", surname="Hill", sex="F", upn="", postcode="BN12 8AW"
+    )
+    alice = incoming(
+        forenames="Alice Sophie",
+        surname="Hill",
+        sex="F",
+        postcode="BN12 8AW",
+        date_of_birth=THOMAS.date_of_birth.replace(year=2013),
+    )
+    model = linkage.Model(
+        0, linkage.default_settings(register_size=20_000), FREQUENCIES, register_size=20_000
+    )
+
+    [(_child, scored)] = m.best_candidates(alice, [freya], model=model)
+    decision = m.decide([(freya, scored)], auto_link=AUTO_LINK, review=REVIEW)
+
+    assert scored.score >= AUTO_LINK  # the model alone would link them
+    assert (decision.outcome, decision.reason) == (m.REVIEW, m.DECISION_FAMILY_MIDDLE_NAME)
+
+
+def test_a_middle_name_in_common_lifts_a_mistyped_birthday_at_a_new_home_into_review():
+    """ "Olivia Rose Taylor" a digit out and moved: without her middle name she was a new child
+    (a duplicate record); with it, a person sees the two."""
+    olivia = replace(
+        THOMAS, forenames="Olivia Rose", surname="Taylor", sex="F", upn="", postcode="BN1 2AB"
+    )
+    record = incoming(
+        forenames="Olivia Rose",
+        surname="Taylor",
+        sex="F",
+        date_of_birth=date(2015, 4, 12),
+        postcode="RH10 1AA",
+    )
+
+    assert outcome(record, olivia).outcome == m.REVIEW
+    assert outcome(replace(record, forenames="Olivia"), olivia).outcome == m.NEW
+    different = m.score(replace(record, forenames="Olivia Grace"), olivia)
+    assert has(different, "middle names: none in common (grace / rose)")
 
 
 @pytest.mark.parametrize(
@@ -603,6 +670,7 @@ def test_decide_never_links_a_possible_twin_whatever_the_score():
         (m.MatchScore(0.7, (), upn_conflict=True), m.DECISION_UPNS_DIFFER),
         (m.MatchScore(0.99, (), name_differs=True), m.DECISION_NAME_DIFFERS),
         (m.MatchScore(0.01, (), upn_identical=True), m.DECISION_UPN_CONFLICT),
+        (m.MatchScore(0.99, (), family_middle_name=True), m.DECISION_FAMILY_MIDDLE_NAME),
     ],
 )
 def test_every_review_says_why_a_person_decides(scored, reason):
@@ -765,7 +833,8 @@ def test_a_brother_with_a_short_form_of_the_name_born_years_apart_at_home_goes_t
         0, linkage.default_settings(register_size=20_000), FREQUENCIES, register_size=20_000
     )
     frederick = replace(THOMAS, forenames="Frederick George", surname="Page", upn="P938207622003")
-    ricky = incoming(forenames="Ricky Abdul", surname="Page", date_of_birth=date(2013, 11, 14))
+    # His middle name left out: "Abdul" against "George" now counts against the link itself.
+    ricky = incoming(forenames="Ricky", surname="Page", date_of_birth=date(2013, 11, 14))
     frederick = replace(frederick, date_of_birth=date(2017, 3, 4))
 
     ranked = m.best_candidates(ricky, [frederick], model=model)

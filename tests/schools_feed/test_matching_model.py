@@ -131,6 +131,26 @@ def test_a_version_saved_before_a_level_was_added_reads_its_own_levels():
     assert result.model_version == 7
 
 
+def test_a_version_saved_before_the_middle_names_were_compared_still_scores_and_finds_duplicates():
+    """A trained version the LA adopted before the middle names joined the comparisons keeps
+    scoring on its own comparisons; the middle names read as not compared."""
+    settings = linkage.default_settings()
+    settings["comparisons"] = [
+        c for c in settings["comparisons"] if c["output_column_name"] != "middle_names"
+    ]
+    older = linkage.Model(version=7, settings=settings)
+    tom = matching.MatchRecord(key=1, forenames="Tom James", surname="Smith", date_of_birth=BORN)
+    again = dataclasses.replace(tom, key=2)
+
+    result = matching.score(dataclasses.replace(tom, key=None), tom, model=older)
+    pairs = linkage.find_duplicates([[tom, again]], older, threshold=0.5)
+
+    assert "middle names: not compared (missing on one side)" in result.evidence
+    assert ("middle_names", "null") == next(w[:2] for w in result.weights if w[0] == "middle_names")
+    assert [{pair.left, pair.right} for pair in pairs] == [{1, 2}]
+    assert linkage.default_model().labels[("middle_names", 2)] == "shared"
+
+
 def test_a_child_sent_twice_in_one_file_becomes_one_child_not_two(school):
     first, second = upload(
         school,
