@@ -131,9 +131,9 @@ def test_british_short_form_missing_from_the_nicknames_data_is_known():
 
 
 def test_another_spelling_of_the_same_forename_is_found_and_linked_not_taken_for_a_twin():
-    """ "Muhammad" for "Mohammed" differs by more than a letter: without ``linkage.SPELLINGS`` it
-    read as a wholly different forename, and a return alike in all else went to review as
-    "twin or the same child?"."""
+    """A school's "Muhammad" for "Mohammed" differs by more than a letter: without
+    ``linkage.SPELLINGS`` it read as a wholly different forename, and a return alike in all else
+    went to review as "twin or the same child?"."""
     mohammed = replace(THOMAS, forenames="Mohammed", surname="Khan")
     record = incoming(forenames="Muhammad", surname="Khan")
 
@@ -461,8 +461,8 @@ def test_a_middle_name_in_common_counts_and_a_different_one_counts_against():
 
 
 def test_a_sister_given_the_familys_middle_name_is_not_linked_on_it():
-    """ "Alice Sophie Hill", born two years to the day before "Freya Sophie Hill", at the same
-    home: the year one digit out, the middle name shared. The model alone links them (families
+    """A sister, "Alice Sophie Hill", born two years to the day before "Freya Sophie Hill", at the
+    same home: the year one digit out, the middle name shared. The model alone links them (families
     hand middle names down, which it cannot know); the rule sends them to a person, unless the
     UPN says it is this child."""
     freya = replace(
@@ -487,8 +487,8 @@ def test_a_sister_given_the_familys_middle_name_is_not_linked_on_it():
 
 
 def test_a_middle_name_in_common_lifts_a_mistyped_birthday_at_a_new_home_into_review():
-    """ "Olivia Rose Taylor" a digit out and moved: without her middle name she was a new child
-    (a duplicate record); with it, a person sees the two."""
+    """A girl, "Olivia Rose Taylor", a digit out and moved: without her middle name she was a new
+    child (a duplicate record); with it, a person sees the two."""
     olivia = replace(
         THOMAS, forenames="Olivia Rose", surname="Taylor", sex="F", upn="", postcode="BN1 2AB"
     )
