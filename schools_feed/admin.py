@@ -25,7 +25,7 @@ from schools_feed.models import (
     SchoolRoll,
     Submission,
 )
-from schools_feed.services.matching_model import model_adopt
+from schools_feed.services.matching_model import judgement_lines, model_adopt
 from schools_feed.services.schools import school_import_gias, school_roll_import
 
 IMPORT_CHANGE_LIST = "admin/schools_feed/change_list_with_import.html"
@@ -303,19 +303,9 @@ class MatchingModelAdmin(AdministratorsOnly, SimpleHistoryAdmin):
 
     @admin.display(description="Judged on the decided returns")
     def judged_in_full(self, obj) -> str:
-        judged = obj.evaluation
-        if not judged:
+        if not obj.evaluation:
             return "Not judged: a starting model, or trained before versions were judged"
-        lines = [
-            f"{judged['officer_decisions']} returns decided by officers and "
-            f"{judged['automatic_decisions']} decided automatically: {judged['why']}.",
-        ]
-        for name, key in (
-            ("This version", "this_version"),
-            (f"Version {judged['compared_with']}", "version_in_use"),
-        ):
-            lines.append(f"{name}: " + ", ".join(f"{k} {n}" for k, n in judged[key].items()))
-        return "\n".join(lines)
+        return "\n".join(judgement_lines(obj.evaluation))
 
     @admin.action(description="Use the selected version for matching")
     def use_for_matching(self, request, queryset):

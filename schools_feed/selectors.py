@@ -446,31 +446,28 @@ def returns_decided(since, *, automatic: int = 20_000) -> list[DecidedReturn]:
     is now decided: every one an officer decided (a child confirmed, or a new child added after
     review or after an automatic link was undone), and the latest ``automatic`` decided
     automatically and not put to an officer since. For judging a matching model (ADR 0012)."""
-    decided = Notification.objects.filter(
-        received_at__gte=since, child__isnull=False, match_candidates__isnull=False
-    ).exclude(status=NotificationStatus.REVIEW)
-    by_officer = set(
-        NotificationEvent.objects.filter(
-            notification__in=decided, event_type__in=_PUT_TO_AN_OFFICER
-        ).values_list("notification_id", flat=True)
+    decided = Notification.objects.filter(received_at__gte=since, child__isnull=False).exclude(
+        status=NotificationStatus.REVIEW
     )
+    # Subqueries, not lists of ids: a year of returns is more ids than a query may carry.
+    put_to_an_officer = NotificationEvent.objects.filter(
+        notification__in=decided, event_type__in=_PUT_TO_AN_OFFICER
+    ).values("notification_id")
     latest_automatic = (
-        decided.exclude(pk__in=by_officer)
+        decided.exclude(pk__in=put_to_an_officer)
         .order_by("-received_at", "-pk")
-        .values_list("pk", flat=True)[:automatic]
+        .values("pk")[:automatic]
     )
-    notifications = list(decided.filter(Q(pk__in=by_officer) | Q(pk__in=list(latest_automatic))))
+    chosen = decided.filter(Q(pk__in=put_to_an_officer) | Q(pk__in=latest_automatic))
+    notifications = list(chosen)
+    by_officer = set(put_to_an_officer.values_list("notification_id", flat=True))
     last_decision = dict(
-        NotificationEvent.objects.filter(notification__in=notifications, event_type__in=_DECISIONS)
+        NotificationEvent.objects.filter(notification__in=chosen, event_type__in=_DECISIONS)
         .order_by("at")
         .values_list("notification_id", "event_type")
     )
     listed = {n.pk: _listed_ids(n.match_candidates) for n in notifications}
-    still_there = set(
-        Child.objects.active()
-        .filter(pk__in={pk for ids in listed.values() for pk in ids}, anonymised_at__isnull=True)
-        .values_list("pk", flat=True)
-    )
+    still_there = _children_still_matchable({pk for ids in listed.values() for pk in ids})
     found = []
     for notification in notifications:
         decision = last_decision.get(notification.pk)
@@ -491,6 +488,31 @@ def returns_decided(since, *, automatic: int = 20_000) -> list[DecidedReturn]:
             )
         )
     return found
+
+
+def _children_still_matchable(ids: set) -> set:
+    """Those of ``ids`` the matcher can still see (not merged away, not anonymised)."""
+    return {
+        pk
+        for part in _in_parts(ids)
+        for pk in _matchable_children().filter(pk__in=part).values_list("pk", flat=True)
+    }
+
+
+def child_match_records_of(ids: set) -> dict:
+    """{child id: its record as the matcher sees it} for those of ``ids`` still matchable."""
+    return {
+        record.key: record
+        for part in _in_parts(ids)
+        for record, _stored in _child_match_records(Q(pk__in=part))
+    }
+
+
+def _in_parts(ids: set, size: int = 10_000):
+    """``ids`` a part at a time: a query carries only so many (SQLite's limit is 32,766)."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
 
 
 def _listed_ids(candidates: list) -> list[uuid.UUID]:

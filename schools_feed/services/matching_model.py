@@ -17,6 +17,7 @@ from schools_feed.models import MatchingModel, Notification
 from schools_feed.selectors import (
     DecidedReturn,
     child_match_records,
+    child_match_records_of,
     matching_model_adopted,
     register_terms,
     returns_decided,
@@ -231,14 +232,30 @@ def model_train(*, by: User | None = None, label: str = "", adopt: bool = False)
         )
 
 
-# What a model does with a decided return, as the officers' decision has it.
-RIGHT_LINK, WRONG_LINK, REVIEW, MISSED, RIGHT_NEW = (
+# What a model does with a decided return, as the officers' decision has it, in the order they
+# are shown (PostgreSQL's JSON does not keep the order they were written in).
+OUTCOMES = RIGHT_LINK, WRONG_LINK, REVIEW, MISSED, RIGHT_NEW = (
     "right link",
     "wrong link",
     "review",
     "missed",
     "right new child",
 )
+
+
+def judgement_lines(judged: dict) -> list[str]:
+    """A version's judgement (``MatchingModel.evaluation``) in words, for the data manager."""
+    lines = [
+        f"{judged['officer_decisions']} returns decided by officers and "
+        f"{judged['automatic_decisions']} decided automatically: {judged['why']}."
+    ]
+    for name, key in (
+        ("This version", "this_version"),
+        (f"Version {judged['compared_with']}", "version_in_use"),
+    ):
+        counts = judged[key]
+        lines.append(f"{name}: " + ", ".join(f"{kind} {counts.get(kind, 0)}" for kind in OUTCOMES))
+    return lines
 
 
 def model_judge(
@@ -273,8 +290,7 @@ def model_judge(
 
 def _cases(decided: list[DecidedReturn]) -> list[tuple]:
     """(notification, its record, its candidates' records, the child it is about or None)."""
-    wanted = {pk for case in decided for pk in case.candidate_ids}
-    records = {record.key: record for record, _stored in child_match_records(Q(pk__in=wanted))}
+    records = child_match_records_of({pk for case in decided for pk in case.candidate_ids})
     return [
         (
             case.notification,
@@ -290,7 +306,7 @@ def _outcomes(model: linkage.Model, cases: list[tuple]) -> dict[str, int]:
     ranked_all = matching.rank_many(
         [(record, candidates) for _n, record, candidates, _child in cases], model=model
     )
-    counts = Counter({kind: 0 for kind in (RIGHT_LINK, WRONG_LINK, REVIEW, MISSED, RIGHT_NEW)})
+    counts = Counter({kind: 0 for kind in OUTCOMES})
     for (notification, _record, _candidates, child), ranked in zip(cases, ranked_all, strict=True):
         decision = match_decide(notification, ranked)
         if decision.outcome == matching.LINK:

@@ -2,8 +2,10 @@
 without a person only when it does no worse than the version in use (ADR 0012)."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from registry.models import Role
@@ -159,3 +161,24 @@ def test_a_role_that_does_not_administer_the_register_cannot_open_the_model_vers
     response = client.get(reverse("admin:schools_feed_matchingmodel_changelist"))
 
     assert response.status_code == 403
+
+
+def test_the_training_command_prints_how_the_new_version_was_judged(decided, monkeypatch):
+    register_of(200)
+    in_use = model_current()
+    monkeypatch.setattr(
+        linkage, "train", _trained_as(in_use.settings, dict(in_use.term_frequencies))
+    )
+    out = io.StringIO()
+
+    call_command("train_matching_model", stdout=out)
+
+    printed = out.getvalue()
+    assert "(not in use until adopted)" in printed
+    assert (
+        "2 returns decided by officers and 1 decided automatically: 2 returns decided by "
+        "officers; at least 100 are needed to compare."
+    ) in printed
+    assert "This version: right link 1, wrong link 0, review 2, missed 0, right new child 0" in (
+        printed
+    )

@@ -2,7 +2,12 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from schools_feed.services.matching_model import TooLittleToTrainOn, model_adopt, model_train
+from schools_feed.services.matching_model import (
+    TooLittleToTrainOn,
+    judgement_lines,
+    model_adopt,
+    model_train,
+)
 
 
 class Command(BaseCommand):
@@ -30,12 +35,5 @@ class Command(BaseCommand):
             f"Matching model version {record.version} ({in_use}): {record.register_size} "
             f"children, {record.returns_count} returns ({record.method})."
         )
-        judged = record.evaluation
-        if judged:
-            self.stdout.write(
-                f"On {judged['officer_decisions']} returns officers decided and "
-                f"{judged['automatic_decisions']} decided automatically: {judged['why']}."
-            )
-            for name, key in (("this version", "this_version"), ("in use", "version_in_use")):
-                counts = ", ".join(f"{kind} {n}" for kind, n in judged[key].items())
-                self.stdout.write(f"  {name}: {counts}")
+        for line in judgement_lines(record.evaluation) if record.evaluation else ():
+            self.stdout.write(line)
