@@ -406,13 +406,14 @@ def decide(
     if top.twin_or_same:
         return _review(candidate, top, DECISION_TWIN)
     # A runner-up that differs only by a wholly different forename is a twin of the top one,
-    # which agrees on the forename: it is no tie. Nor is one whose surname differs outright when
-    # the top one's agrees (a sibling or a namesake at the same address): it could never be linked
-    # automatically itself, and its probability saturates on the shared birth date and address.
+    # which agrees on the forename: it is no tie; nor is a brother or sister sharing the family's
+    # middle name. Nor is one whose surname differs outright when the top one's agrees (a sibling
+    # or a namesake at the same address). None could be linked automatically itself, and its
+    # probability saturates on the shared birth date, address or middle name.
     rivals = [
         scored.score
         for _, scored in ranked[1:]
-        if not (scored.twin_or_same and top.forename_agrees)
+        if not ((scored.twin_or_same or scored.family_middle_name) and top.forename_agrees)
         and not (scored.name_differs and not top.name_differs)
     ]
     runner_up = max(rivals, default=0.0)

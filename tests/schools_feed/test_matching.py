@@ -486,6 +486,33 @@ def test_a_sister_given_the_familys_middle_name_is_not_linked_on_it():
     assert (decision.outcome, decision.reason) == (m.REVIEW, m.DECISION_FAMILY_MIDDLE_NAME)
 
 
+def test_a_sister_sharing_the_familys_middle_name_is_no_rival_for_the_child_herself():
+    """A return about "Alice Sophie Hill" links to her record: her sister "Freya Sophie Hill",
+    born two years to the day later at the same home, scores high on the middle name, but she
+    could never be linked herself (safety rule 6), so she makes no near tie."""
+    alice = replace(
+        THOMAS,
+        key="alice",
+        forenames="Alice Sophie",
+        surname="Hill",
+        sex="F",
+        upn="",
+        postcode="BN12 8AW",
+        date_of_birth=date(2013, 3, 12),
+    )
+    freya = replace(alice, key="freya", forenames="Freya Sophie", date_of_birth=date(2015, 3, 12))
+    model = linkage.Model(
+        0, linkage.default_settings(register_size=20_000), FREQUENCIES, register_size=20_000
+    )
+
+    ranked = m.best_candidates(replace(alice, key=None), [alice, freya], model=model)
+    decision = m.decide(ranked, auto_link=AUTO_LINK, review=REVIEW)
+
+    assert ranked[1][1].family_middle_name
+    assert ranked[1][1].score > ranked[0][1].score - m.DEFAULT_MARGIN  # once, a near tie
+    assert (decision.outcome, decision.candidate.key) == (m.LINK, "alice")
+
+
 def test_a_middle_name_in_common_lifts_a_mistyped_birthday_at_a_new_home_into_review():
     """A girl, "Olivia Rose Taylor", a digit out and moved: without her middle name she was a new
     child (a duplicate record); with it, a person sees the two."""
