@@ -958,17 +958,17 @@ def _result_arrays(con, table: str, labels: dict) -> ScoredPairs:
 
 def _pair_scores(frame: pd.DataFrame, labels: dict) -> list[PairScore]:
     """Splink's output rows as scores, in the frame's order."""
-    missing = np.zeros(len(frame))
+    not_compared = np.full(len(frame), -1, dtype="int64")  # a version saved before the column
     gammas = np.column_stack(
         [
-            frame[f"gamma_{c}"].to_numpy(dtype="int64") if f"gamma_{c}" in frame else missing - 1
+            frame[f"gamma_{c}"].to_numpy(dtype="int64") if f"gamma_{c}" in frame else not_compared
             for c in COLUMNS
         ]
     )
     weights = []
     for column in COLUMNS:
-        if f"mw_{column}" not in frame:  # a version saved before this comparison
-            weights.append(missing)
+        if f"mw_{column}" not in frame:
+            weights.append(np.zeros(len(frame)))
             continue
         weight = frame[f"mw_{column}"].to_numpy(dtype="float64", na_value=0.0)
         if f"mw_tf_adj_{column}" in frame:

@@ -424,8 +424,8 @@ def matching_model_adopted() -> QuerySet[MatchingModel]:
 @dataclass(frozen=True)
 class DecidedReturn:
     """A return whose child has been decided: ``child_id`` the child it is about, or None when
-    it is none of ``candidate_ids`` (the children matching listed for it, still on the register,
-    and the child it was linked to)."""
+    it is none of ``candidate_ids`` (the children matching listed for it, and the child it was
+    linked to; some may have been merged away or anonymised since)."""
 
     notification: Notification
     child_id: uuid.UUID | None
@@ -466,14 +466,12 @@ def returns_decided(since, *, automatic: int = 20_000) -> list[DecidedReturn]:
         .order_by("at")
         .values_list("notification_id", "event_type")
     )
-    listed = {n.pk: _listed_ids(n.match_candidates) for n in notifications}
-    still_there = _children_still_matchable({pk for ids in listed.values() for pk in ids})
     found = []
     for notification in notifications:
         decision = last_decision.get(notification.pk)
-        candidates = [pk for pk in listed[notification.pk] if pk in still_there]
-        if decision is None or not candidates:
-            continue  # no decision on record, or nothing left to compare with
+        if decision is None:
+            continue  # no decision on record
+        candidates = _listed_ids(notification.match_candidates)
         child = notification.child_id
         if decision != NotificationEventType.NEW_CHILD_CREATED:
             candidates.append(child)
@@ -488,15 +486,6 @@ def returns_decided(since, *, automatic: int = 20_000) -> list[DecidedReturn]:
             )
         )
     return found
-
-
-def _children_still_matchable(ids: set) -> set:
-    """Those of ``ids`` the matcher can still see (not merged away, not anonymised)."""
-    return {
-        pk
-        for part in _in_parts(ids)
-        for pk in _matchable_children().filter(pk__in=part).values_list("pk", flat=True)
-    }
 
 
 def child_match_records_of(ids: set) -> dict:

@@ -10,8 +10,8 @@ from registry.models import User
 from schools_feed import linkage, matching
 from schools_feed.models import NotTheSameChild, PossibleDuplicate
 from schools_feed.selectors import (
-    child_match_records,
     child_match_records_in_parts,
+    child_match_records_of,
     children_decided_distinct,
 )
 from schools_feed.services.matching_model import model_current
@@ -36,7 +36,7 @@ def duplicate_children_find() -> int:
         if not matching.surely_two_children(pair.score)  # twins with their own UPNs
         and _ordered(pair.left, pair.right) not in distinct
     ]
-    records = _records_of({key for pair in pairs for key in (pair.left, pair.right)})
+    records = child_match_records_of({key for pair in pairs for key in (pair.left, pair.right)})
     found_at = timezone.now()
     rows = [
         PossibleDuplicate(
@@ -58,16 +58,6 @@ def duplicate_children_find() -> int:
         PossibleDuplicate.objects.all().delete()
         PossibleDuplicate.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
-
-
-def _records_of(keys: set, part: int = 5_000) -> dict:
-    """The matcher's records of the children ``keys``, read a part at a time."""
-    keys = sorted(keys)
-    return {
-        record.key: record
-        for start in range(0, len(keys), part)
-        for record, _stored in child_match_records(Q(pk__in=keys[start : start + part]))
-    }
 
 
 def _ordered(one, another) -> tuple:

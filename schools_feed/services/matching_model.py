@@ -268,7 +268,7 @@ def model_judge(
     returns to review than the version in use (ADR 0012)."""
     cases = _cases(decided)
     this, before = _outcomes(trained, cases), _outcomes(in_use, cases)
-    officers = sum(1 for case in decided if case.by_officer)
+    officers = sum(1 for case, _record, _candidates in cases if case.by_officer)
     minimum = settings.MATCH_ADOPT_MINIMUM_DECISIONS
     worse = [kind for kind in (WRONG_LINK, MISSED, REVIEW) if this[kind] > before[kind]]
     if officers < minimum:
@@ -280,7 +280,7 @@ def model_judge(
     return {
         "compared_with": in_use.version,
         "officer_decisions": officers,
-        "automatic_decisions": len(decided) - officers,
+        "automatic_decisions": len(cases) - officers,
         "this_version": this,
         "version_in_use": before,
         "adopted": officers >= minimum and not worse,
@@ -289,30 +289,28 @@ def model_judge(
 
 
 def _cases(decided: list[DecidedReturn]) -> list[tuple]:
-    """(notification, its record, its candidates' records, the child it is about or None)."""
+    """(the decided return, its record, its candidates' records), for the returns with a
+    candidate the matcher can still see (not merged away, not anonymised)."""
     records = child_match_records_of({pk for case in decided for pk in case.candidate_ids})
-    return [
-        (
-            case.notification,
-            match_record(case.notification),
-            [records[pk] for pk in case.candidate_ids if pk in records],
-            case.child_id,
-        )
-        for case in decided
-    ]
+    cases = []
+    for case in decided:
+        candidates = [records[pk] for pk in case.candidate_ids if pk in records]
+        if candidates:
+            cases.append((case, match_record(case.notification), candidates))
+    return cases
 
 
 def _outcomes(model: linkage.Model, cases: list[tuple]) -> dict[str, int]:
     ranked_all = matching.rank_many(
-        [(record, candidates) for _n, record, candidates, _child in cases], model=model
+        [(record, candidates) for _case, record, candidates in cases], model=model
     )
     counts = Counter({kind: 0 for kind in OUTCOMES})
-    for (notification, _record, _candidates, child), ranked in zip(cases, ranked_all, strict=True):
-        decision = match_decide(notification, ranked)
+    for (case, _record, _candidates), ranked in zip(cases, ranked_all, strict=True):
+        decision = match_decide(case.notification, ranked)
         if decision.outcome == matching.LINK:
-            counts[RIGHT_LINK if decision.candidate.key == child else WRONG_LINK] += 1
+            counts[RIGHT_LINK if decision.candidate.key == case.child_id else WRONG_LINK] += 1
         elif decision.outcome == matching.REVIEW:
             counts[REVIEW] += 1
         else:
-            counts[MISSED if child is not None else RIGHT_NEW] += 1
+            counts[MISSED if case.child_id is not None else RIGHT_NEW] += 1
     return dict(counts)
