@@ -14,6 +14,7 @@ capability table in registry/access.py:
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -511,20 +512,54 @@ def register_overview(*, on: date) -> dict:
 
 
 @dataclass(frozen=True)
-class AddressShown:
-    address: object
-    times: int  # rows with the same text and dates: two merged records each held it
+class Shown:
+    record: object
+    times: int  # rows alike in all the record shows: two merged records each held it
 
 
-def addresses_shown(*, child: Child) -> list[AddressShown]:
-    """The child's addresses as the record shows them: rows alike in their text and dates are
-    shown once, with how many times they are recorded. A merge moves every row of the merged
-    record (so it can be undone), and both records usually held the same home."""
+def shown_once(rows, alike: Callable[[object], tuple]) -> list[Shown]:
+    """Rows alike in all the record shows are shown once, with how many times they are recorded.
+    A merge moves every row of the merged record (so it can be undone), and both records usually
+    held the same home, the same parents and the same flags."""
     shown: dict[tuple, list] = {}
-    for address in child.addresses.all():
-        same = (str(address).casefold(), address.valid_from, address.valid_to)
-        shown.setdefault(same, []).append(address)
-    return [AddressShown(rows[0], len(rows)) for rows in shown.values()]
+    for row in rows:
+        shown.setdefault(alike(row), []).append(row)
+    return [Shown(same[0], len(same)) for same in shown.values()]
+
+
+def addresses_shown(*, child: Child) -> list[Shown]:
+    return shown_once(
+        child.addresses.all(),
+        lambda address: (str(address).casefold(), address.valid_from, address.valid_to),
+    )
+
+
+def carers_shown(*, child: Child) -> list[Shown]:
+    return shown_once(
+        child.carers.all(),
+        lambda carer: (
+            carer.full_name.casefold(),
+            carer.relationship,
+            carer.has_parental_responsibility,
+            carer.lives_with_child,
+            carer.phone,
+            carer.emergency_phone,
+            carer.address.casefold(),
+            carer.email.casefold(),
+        ),
+    )
+
+
+def carers_once(*, child: Child) -> list:
+    """The child's parents and carers, one each: a carer both merged records held is one person
+    (one letter, one parent on the register entry)."""
+    return [shown.record for shown in carers_shown(child=child)]
+
+
+def flags_shown(flags) -> list[Shown]:
+    return shown_once(
+        flags, lambda flag: (flag.flag_type, flag.valid_from, flag.valid_to, flag.source)
+    )
 
 
 def merges_for_child(*, child: Child):

@@ -23,7 +23,7 @@ from registry.models import (
     User,
 )
 from registry.rulebook import rules
-from registry.selectors import child_queryset_for_user
+from registry.selectors import carers_once, child_queryset_for_user
 
 # The optional information of s.436C(2) the LA can record from its own records: the flags on the
 # child's record that answer each item.
@@ -196,7 +196,7 @@ def register_entry(
         home_address=home,
         previous_address=_previous_address(addresses, home, on),
         other_addresses=current[1:],
-        parents=list(child.carers.filter(has_parental_responsibility=True)),
+        parents=[c for c in carers_once(child=child) if c.has_parental_responsibility],
         providers=[p for p in providers if provider_is_listed(p)],
         optional_information=_optional_information(child, on, sensitive),
         requests=list(registration.requests.select_related("provider", "sent_by", "closed_by")),

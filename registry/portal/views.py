@@ -26,6 +26,7 @@ from registry.portal.selectors import (
     parent_children,
     plain_status,
 )
+from registry.selectors import carers_once
 from registry.services.access_log import children_list_log_for_request
 
 NOTICE_SESSION_KEY = "portal_notice"
@@ -168,6 +169,7 @@ def child_detail(request, child_id):
             "episode": episode,
             "plain_status": plain_status(episode),
             "address": child.addresses.all()[:1],
+            "carers": carers_once(child=child),
             "notices": notices_to_answer(child=child),
             "letters": child.sent_letters.all(),
             "sent": child.parent_submissions.all(),
@@ -319,7 +321,7 @@ def _parents_known(request, answers: dict) -> dict:
     if child is None:
         return {"parent_1_name": request.user.get_full_name()}
     initial = {}
-    for n, carer in enumerate(child.carers.all()[:2], start=1):
+    for n, carer in enumerate(carers_once(child=child)[:2], start=1):
         address = ", ".join(part for part in (carer.address, carer.postcode) if part)
         initial |= {
             f"parent_{n}_name": carer.full_name,

@@ -44,6 +44,7 @@ from registry.models import (
 )
 from registry.models.episodes import NOTICES_TO_SATISFY
 from registry.rulebook import rules
+from registry.selectors import carers_once
 from registry.services.episodes import (
     cme_enquiry_record,
     enforcement_respond_by,
@@ -278,7 +279,7 @@ def letter_recipients(*, child: Child, on: date) -> list[Recipient]:
             carer,
             carer.get_relationship_display(),
         )
-        for carer in child.carers.all()
+        for carer in carers_once(child=child)
     ]
     address = _child_address(child, on)
     if address:

@@ -213,10 +213,13 @@ def child_detail(request, child_id):
         "nc_year": nc_year_label(child.expected_nc_year(today)),
         "compulsory_school_age": child.is_compulsory_school_age(today),
         "addresses": selectors.addresses_shown(child=child),
-        "flags": [f for f in flags if show_sensitive or f.flag_type not in SENSITIVE_FLAGS],
+        "carers": selectors.carers_shown(child=child),
+        "flags": selectors.flags_shown(
+            f for f in flags if show_sensitive or f.flag_type not in SENSITIVE_FLAGS
+        ),
         "hidden_flag_count": 0
         if show_sensitive
-        else sum(f.flag_type in SENSITIVE_FLAGS for f in flags),
+        else len(selectors.flags_shown(f for f in flags if f.flag_type in SENSITIVE_FLAGS)),
         "ehe_episodes": child.ehe_episodes.all(),
         "cme_episodes": child.cme_episodes.all(),
         "open_actions": [a for a in child.actions.all() if a.status == "open"],

@@ -22,9 +22,11 @@ from registry.models import (
 from registry.services.casework import CaseworkErrors
 from registry.services.deaths import child_death_record
 from registry.services.episodes import EpisodeErrors
+from registry.services.letters import letter_recipients
 from tests.factories import (
     ActionFactory,
     AddressFactory,
+    CarerFactory,
     ChildFactory,
     ChildFlagFactory,
     CMEEpisodeFactory,
@@ -352,6 +354,35 @@ def test_after_a_merge_a_home_both_records_held_is_shown_once(client, administra
     assert page.count("139 Kaur Landing") == 1
     assert "recorded 2 times" in page
     assert page.count("2 Mill Lane") == 1
+
+
+def test_after_a_merge_a_parent_and_a_flag_both_records_held_are_shown_once(client, administrator):
+    kept = ChildFactory(date_of_birth=date(2012, 1, 2))
+    duplicate = ChildFactory(date_of_birth=date(2012, 1, 2))
+    for child in (kept, duplicate):
+        CarerFactory(child=child, full_name="Joanne Pritchard", relationship="mother")
+        ChildFlagFactory(child=child, flag_type="sen_support", valid_from=date(2021, 9, 1))
+    CarerFactory(child=duplicate, full_name="Gareth Pritchard", relationship="father")
+    sign_in(client, administrator)
+    client.post(
+        reverse("registry:child-merge", args=[kept.pk]),
+        {"other": str(duplicate.pk), "why": "Same child"},
+    )
+
+    page = page_text(client.get(reverse("registry:child-detail", args=[kept.pk])))
+    recipients = [r.name for r in letter_recipients(child=kept, on=date(2026, 12, 1))]
+
+    assert kept.carers.count() == 3  # every row moved, so the merge can be undone
+    assert kept.flags.count() == 2
+    assert page.count("Give Joanne Pritchard a parent portal sign-in") == 1
+    assert "2 times (records merged)" in page
+    assert page.count("Give Gareth Pritchard a parent portal sign-in") == 1
+    assert page.count("SEN support") == 1
+    assert "recorded 2 times" in page
+    assert sorted(r for r in recipients if "Pritchard" in r) == [
+        "Gareth Pritchard",
+        "Joanne Pritchard",
+    ]
 
 
 def test_a_merge_sent_empty_says_what_is_missing_in_words_not_this_field_is_required(
