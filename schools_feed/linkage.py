@@ -370,7 +370,7 @@ COMPARISONS = [
                 "jaro_winkler_similarity(forename_l, forename_r) >= 0.88"
                 " OR damerau_levenshtein(forename_l, forename_r) <= 1",
                 0.03,
-                0.02,
+                0.005,
                 "spelt a little differently",
             ),
             (
