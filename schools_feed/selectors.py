@@ -515,17 +515,23 @@ def _listed_ids(candidates: list) -> list[uuid.UUID]:
 
 
 def register_terms():
-    """(forenames, surname, current postcode) of every child the matcher can see, for counting
-    how common each name and postcode is (``linkage.term_frequencies``)."""
-    return (
+    """(forenames, surname, current postcode) of every child the matcher can see, once each, for
+    counting how common each name and postcode is (``linkage.term_frequencies``). A child with
+    two current addresses (two homes, or a move not yet closed) counts once, at one of them."""
+    rows = (
         _matchable_children()
-        .order_by()
+        .order_by("pk")
         .annotate(
             current=FilteredRelation("addresses", condition=Q(addresses__valid_to__isnull=True))
         )
-        .values_list("legal_forenames", "legal_surname", "current__postcode")
+        .values_list("pk", "legal_forenames", "legal_surname", "current__postcode")
         .iterator(chunk_size=10_000)
     )
+    last = None
+    for pk, *terms in rows:
+        if pk != last:
+            yield tuple(terms)
+        last = pk
 
 
 def _matchable_children() -> QuerySet[Child]:

@@ -25,6 +25,7 @@ from schools_feed.selectors import (
     CandidateIndex,
     child_match_records,
     child_match_records_in_parts,
+    register_terms,
 )
 from schools_feed.services import intake
 from schools_feed.services.matching_model import model_current, model_fit_starting, model_train
@@ -263,6 +264,20 @@ def test_the_weekly_task_fits_the_starting_model_to_the_registers_size_and_names
     assert model_fit_starting() == fitted  # nothing changed: no new version
     registered(forenames="Zakariah", surname="Quarrington")
     assert model_fit_starting().version > fitted.version
+
+
+def test_a_child_with_two_current_addresses_counts_once_in_the_name_frequencies(db):
+    child = ChildFactory(legal_forenames="Zakariah", legal_surname="Quarrington")
+    AddressFactory(child=child, postcode="BN11 1AA")
+    AddressFactory(child=child, postcode="RH12 1AA")  # a second home, both current
+    ChildFactory(legal_forenames="Oliver", legal_surname="Smith")
+
+    terms = sorted(register_terms())
+
+    assert len(terms) == 2
+    assert terms[0][:2] == ("Oliver", "Smith")
+    assert terms[1][:2] == ("Zakariah", "Quarrington")
+    assert terms[1][2] in ("BN11 1AA", "RH12 1AA")
 
 
 def test_fitting_the_starting_model_leaves_a_trained_version_the_la_adopted_in_use(db):
