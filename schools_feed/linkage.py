@@ -365,6 +365,17 @@ COMPARISONS = [
                 0.003,
                 "a known short form, another spelling or a preferred name",
             ),
+            # "O Taylor" for "Oliver Taylor": rare in a school's return, and as good as the
+            # letter is uncommon; never enough alone to tell brothers and sisters apart
+            # (``matching.decide``).
+            (
+                "initial",
+                "(length(forename_l) = 1 AND starts_with(forename_r, forename_l))"
+                " OR (length(forename_r) = 1 AND starts_with(forename_l, forename_r))",
+                0.005,
+                0.0004,
+                "given as an initial",
+            ),
             (
                 "similar",
                 "jaro_winkler_similarity(forename_l, forename_r) >= 0.88"

@@ -69,6 +69,10 @@ DECISION_DEATH = (
 DECISION_TWIN = (
     "Twin or the same child? Everything agrees but a wholly different forename: a person decides"
 )
+DECISION_INITIAL = (
+    "The forename is given only as an initial and the UPN does not confirm it: an initial "
+    "cannot tell brothers and sisters apart, so a person decides"
+)
 DECISION_BETWEEN = (
     "The best candidate's score is between the thresholds: too low to link automatically, too "
     "high to add a new child without a person looking"
@@ -120,6 +124,7 @@ class MatchScore:
     model_version: int = 0
     # The same UPN, forename, surname and date of birth, each exactly (``rank_widening``).
     identical: bool = False
+    forename_initial: bool = False  # one record gives the forename only as its initial
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +269,7 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         weights=tuple((c.column, c.level, c.weight) for c in comparisons),
         model_version=model.version,
         identical=all(levels[c] == "exact" for c in ("upn", "forename", "surname", "dob")),
+        forename_initial=levels["forename"] == "initial",
     )
 
 
@@ -391,8 +397,8 @@ def decide(
     the same UPN is never passed over silently; the same UPN does not link a return whose
     forename and surname both differ outright; a candidate with its own valid UPN and a wholly
     different forename is another child and is set aside; forenames that read as two children's
-    with a middle name in common (a family's, handed down) do not link without the same UPN.
-    ``only_on_the_same_upn``: a return
+    with a middle name in common (a family's, handed down) do not link without the same UPN, nor
+    does a forename given only as an initial. ``only_on_the_same_upn``: a return
     whose effect cannot be undone by unlinking (a death) links automatically only on the same
     valid UPN."""
     # A candidate that is surely another child (its own UPN and another forename) is no match
@@ -455,6 +461,8 @@ def _reason_not_to_link(
         return DECISION_BORN_ANOTHER_DAY
     if top.family_middle_name and not top.upn_identical:
         return DECISION_FAMILY_MIDDLE_NAME
+    if top.forename_initial and not top.upn_identical:
+        return DECISION_INITIAL
     if holder not in (None, 0):
         return DECISION_UPN_ELSEWHERE
     if top.score - runner_up < margin:

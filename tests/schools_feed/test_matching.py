@@ -418,6 +418,27 @@ def test_twins_whose_names_rhyme_or_share_a_middle_name_go_to_review_not_linked(
     assert result.reason == m.DECISION_TWIN
 
 
+def test_a_forename_given_as_an_initial_goes_to_review_saying_so_not_as_a_twin():
+    """ "O Smith" for "Oliver Smith": everything else agrees, so it is very likely the child, but
+    an initial cannot tell him from a brother "Oscar" the register does not hold yet."""
+    oliver = replace(THOMAS, forenames="Oliver")
+    result = outcome(incoming(forenames="O."), oliver)
+    assert (result.outcome, result.reason) == (m.REVIEW, m.DECISION_INITIAL)
+    assert has(
+        m.score(incoming(forenames="O."), oliver), "forename: given as an initial (o / oliver)"
+    )
+
+
+def test_a_forename_given_as_an_initial_links_on_the_same_upn():
+    oliver = replace(THOMAS, forenames="Oliver")
+    assert outcome(incoming(forenames="O", upn=THOMAS.upn), oliver).outcome == m.LINK
+
+
+def test_an_initial_of_another_forename_is_still_wholly_different():
+    result = m.score(incoming(forenames="K"), replace(THOMAS, forenames="Oliver"))
+    assert has(result, "forename: wholly different")
+
+
 def test_a_child_known_by_their_middle_name_still_links():
     registered = replace(THOMAS, forenames="Ava", middle_names="Jane", sex="F")
     result = outcome(incoming(forenames="Jane", sex="F"), registered)
@@ -698,6 +719,7 @@ def test_decide_never_links_a_possible_twin_whatever_the_score():
         (m.MatchScore(0.99, (), name_differs=True), m.DECISION_NAME_DIFFERS),
         (m.MatchScore(0.01, (), upn_identical=True), m.DECISION_UPN_CONFLICT),
         (m.MatchScore(0.99, (), family_middle_name=True), m.DECISION_FAMILY_MIDDLE_NAME),
+        (m.MatchScore(0.99, (), forename_initial=True), m.DECISION_INITIAL),
     ],
 )
 def test_every_review_says_why_a_person_decides(scored, reason):
