@@ -943,55 +943,43 @@ def score_pair_arrays(
 def _result_arrays(con, table: str, labels: dict) -> ScoredPairs:
     """Only the columns matching reads from Splink's output, straight into numpy."""
     present = set(con.sql(f"SELECT * FROM {table} LIMIT 0").columns)
-    gammas, weights = [], []
+    wanted = ["match_probability", "match_weight"]
     for column in COLUMNS:
-        if f"gamma_{column}" not in present:  # a version saved before this comparison
-            gammas.append(f"-1 AS gamma_{column}")
-            weights.append(f"0.0 AS w_{column}")
-            continue
-        weight = f"coalesce(mw_{column}, 0)"
-        if f"mw_tf_adj_{column}" in present:
-            weight += f" + coalesce(mw_tf_adj_{column}, 0)"
-        gammas.append(f"gamma_{column}")
-        weights.append(f"{weight} AS w_{column}")
-    found = con.sql(
-        f"SELECT match_probability, match_weight, {', '.join(gammas)}, {', '.join(weights)}"
-        f" FROM {table} ORDER BY unique_id_l"
-    ).fetchnumpy()
-    return ScoredPairs(
-        probability=np.asarray(found["match_probability"], dtype=np.float64),
-        weight=np.asarray(found["match_weight"], dtype=np.float64),
-        gammas=np.column_stack([np.asarray(found[f"gamma_{c}"], dtype=np.int64) for c in COLUMNS]),
-        weights=np.column_stack([np.asarray(found[f"w_{c}"], dtype=np.float64) for c in COLUMNS]),
-        labels=labels,
-    )
+        wanted.append(f"gamma_{column}")
+        wanted += [f"coalesce({w}, 0) AS {w}" for w in (f"mw_{column}", f"mw_tf_adj_{column}")]
+    selected = [c for c in wanted if c.rsplit(" ", 1)[-1] in present]
+    found = con.sql(f"SELECT {', '.join(selected)} FROM {table} ORDER BY unique_id_l").fetchnumpy()
+    return _scored_pairs(found, labels)
 
 
 def _pair_scores(frame: pd.DataFrame, labels: dict) -> list[PairScore]:
     """Splink's output rows as scores, in the frame's order."""
-    not_compared = np.full(len(frame), -1, dtype="int64")  # a version saved before the column
-    gammas = np.column_stack(
-        [
-            frame[f"gamma_{c}"].to_numpy(dtype="int64") if f"gamma_{c}" in frame else not_compared
-            for c in COLUMNS
-        ]
+    columns = {c: frame[c].to_numpy(na_value=0.0) for c in frame if c.startswith("mw_")}
+    columns |= {c: frame[c].to_numpy() for c in frame if not c.startswith("mw_")}
+    scored = _scored_pairs(columns, labels)
+    return [scored.score(n) for n in range(len(scored))]
+
+
+def _scored_pairs(columns: dict, labels: dict) -> ScoredPairs:
+    """Splink's output columns (no null weight) as arrays. A comparison that a version saved
+    before it was added lacks reads as not compared (-1), with no weight."""
+    size = len(columns["match_weight"])
+
+    def gamma(column: str) -> np.ndarray:
+        found = columns.get(f"gamma_{column}")
+        return np.full(size, -1) if found is None else np.asarray(found, dtype=np.int64)
+
+    def weight(column: str) -> np.ndarray:
+        parts = [columns[c] for c in (f"mw_{column}", f"mw_tf_adj_{column}") if c in columns]
+        return sum((np.asarray(p, dtype=np.float64) for p in parts), np.zeros(size))
+
+    return ScoredPairs(
+        probability=np.asarray(columns["match_probability"], dtype=np.float64),
+        weight=np.asarray(columns["match_weight"], dtype=np.float64),
+        gammas=np.column_stack([gamma(c) for c in COLUMNS]).astype(np.int64),
+        weights=np.column_stack([weight(c) for c in COLUMNS]),
+        labels=labels,
     )
-    weights = []
-    for column in COLUMNS:
-        if f"mw_{column}" not in frame:
-            weights.append(np.zeros(len(frame)))
-            continue
-        weight = frame[f"mw_{column}"].to_numpy(dtype="float64", na_value=0.0)
-        if f"mw_tf_adj_{column}" in frame:
-            weight = weight + frame[f"mw_tf_adj_{column}"].to_numpy(dtype="float64", na_value=0.0)
-        weights.append(weight)
-    weights = np.column_stack(weights)
-    return [
-        _pair_score(labels, probability, total, gammas[n], weights[n])
-        for n, (probability, total) in enumerate(
-            zip(frame["match_probability"], frame["match_weight"], strict=True)
-        )
-    ]
 
 
 def explanations(
