@@ -425,12 +425,17 @@ COMPARISONS = [
         "middle_names",
         "middle names",
         [
+            # Names in the wrong boxes put surname words among the middle names ("Smith-Jones /
+            # Mary Ann" for "Mary Ann / Smith-Jones"): middle names that are all part of the
+            # other record's surname are not compared.
             (
                 "null",
-                "len(middle_names_l) = 0 OR len(middle_names_r) = 0",
+                "len(middle_names_l) = 0 OR len(middle_names_r) = 0"
+                " OR list_has_all(surname_forms_r, middle_names_l)"
+                " OR list_has_all(surname_forms_l, middle_names_r)",
                 NULL,
                 NULL,
-                "not compared (missing on one side)",
+                "not compared (missing on one side, or part of the other's surname)",
             ),
             (
                 "shared",
@@ -775,6 +780,8 @@ def _display(text) -> str:
 def explain(result: ComparisonResult, left: dict, right: dict) -> str:
     title = TITLES[result.column]
     if result.missing:
+        if result.column == "middle_names" and _middle_names_in_surname(left, right):
+            return f"{title}: not compared (part of the other record's surname)"
         return f"{title}: not compared (missing on one side)"
     words = f"{title}: {result.words}"
     if result.level != "exact":
@@ -782,6 +789,15 @@ def explain(result: ComparisonResult, left: dict, right: dict) -> str:
         if shown:
             words += f" ({shown})"
     return f"{words}, {strength(result.weight)}"
+
+
+def _middle_names_in_surname(left: dict, right: dict) -> bool:
+    """Whether one record's middle names are all part of the other's surname (the middle names
+    comparison's rule for names in the wrong boxes)."""
+    return any(
+        mine["middle_names"] and set(mine["middle_names"]) <= set(theirs["surname_forms"] or ())
+        for mine, theirs in ((left, right), (right, left))
+    )
 
 
 def _shown_values(column: str, left: dict, right: dict) -> str:

@@ -439,6 +439,24 @@ def test_an_initial_of_another_forename_is_still_wholly_different():
     assert has(result, "forename: wholly different")
 
 
+def test_names_in_the_wrong_boxes_do_not_count_a_surname_part_as_a_middle_name_against():
+    """ "Smith-Jones / Mary Ann" for "Mary Ann / Smith-Jones": the return's "middle name" is
+    half the child's surname, not a middle name the child lacks."""
+    mary = replace(THOMAS, forenames="Mary Ann", surname="Smith-Jones", sex="F")
+    swapped = incoming(forenames="Smith-Jones", surname="Mary Ann", sex="F", postcode="RH10 1AA")
+
+    result = m.score(swapped, mary)
+
+    assert "middle names: not compared (part of the other record's surname)" in result.evidence
+    assert result.score > 0.8
+
+
+def test_a_middle_name_still_counts_when_forename_and_surname_are_swapped():
+    elliot = replace(THOMAS, forenames="Elliot Leigh", surname="Harper")
+    result = m.score(incoming(forenames="Harper Leigh", surname="Elliot"), elliot)
+    assert has(result, "middle names: a middle name in common")
+
+
 def test_a_child_known_by_their_middle_name_still_links():
     registered = replace(THOMAS, forenames="Ava", middle_names="Jane", sex="F")
     result = outcome(incoming(forenames="Jane", sex="F"), registered)
