@@ -336,19 +336,23 @@ def test_merging_and_undoing_from_the_record(client, administrator):
     assert Contact.objects.get().child_id == duplicate.pk
 
 
+def _merged_record_page(client, administrator, kept, duplicate) -> str:
+    """The kept child's record as an administrator sees it after merging the duplicate into it."""
+    sign_in(client, administrator)
+    client.post(
+        reverse("registry:child-merge", args=[kept.pk]),
+        {"other": str(duplicate.pk), "why": "Same child"},
+    )
+    return page_text(client.get(reverse("registry:child-detail", args=[kept.pk])))
+
+
 def test_after_a_merge_a_home_both_records_held_is_shown_once(client, administrator):
     kept = ChildFactory(date_of_birth=date(2012, 1, 2))
     duplicate = ChildFactory(date_of_birth=date(2012, 1, 2))
     for child in (kept, duplicate):
         AddressFactory(child=child, line_1="139 Kaur Landing", town="Crawley", postcode="RH11 0QG")
     AddressFactory(child=duplicate, line_1="2 Mill Lane", postcode="RH12 1AA")
-    sign_in(client, administrator)
-    client.post(
-        reverse("registry:child-merge", args=[kept.pk]),
-        {"other": str(duplicate.pk), "why": "Same child"},
-    )
-
-    page = page_text(client.get(reverse("registry:child-detail", args=[kept.pk])))
+    page = _merged_record_page(client, administrator, kept, duplicate)
 
     assert kept.addresses.count() == 3  # every row moved, so the merge can be undone
     assert page.count("139 Kaur Landing") == 1
@@ -363,13 +367,7 @@ def test_after_a_merge_a_parent_and_a_flag_both_records_held_are_shown_once(clie
         CarerFactory(child=child, full_name="Joanne Pritchard", relationship="mother")
         ChildFlagFactory(child=child, flag_type="sen_support", valid_from=date(2021, 9, 1))
     CarerFactory(child=duplicate, full_name="Gareth Pritchard", relationship="father")
-    sign_in(client, administrator)
-    client.post(
-        reverse("registry:child-merge", args=[kept.pk]),
-        {"other": str(duplicate.pk), "why": "Same child"},
-    )
-
-    page = page_text(client.get(reverse("registry:child-detail", args=[kept.pk])))
+    page = _merged_record_page(client, administrator, kept, duplicate)
     recipients = [r.name for r in letter_recipients(child=kept, on=date(2026, 12, 1))]
 
     assert kept.carers.count() == 3  # every row moved, so the merge can be undone
