@@ -256,8 +256,12 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         name_differs=levels["surname"] == "else",
         renamed_at_home=levels["forename"] in FORENAME_AGREES | {"similar"}
         and levels["dob"] == "exact"
-        and levels["postcode"] in ("exact", "sector", "one_character")
-        and levels["address_line"] in ("exact", "similar"),
+        and (
+            levels["postcode"] in ("exact", "sector", "one_character")
+            and levels["address_line"] in ("exact", "similar")
+            or levels["postcode"] == "exact"
+            and levels["address_line"] == "null"
+        ),
         # Two valid, different UPNs already say "two children" (a twin with their own UPN).
         twin_or_same=rest_agrees and not upns_differ and two_forenames,
         family_middle_name=two_forenames and levels["middle_names"] == "shared",

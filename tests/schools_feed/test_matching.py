@@ -815,12 +815,24 @@ def test_every_score_is_a_probability():
 
 
 def test_a_surname_that_differs_outright_goes_to_review_unless_the_upn_confirms_it():
+    """The same postcode, but the first lines of the address say another home."""
     born = date(2015, 3, 14)
     incoming = MatchRecord(
-        forenames="Tom", surname="Jones", date_of_birth=born, sex="M", postcode="CB7 9QT"
+        forenames="Tom",
+        surname="Jones",
+        date_of_birth=born,
+        sex="M",
+        postcode="CB7 9QT",
+        address="3 Station Road, Ely",
     )
     register = MatchRecord(
-        key=1, forenames="Tom", surname="Smith", date_of_birth=born, sex="M", postcode="CB7 9QT"
+        key=1,
+        forenames="Tom",
+        surname="Smith",
+        date_of_birth=born,
+        sex="M",
+        postcode="CB7 9QT",
+        address="12 Mill Lane, Ely",
     )
     decision = m.decide(m.best_candidates(incoming, [register]), auto_link=0.92, review=0.55)
     assert decision.outcome == "review"
@@ -880,6 +892,23 @@ def test_a_surname_changed_at_the_same_home_links_when_the_postcode_is_keyed_one
 
     assert (at_home.outcome, at_home.candidate.key) == ("link", 1)
     assert elsewhere.outcome != "link"
+
+
+def test_a_surname_changed_links_on_the_same_postcode_when_a_record_has_no_first_line():
+    """Most returns carry a postcode but no first line of the address: a renamed child with the
+    same forename, date of birth and postcode exactly is linked; one postcode slip away, with
+    nothing else to place the home, it is a person's decision (ADR 0012, safety rule 3)."""
+    register = MatchRecord(
+        key=1, forenames="Tom", surname="Smith", date_of_birth=date(2015, 3, 14), postcode="CB7 9QT"
+    )
+    renamed = replace(register, key=None, surname="Okonkwo")
+    slipped = replace(renamed, postcode="CB7 9QR")
+
+    at_home = m.decide(m.best_candidates(renamed, [register]), auto_link=0.92, review=0.10)
+    nearby = m.decide(m.best_candidates(slipped, [register]), auto_link=0.92, review=0.10)
+
+    assert (at_home.outcome, at_home.candidate.key) == ("link", 1)
+    assert nearby.outcome != "link"
 
 
 def test_a_batch_with_no_upn_sex_postcode_or_address_anywhere_is_still_scored():
