@@ -98,10 +98,9 @@ class MatchScore:
     # A surname that disagrees outright (not a typo, short form or former name): a changed name
     # may be the same child, but only a person should decide that.
     name_differs: bool = False
-    # The surname differs outright, but the forename, the date of birth and the first line of
-    # the address agree, and the postcode is the same or one slip from it: a child whose surname
-    # changed (a parent's marriage, say) in the same home. Two children alike in all of that are
-    # not known to happen.
+    # The surname differs outright, but the forename and the date of birth agree and the return
+    # is placed at the child's home (``_at_the_same_home``): a child whose surname changed (a
+    # parent's marriage, say). Two children alike in all of that are not known to happen.
     renamed_at_home: bool = False
     # Everything agrees but a wholly different forename: a twin, or the same child. So too for
     # forenames that read as two children's (``_forenames_could_be_twins``).
@@ -237,6 +236,18 @@ def surely_two_children(scored: PairScore) -> bool:
     return scored.level("upn") == "both_valid_differ" and scored.level("forename") == "else"
 
 
+POSTCODE_SLIPS = {"exact", "sector", "one_character"}  # the same postcode, or one slip from it
+
+
+def _at_the_same_home(levels: dict) -> bool:
+    """The first line of the address agrees and the postcode is the same or one slip from it;
+    or, when a record has no first line (most returns give a postcode alone), the postcode is
+    exactly the same."""
+    if levels["address_line"] == "null":
+        return levels["postcode"] == "exact"
+    return levels["address_line"] in ("exact", "similar") and levels["postcode"] in POSTCODE_SLIPS
+
+
 def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model: Model):
     comparisons = scored.comparisons
     levels = {c.column: c.level for c in comparisons}
@@ -256,12 +267,7 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         name_differs=levels["surname"] == "else",
         renamed_at_home=levels["forename"] in FORENAME_AGREES | {"similar"}
         and levels["dob"] == "exact"
-        and (
-            levels["postcode"] in ("exact", "sector", "one_character")
-            and levels["address_line"] in ("exact", "similar")
-            or levels["postcode"] == "exact"
-            and levels["address_line"] == "null"
-        ),
+        and _at_the_same_home(levels),
         # Two valid, different UPNs already say "two children" (a twin with their own UPN).
         twin_or_same=rest_agrees and not upns_differ and two_forenames,
         family_middle_name=two_forenames and levels["middle_names"] == "shared",
