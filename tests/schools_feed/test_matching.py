@@ -814,17 +814,20 @@ def test_every_score_is_a_probability():
         assert 0.0 <= m.score(record, THOMAS).score <= 1.0
 
 
+# A child on the register at a known home, for the surname rule (ADR 0012, safety rule 3).
+TOM_AT_HOME = MatchRecord(
+    key=1,
+    forenames="Tom",
+    surname="Smith",
+    date_of_birth=date(2015, 3, 14),
+    postcode="CB7 9QT",
+    address="12 Mill Lane, Ely",
+)
+
+
 def test_a_surname_that_differs_outright_goes_to_review_unless_the_upn_confirms_it():
     """The same postcode, but the first lines of the address say another home."""
-    register = MatchRecord(
-        key=1,
-        forenames="Tom",
-        surname="Smith",
-        date_of_birth=date(2015, 3, 14),
-        sex="M",
-        postcode="CB7 9QT",
-        address="12 Mill Lane, Ely",
-    )
+    register = replace(TOM_AT_HOME, sex="M")
     incoming = replace(register, key=None, surname="Jones", address="3 Station Road, Ely")
     decision = m.decide(m.best_candidates(incoming, [register]), auto_link=0.92, review=0.55)
     assert decision.outcome == "review"
@@ -844,15 +847,7 @@ def test_a_surname_changed_at_the_same_home_links_but_not_when_the_address_diffe
     """A new surname with the same forename, date of birth, postcode and first line of the
     address is the same child renamed (a parent's marriage); at another address it is a
     person's decision (ADR 0012)."""
-    born = date(2015, 3, 14)
-    register = MatchRecord(
-        key=1,
-        forenames="Tom",
-        surname="Smith",
-        date_of_birth=born,
-        postcode="CB7 9QT",
-        address="12 Mill Lane, Ely",
-    )
+    register = TOM_AT_HOME
     renamed = replace(register, key=None, surname="Okonkwo")
     moved = replace(renamed, address="3 Station Road, Ely")
 
@@ -868,14 +863,7 @@ def test_a_surname_changed_at_the_same_home_links_when_the_postcode_is_keyed_one
     """A renamed child whose return also carries a postcode slip ("CB7 9QR" for "CB7 9QT"),
     as FEBRL's duplicates do, is still the child at the same first line of the address; with
     the first line different as well it is not linked."""
-    register = MatchRecord(
-        key=1,
-        forenames="Tom",
-        surname="Smith",
-        date_of_birth=date(2015, 3, 14),
-        postcode="CB7 9QT",
-        address="12 Mill Lane, Ely",
-    )
+    register = TOM_AT_HOME
     renamed = replace(register, key=None, surname="Okonkwo", postcode="CB7 9QR")
     moved = replace(renamed, address="3 Station Road, Ely")
 
@@ -890,9 +878,7 @@ def test_a_surname_changed_links_on_the_same_postcode_when_a_record_has_no_first
     """Most returns carry a postcode but no first line of the address: a renamed child with the
     same forename, date of birth and postcode exactly is linked; one postcode slip away, with
     nothing else to place the home, it is a person's decision (ADR 0012, safety rule 3)."""
-    register = MatchRecord(
-        key=1, forenames="Tom", surname="Smith", date_of_birth=date(2015, 3, 14), postcode="CB7 9QT"
-    )
+    register = replace(TOM_AT_HOME, address="")
     renamed = replace(register, key=None, surname="Okonkwo")
     slipped = replace(renamed, postcode="CB7 9QR")
 
