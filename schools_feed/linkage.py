@@ -319,9 +319,11 @@ NULL = None
 # Forename and surname swapped: each side's forename is one of the other's surname forms, so
 # "Mary Ann / McDonald" against "McDonald / Mary Ann" and a double-barrelled surname count too,
 # or is spelt a little differently from the other's surname ("Broc / Ewan" against "Ewan /
-# Brock"): a name keyed into the wrong box is often mistyped as well.
+# Brock"), or the other's surname box holds a known form of it ("Mistry / Annie" against
+# "Annabelle / Mistry"): a name keyed into the wrong box is often mistyped or shortened as well.
 SWAPPED_NAMES = " AND ".join(
     f"(list_contains(surname_forms_{b}, forename_{a})"
+    f" OR list_contains(forename_forms_{a}, surname_{b})"
     f" OR jaro_winkler_similarity(forename_{a}, surname_{b}) >= 0.88)"
     for a, b in (("l", "r"), ("r", "l"))
 )

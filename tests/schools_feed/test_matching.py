@@ -187,6 +187,15 @@ def test_names_swapped_and_mistyped_as_well_are_still_seen_as_swapped(forename, 
     assert outcome(record, THOMAS).outcome == m.LINK
 
 
+def test_names_swapped_with_the_forename_shortened_as_well_are_still_seen_as_swapped():
+    # "Smith / Tom" about Thomas Smith: the surname box holds a known short form of his forename.
+    record = incoming(forenames="Smith", surname="Tom")
+    result = m.score(record, THOMAS)
+    assert has(result, "forename: swapped with the surname")
+    assert has(result, "surname: swapped with the forename")
+    assert outcome(record, THOMAS).outcome == m.LINK
+
+
 def test_a_forename_keyed_in_the_surname_box_with_the_other_name_wrong_goes_to_a_person():
     # "Smith / Liam" about Thomas Smith: the surname is in the forename box and "Liam" is no name
     # of his. Found, never linked automatically, never a new child.
