@@ -27,6 +27,7 @@ children already on the register >= 99%; at most 3% of returns to review.
 """
 
 import argparse
+import hashlib
 import os
 import random
 import re
@@ -518,6 +519,34 @@ def _febrl_date(text: str):
         return None
 
 
+STREET_NAMES = tuple(EnGbNames.last_names)
+STREETS = ("Road", "Lane", "Street", "Avenue", "Close", "Way")
+
+
+def with_first_line(record: MatchRecord) -> MatchRecord:
+    """The record with a first line of address: one for each postcode, so a household shares it
+    and a child who moved has a new one (the generator's homes are postcodes alone)."""
+    digest = hashlib.sha256(record.postcode.encode()).digest()
+    street = STREET_NAMES[int.from_bytes(digest[1:4]) % len(STREET_NAMES)]
+    line = f"{digest[0] % 150 + 1} {street} {STREETS[digest[4] % len(STREETS)]}"
+    return replace(record, address=record.address or line)
+
+
+def generated_returns(world, children, households, count: int, existing_share: float = 0.7):
+    """(the return, its child's key or None, the errors made or the kind of newcomer), ``count``
+    of them: ``existing_share`` about children on the register, the rest look-alikes."""
+    returns = []
+    for _ in range(count):
+        if world.rng.random() < existing_share:
+            child = world.rng.choice(children)
+            record, errors = with_errors(world, child)
+            returns.append((record, child.key, errors))
+        else:
+            record, kind = look_alike(world, children, households)
+            returns.append((record, None, [kind]))
+    return returns
+
+
 # --- Running and reporting ----------------------------------------------------------------------
 
 
@@ -528,15 +557,10 @@ def run(args) -> None:
     else:
         world = World(args.seed, args.error_scale, args.family_middle_names)
         children, households = make_register(world, args.children)
-        returns = []
-        for _ in range(args.incoming):
-            if world.rng.random() < args.existing_share:
-                child = world.rng.choice(children)
-                record, errors = with_errors(world, child)
-                returns.append((record, child.key, errors))
-            else:
-                record, kind = look_alike(world, children, households)
-                returns.append((record, None, [kind]))
+        returns = generated_returns(world, children, households, args.incoming, args.existing_share)
+        if args.first_lines:
+            children = [with_first_line(child) for child in children]
+            returns = [(with_first_line(r), key, labels) for r, key, labels in returns]
     print(
         f"generated {len(children):,} children and {len(returns):,} returns in "
         f"{time.perf_counter() - started:.1f} s"
@@ -753,6 +777,11 @@ def main() -> None:
     parser.add_argument("--incoming", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--existing-share", type=float, default=0.7)
+    parser.add_argument(
+        "--first-lines",
+        action="store_true",
+        help="give each home a first line of address as well as its postcode (as returns do)",
+    )
     parser.add_argument(
         "--error-scale", type=float, default=1.0, help="multiply every error rate (robustness)"
     )

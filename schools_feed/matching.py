@@ -111,9 +111,9 @@ class MatchScore:
     family_middle_name: bool = False
     another_child: bool = False  # ``surely_two_children``
     forename_agrees: bool = False
-    # Both names differ outright: the same UPN alone does not say it is this child (a school can
-    # key a brother's or sister's UPN).
-    both_names_differ: bool = False
+    # The forename differs outright, and the surname or the date of birth does too: the same
+    # UPN alone does not say it is this child (a school can key a brother's or sister's UPN).
+    unlike_the_upns_holder: bool = False
     # The date of birth differs outright (not a slip, a swap or a near date) and the forename
     # is not the same (a short form, a slip): that is how a brother or sister at the same home
     # looks ("Ricky" for "Frederick", born four years apart).
@@ -230,10 +230,16 @@ def _forenames_could_be_twins(level: str, sex_level: str, pair) -> bool:
 
 
 def surely_two_children(scored: PairScore) -> bool:
-    """Two valid, different UPNs and a wholly different forename: two children (a twin with
-    their own UPN), whatever else they share. Neither a match for a return nor a duplicate on
-    the register."""
-    return scored.level("upn") == "both_valid_differ" and scored.level("forename") == "else"
+    """Two children, whatever else they share: two valid, different UPNs and a wholly
+    different forename (a twin with their own UPN); or a wholly different forename and a date
+    of birth that differs outright without the same UPN (a brother or sister: two such slips in
+    one return are far rarer, and a shared home and surname would otherwise lift a sister to a
+    near tie with the child herself, or into review when she is new). Neither a match for a
+    return nor a duplicate on the register."""
+    if scored.level("forename") != "else":
+        return False
+    upn = scored.level("upn")
+    return upn == "both_valid_differ" or (upn != "exact" and scored.level("dob") == "else")
 
 
 POSTCODE_SLIPS = {"exact", "sector", "one_character"}  # the same postcode, or one slip from it
@@ -273,7 +279,8 @@ def _match_score(pair: tuple[MatchRecord, MatchRecord], scored: PairScore, model
         family_middle_name=two_forenames and levels["middle_names"] == "shared",
         another_child=surely_two_children(scored),
         forename_agrees=levels["forename"] in FORENAME_AGREES,
-        both_names_differ=forename_differs and levels["surname"] == "else",
+        unlike_the_upns_holder=forename_differs
+        and (levels["surname"] == "else" or levels["dob"] == "else"),
         born_another_day=levels["dob"] == "else" and levels["forename"] != "exact",
         weight=scored.weight,
         weights=tuple((c.column, c.level, c.weight) for c in comparisons),
@@ -405,14 +412,15 @@ def decide(
     a return agreeing with a child on everything but a wholly different forename never links
     automatically and goes to review as "twin or the same child?"; a child on the register with
     the same UPN is never passed over silently; the same UPN does not link a return whose
-    forename and surname both differ outright; a candidate with its own valid UPN and a wholly
-    different forename is another child and is set aside; forenames that read as two children's
-    with a middle name in common (a family's, handed down) do not link without the same UPN, nor
-    does a forename given only as an initial. ``only_on_the_same_upn``: a return
+    forename differs outright and its surname or date of birth too; a candidate with its own
+    valid UPN and a wholly different forename, or with a wholly different forename and date of
+    birth and not the same UPN, is another child and is set aside; forenames that read as two
+    children's with a middle name in common (a family's, handed down) do not link without the
+    same UPN, nor does a forename given only as an initial. ``only_on_the_same_upn``: a return
     whose effect cannot be undone by unlinking (a death) links automatically only on the same
     valid UPN."""
-    # A candidate that is surely another child (its own UPN and another forename) is no match
-    # and no rival: it is not shown as one.
+    # A candidate that is surely another child (``surely_two_children``) is no match and no
+    # rival: it is not shown as one.
     ranked = [(child, scored) for child, scored in ranked if not scored.another_child]
     if not ranked:
         return MatchDecision(outcome=NEW)
@@ -463,7 +471,7 @@ def _reason_not_to_link(
     """Why a top score above the auto-link threshold must still be seen by a person, if it must."""
     if top.upn_conflict:
         return DECISION_UPNS_DIFFER
-    if top.upn_identical and top.both_names_differ:
+    if top.upn_identical and top.unlike_the_upns_holder:
         return DECISION_UPN_CONFLICT
     if top.name_differs and not (top.upn_identical or top.renamed_at_home):
         return DECISION_NAME_DIFFERS
