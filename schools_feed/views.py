@@ -161,6 +161,7 @@ def _school_user(request) -> bool:
 # What the intake says about the sending school belongs beside the School field, when there is one.
 SCHOOL_PROBLEMS = {FileMessages.NO_SCHOOL}
 SCHOOL_ROW_FIELDS = {"school_urn", "school_laestab"}
+SHOWN_PROBLEMS = 500  # on the page; the rows-with-errors download has every error
 
 
 def _file_problem_field(form, problem: FileProblem) -> str:
@@ -268,7 +269,8 @@ def submission_detail(request, submission_id, form=None):
             "preview_rows": preview_rows,
             "sendable_rows": intake.submission_sendable_rows(submission),
             "notifications": shown_rows,
-            "problems": submission.problems[:500],
+            "problems": submission.problems[:SHOWN_PROBLEMS],
+            "problems_not_shown": max(len(submission.problems) - SHOWN_PROBLEMS, 0),
             "is_preview": is_preview,
             "may_download_rejected_rows": _may_read_rows(request, submission),
             "can_confirm": sender and user_can(request.user, Capability.SEND_RETURNS),

@@ -49,7 +49,9 @@ from schools_feed.services import retention
 from schools_feed.services.ingest import notifications_ingest
 from schools_feed.services.offrolling import offrolling_recompute_request
 
-STORED_PROBLEMS = 2000
+# Every error is kept (each names a row the sender must fix, and the rows-with-errors download
+# is made from them); warnings only up to this many, after the errors.
+STORED_WARNINGS = 2000
 # A large file is checked and written this many rows at a time.
 PART_ROWS = 5000
 IDENTITY_COLUMNS = ("legal_surname", "legal_forenames", "date_of_birth")
@@ -297,14 +299,17 @@ def submission_preview(
 
 
 def submission_counts_add(totals: Submission, checked: list[CheckedRow]) -> None:
-    """Add a part of a file's checked rows to the counts and the kept problems (capped)."""
+    """Add a part of a file's checked rows to the counts and the kept problems: every error,
+    in row order, then the warnings up to ``STORED_WARNINGS``."""
     totals.errors += sum(1 for row in checked if row.parsed.has_errors)
     totals.duplicates += sum(1 for row in checked if row.duplicate)
     totals.warnings += sum(
         1 for row in checked if any(p.level == "warning" for p in row.parsed.problems)
     )
-    room = max(STORED_PROBLEMS - len(totals.problems), 0)
-    totals.problems += [p.as_dict() for p in problems_of(checked)[:room]]
+    kept = totals.problems + [p.as_dict() for p in problems_of(checked)]
+    errors = [p for p in kept if p["level"] == "error"]
+    warnings = [p for p in kept if p["level"] != "error"]
+    totals.problems = errors + warnings[:STORED_WARNINGS]
 
 
 class SubmissionErrors:

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from registry.csv_output import write_csv
 from registry.models import Disclosure, Role
-from schools_feed import tasks
+from schools_feed import tasks, views
 from schools_feed.intake.files import FileProblem
 from schools_feed.intake.messages import FileMessages, RowMessages
 from schools_feed.models import (
@@ -411,6 +411,26 @@ def _file_with_a_rejected_row(school, sender):
         file_name="a.csv",
         data=csv_file(row(), row("Featherstonqx", ground="zz")),
     )
+
+
+def test_a_files_page_lists_its_errors_first_and_says_the_download_has_the_rest(
+    client, school_a, a_only_user, monkeypatch
+):
+    monkeypatch.setattr(views, "SHOWN_PROBLEMS", 1)
+    data = csv_file(
+        row(ground="a", destination="888888"), *(row(f"Bad{n}", ground="zz") for n in range(2))
+    )
+    submission = intake.submission_preview(
+        school=school_a, by=a_only_user, file_name="a.csv", data=data
+    )
+    client.force_login(a_only_user)
+
+    text = page_text(client.get(reverse("schools_feed:submission-detail", args=[submission.pk])))
+
+    not_shown = len(submission.problems) - 1
+    assert f"Errors are listed first. {not_shown} more are not shown here: the download of" in text
+    assert "Ground zz is not a ground" in text
+    assert "888888" not in text  # the warning comes after the errors, past the first one
 
 
 @pytest.mark.parametrize("reader", ["a colleague at the school", "an EHE officer"])

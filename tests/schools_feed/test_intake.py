@@ -65,6 +65,25 @@ def test_the_rejected_rows_download_holds_each_bad_row_with_its_message(school):
     assert "Ground for deletion: Ground zz is not a ground" in content
 
 
+def test_every_rejected_row_is_kept_for_the_download_however_many_warnings_come_first(
+    school, monkeypatch
+):
+    """Warnings are kept only up to a cap; a row with an error is never dropped for them, or
+    the sender could not see, or download, what to fix."""
+    monkeypatch.setattr(intake, "STORED_WARNINGS", 3)
+    monkeypatch.setattr(intake, "PART_ROWS", 2)
+    warned = [row(f"Warned{n}", ground="a", destination="888888") for n in range(6)]
+    rejected = [row(f"Rejected{n}", ground="zz") for n in range(3)]
+    submission = preview(school, csv_file(*warned[:3], rejected[0], *warned[3:], *rejected[1:]))
+
+    errors = [p for p in submission.problems if p["level"] == "error"]
+    assert [p["row"] for p in errors] == [5, 9, 10]
+    assert sum(1 for p in submission.problems if p["level"] == "warning") == 3
+    assert submission.problems[: len(errors)] == errors  # shown first: what stops a row
+    content = intake.submission_rejected_rows_csv(submission=submission).decode("utf-8-sig")
+    assert all(f"Rejected{n}" in content for n in range(3))
+
+
 def test_the_same_file_sent_again_changes_nothing(school):
     data = csv_file(row())
     submission = preview(school, data)
