@@ -271,6 +271,8 @@ def submission_detail(request, submission_id, form=None):
             "notifications": shown_rows,
             "problems": submission.problems[:SHOWN_PROBLEMS],
             "problems_not_shown": max(len(submission.problems) - SHOWN_PROBLEMS, 0),
+            "errors_all_kept": intake.submission_errors_all_kept(submission),
+            "errors_kept_at_most": f"{intake.STORED_ERRORS:,}",
             "is_preview": is_preview,
             "may_download_rejected_rows": _may_read_rows(request, submission),
             "can_confirm": sender and user_can(request.user, Capability.SEND_RETURNS),

@@ -49,8 +49,10 @@ from schools_feed.services import retention
 from schools_feed.services.ingest import notifications_ingest
 from schools_feed.services.offrolling import offrolling_recompute_request
 
-# Every error is kept (each names a row the sender must fix, and the rows-with-errors download
-# is made from them); warnings only up to this many, after the errors.
+# Errors are kept first (each names a row the sender must fix, and the rows-with-errors download
+# is made from them), up to a bound that only a file broken throughout reaches (about 10 MB);
+# warnings after them, up to their own.
+STORED_ERRORS = 50_000
 STORED_WARNINGS = 2000
 # A large file is checked and written this many rows at a time.
 PART_ROWS = 5000
@@ -299,8 +301,8 @@ def submission_preview(
 
 
 def submission_counts_add(totals: Submission, checked: list[CheckedRow]) -> None:
-    """Add a part of a file's checked rows to the counts and the kept problems: every error,
-    in row order, then the warnings up to ``STORED_WARNINGS``."""
+    """Add a part of a file's checked rows to the counts and the kept problems: the errors in
+    row order (up to ``STORED_ERRORS``), then the warnings (up to ``STORED_WARNINGS``)."""
     totals.errors += sum(1 for row in checked if row.parsed.has_errors)
     totals.duplicates += sum(1 for row in checked if row.duplicate)
     totals.warnings += sum(
@@ -309,7 +311,12 @@ def submission_counts_add(totals: Submission, checked: list[CheckedRow]) -> None
     kept = totals.problems + [p.as_dict() for p in problems_of(checked)]
     errors = [p for p in kept if p["level"] == "error"]
     warnings = [p for p in kept if p["level"] != "error"]
-    totals.problems = errors + warnings[:STORED_WARNINGS]
+    totals.problems = errors[:STORED_ERRORS] + warnings[:STORED_WARNINGS]
+
+
+def submission_errors_all_kept(submission: Submission) -> bool:
+    """Whether every error of the file was kept (only a file broken throughout has more)."""
+    return sum(1 for p in submission.problems if p["level"] == "error") < STORED_ERRORS
 
 
 class SubmissionErrors:

@@ -82,6 +82,15 @@ def test_every_rejected_row_is_kept_for_the_download_however_many_warnings_come_
     assert submission.problems[: len(errors)] == errors  # shown first: what stops a row
     content = intake.submission_rejected_rows_csv(submission=submission).decode("utf-8-sig")
     assert all(f"Rejected{n}" in content for n in range(3))
+    assert intake.submission_errors_all_kept(submission)
+
+
+def test_a_file_broken_throughout_keeps_its_first_errors_and_says_so(school, monkeypatch):
+    monkeypatch.setattr(intake, "STORED_ERRORS", 2)
+    submission = preview(school, csv_file(*(row(f"Rejected{n}", ground="zz") for n in range(3))))
+
+    assert [p["row"] for p in submission.problems if p["level"] == "error"] == [2, 3]
+    assert not intake.submission_errors_all_kept(submission)
 
 
 def test_the_same_file_sent_again_changes_nothing(school):
