@@ -744,8 +744,12 @@ def show_reviews(results, limit: int) -> None:
 
 
 def show_mistake(result) -> None:
-    record, true_key, labels, candidates, _, decision = result
+    record, true_key, labels, candidates, ranked, decision = result
     print(f"  {labels} {describe(record)}")
+    if decision.reason.startswith("Another candidate scored"):
+        runner_up, scored = ranked[1]
+        evidence = "; ".join(scored.evidence)
+        print(f"      runner-up: {describe(runner_up)} {scored.score:.3f}: {evidence}")
     if decision.candidate is not None:
         print(
             f"      top: {describe(decision.candidate)} {decision.score:.3f}: "

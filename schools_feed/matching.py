@@ -432,13 +432,15 @@ def decide(
     # A runner-up that differs only by a wholly different forename is a twin of the top one,
     # which agrees on the forename: it is no tie; nor is a brother or sister sharing the family's
     # middle name. Nor is one whose surname differs outright when the top one's agrees (a sibling
-    # or a namesake at the same address). None could be linked automatically itself, and its
-    # probability saturates on the shared birth date, address or middle name.
+    # or a namesake at the same address), nor one born another day when the top one was not (a
+    # brother or sister, safety rule 5). None could be linked automatically itself, and its
+    # probability saturates on the shared birth date, home or middle name.
     rivals = [
         scored.score
         for _, scored in ranked[1:]
         if not ((scored.twin_or_same or scored.family_middle_name) and top.forename_agrees)
         and not (scored.name_differs and not top.name_differs)
+        and not (scored.born_another_day and not scored.upn_identical and not top.born_another_day)
     ]
     runner_up = max(rivals, default=0.0)
     if top.score >= auto_link:

@@ -722,6 +722,18 @@ def test_a_sister_keyed_with_her_sisters_upn_is_put_to_a_person_not_linked():
     assert (result.outcome, result.reason) == (m.REVIEW, m.DECISION_UPN_CONFLICT)
 
 
+def test_a_brother_born_another_day_is_no_tie_for_the_named_child():
+    """Home and surname shared lift "Sam Griffiths", born five years later, to 0.995 against a
+    return about "Kai Griffiths"; born another day, he could never be linked automatically
+    himself (safety rule 5), so he does not hold back the child who agrees."""
+    brother = replace(THOMAS, key="child-2")
+    ranked = [(THOMAS, scored(1.0)), (brother, replace(scored(0.995), born_another_day=True))]
+
+    assert m.decide(ranked, auto_link=0.92, review=0.55).outcome == m.LINK
+    also_born_another_day = [(THOMAS, replace(scored(1.0), born_another_day=True)), ranked[1]]
+    assert m.decide(also_born_another_day, auto_link=0.92, review=0.55).outcome == m.REVIEW
+
+
 def test_a_death_return_links_automatically_only_on_the_same_upn():
     """A death recorded on the wrong child cannot be undone by unlinking: a person confirms it
     unless the UPN is the same (docs/rules/registration.md §2)."""
