@@ -544,9 +544,9 @@ COMPARISONS = [
         ],
     ),
     # A child who has moved differs on the postcode and the first line alike: counted twice,
-    # the move would weigh against the child twice. In another district, a first line that is
-    # not the same or alike is not compared (the postcode has said it); the same line there
-    # still counts, as a postcode mistyped or recoded.
+    # the move would weigh against the child twice. At a postcode more than one slip away, a
+    # first line that is not the same or alike is not compared (the postcode has said it); the
+    # same line there still counts, as a postcode mistyped or recoded.
     (
         "address_line",
         "address",
@@ -554,13 +554,13 @@ COMPARISONS = [
             (
                 "null",
                 "address_line_l IS NULL OR address_line_r IS NULL"
-                " OR (postcode_district_l <> postcode_district_r"
+                " OR (postcode_l <> postcode_r AND damerau_levenshtein(postcode_l, postcode_r) > 1"
                 " AND address_compact_l <> address_compact_r"
                 " AND jaro_winkler_similarity(address_compact_l, address_compact_r) < 0.9"
                 " AND jaro_winkler_similarity(address_street_l, address_street_r) < 0.92)",
                 NULL,
                 NULL,
-                "not compared (missing on one side, or a move to another district)",
+                "not compared (missing on one side, or a move the postcode counts)",
             ),
             ("exact", "address_compact_l = address_compact_r", 0.8, 0.0005, "the same first line"),
             (
@@ -793,7 +793,7 @@ def explain(result: ComparisonResult, left: dict, right: dict) -> str:
         if result.column == "middle_names" and _middle_names_in_surname(left, right):
             return f"{title}: not compared (part of the other record's surname)"
         if result.column == "address_line" and left["address_line"] and right["address_line"]:
-            return f"{title}: not compared (another district: a move, counted by the postcode)"
+            return f"{title}: not compared (a move: the postcode counts it)"
         return f"{title}: not compared (missing on one side)"
     words = f"{title}: {result.words}"
     if result.level != "exact":

@@ -681,17 +681,21 @@ def test_a_sibling_with_another_surname_at_the_same_address_is_no_tie_for_the_na
     assert m.decide(ranked, auto_link=0.92, review=0.55).outcome == m.LINK
 
 
-def test_a_child_who_moved_to_another_district_is_not_counted_against_twice():
+def test_a_child_who_moved_is_not_counted_against_twice():
     """A new postcode and a new first line are one move: the postcode counts it, the line is not
     compared. Counted twice, "Tom" at his new home went to a person."""
     child = replace(THOMAS, upn="", address="12 Station Road")
     record = incoming(forenames="Tom", postcode="RH10 1AA", address="4 Oak Close")
 
     result = m.score(record, child)
-    assert has(result, "address: not compared (another district: a move, counted by the postcode)")
+    assert has(result, "address: not compared (a move: the postcode counts it)")
     assert outcome(record, child).outcome == m.LINK
     same_line = m.score(replace(record, address="12 Station Road"), child)
     assert has(same_line, "address: the same first line")  # a postcode mistyped or recoded
+    nearby = m.score(replace(record, postcode="BN1 7XY"), child)  # the same district
+    assert has(nearby, "address: not compared (a move: the postcode counts it)")
+    one_slip = m.score(replace(record, postcode="BN1 2AD"), child)  # a slip, not a move
+    assert has(one_slip, "address: a different first line")
 
 
 ISLA_AT_HOME = MatchRecord(
