@@ -121,12 +121,17 @@ def test_nickname_and_day_month_swap_still_links():
     assert outcome(record, THOMAS).outcome == m.LINK
 
 
-def test_british_short_form_missing_from_the_nicknames_data_is_known():
-    alfred = replace(THOMAS, forenames="Alfred")
-    result = m.score(incoming(forenames="Alfie"), alfred)
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [("Alfie", "Alfred"), ("Maddie", "Madison"), ("Gracie", "Grace"), ("Poppy", "Penelope")],
+)
+def test_british_short_form_missing_from_the_nicknames_data_is_known(short, full):
+    child = replace(THOMAS, forenames=full)
+    result = m.score(incoming(forenames=short), child)
     assert has(
         result,
-        "forename: a known short form, another spelling or a preferred name (alfie / alfred)",
+        "forename: a known short form, another spelling or a preferred name "
+        f"({short.lower()} / {full.lower()})",
     )
 
 
