@@ -139,12 +139,12 @@ def returns_csv(returns) -> bytes:
     return write_csv(HEADERS, rows)
 
 
-REVIEWS: Counter = Counter()
-
-
-def outcomes(submission, returns, keys) -> Counter:
+def outcomes(submission, returns, keys) -> tuple[Counter, Counter]:
+    """What became of each row, against the truth: the counts, and the reviews by the kind of
+    return and the reason given."""
     by_row = {n.row_number: n for n in Notification.objects.filter(submission=submission)}
     counts: Counter = Counter()
+    reviews: Counter = Counter()
     for position, (_record, true_key, labels) in enumerate(returns, start=2):
         notification = by_row.get(position)
         if notification is None:
@@ -155,14 +155,9 @@ def outcomes(submission, returns, keys) -> Counter:
         if notification.status == NotificationStatus.REVIEW:
             listed = {keys.get(UUID(c["child"])) for c in notification.match_candidates or ()}
             counts["review"] += 1
-            REVIEWS[
-                (
-                    labels[0] if not existing else "on the register",
-                    notification.match_explanation[:70],
-                )
-            ] += 1
+            why = notification.match_explanation.partition(": ")[2]
+            reviews[("on the register" if existing else labels[0], why[:70])] += 1
             counts["found"] += existing and true_key in listed
-            counts["review, the child not listed"] += existing and true_key not in listed
             continue
         linked = keys.get(notification.child_id)
         if linked is None:  # a new child (or one made earlier in this file)
@@ -173,7 +168,7 @@ def outcomes(submission, returns, keys) -> Counter:
             counts["right link" if linked == true_key else "wrong link"] += 1
             counts["found"] += linked == true_key
     counts["existing"] = sum(1 for _r, key, _l in returns if key is not None)
-    return counts
+    return counts, reviews
 
 
 def main() -> None:
@@ -210,7 +205,7 @@ def main() -> None:
     )
     for refusal, count in refusals.most_common(5):
         print(f"    refused: {count:>5} {refusal}")
-    counts = outcomes(submission, returns, keys)
+    counts, reviews = outcomes(submission, returns, keys)
     imported = counts["link"] + counts["review"] + counts["new"]
     print(
         f"precision of automatic links: {100 * counts['right link'] / counts['link']:.2f}% "
@@ -223,7 +218,7 @@ def main() -> None:
         f"{100 * counts['found'] / imported_existing:.2f}% of those the checks let in"
     )
     print(f"review-queue rate (rows imported): {100 * counts['review'] / imported:.2f}%")
-    for (kind, why), count in sorted(REVIEWS.items()):
+    for (kind, why), count in sorted(reviews.items()):
         print(f"    review: {count:>4} {kind}: {why}")
     print(
         f"existing children called new: {counts['existing called new']}; "
