@@ -267,6 +267,7 @@ def submission_detail(request, submission_id, form=None):
             "form": form or forms.ConfirmForm(),
             # The pupils the sender is about to send, by name: theirs to see, nobody else's.
             "preview_rows": preview_rows,
+            "preview_rows_listed": f"{intake.PREVIEW_ROWS:,}",
             "sendable_rows": intake.submission_sendable_rows(submission),
             "notifications": shown_rows,
             "problems": submission.problems[:SHOWN_PROBLEMS],

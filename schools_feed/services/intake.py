@@ -538,9 +538,15 @@ class PreviewRow:
     has_errors: bool
 
 
-def submission_preview_rows(*, submission: Submission, limit: int = 500) -> list[PreviewRow]:
+PREVIEW_ROWS = 500
+
+
+def submission_preview_rows(
+    *, submission: Submission, limit: int = PREVIEW_ROWS
+) -> list[PreviewRow]:
     """The pupils of a file waiting for confirmation, as its sender wrote them, so the sender
-    sees whom they are about to send (the views show these to the sender only)."""
+    sees whom they are about to send (the views show these to the sender only): the first
+    ``limit`` rows, then every later row with an error, which would otherwise go unmarked."""
     if submission.status != SubmissionStatus.PREVIEW or not submission.file:
         return []
     error_rows = {p["row"] for p in submission.problems if p["level"] == "error"}
@@ -551,7 +557,8 @@ def submission_preview_rows(*, submission: Submission, limit: int = 500) -> list
             date_of_birth=raw.get("date_of_birth", ""),
             has_errors=number in error_rows,
         )
-        for number, raw in _stored_file_rows(submission).rows[:limit]
+        for position, (number, raw) in enumerate(_stored_file_rows(submission).rows)
+        if position < limit or number in error_rows
     ]
 
 

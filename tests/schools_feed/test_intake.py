@@ -85,6 +85,15 @@ def test_every_rejected_row_is_kept_for_the_download_however_many_warnings_come_
     assert intake.submission_errors_all_kept(submission)
 
 
+def test_the_pupils_of_a_checked_file_list_every_later_row_with_an_error(school):
+    rows = [row(f"Fine{n}") for n in range(3)] + [row("Rejected", ground="zz"), row("Fine9")]
+    submission = preview(school, csv_file(*rows))
+
+    listed = intake.submission_preview_rows(submission=submission, limit=2)
+
+    assert [(r.row, r.has_errors) for r in listed] == [(2, False), (3, False), (5, True)]
+
+
 def test_a_file_broken_throughout_keeps_its_first_errors_and_says_so(school, monkeypatch):
     monkeypatch.setattr(intake, "STORED_ERRORS", 2)
     submission = preview(school, csv_file(*(row(f"Rejected{n}", ground="zz") for n in range(3))))
