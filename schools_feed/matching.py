@@ -125,6 +125,12 @@ class MatchScore:
     identical: bool = False
     forename_initial: bool = False  # one record gives the forename only as its initial
 
+    @property
+    def held_back_as_a_sibling(self) -> bool:
+        """Born another day with no same UPN to say otherwise: safety rule 5 never links it
+        automatically."""
+        return self.born_another_day and not self.upn_identical
+
 
 @dataclass(frozen=True, slots=True)
 class MatchDecision:
@@ -440,7 +446,7 @@ def decide(
         for _, scored in ranked[1:]
         if not ((scored.twin_or_same or scored.family_middle_name) and top.forename_agrees)
         and not (scored.name_differs and not top.name_differs)
-        and not (scored.born_another_day and not scored.upn_identical and not top.born_another_day)
+        and not (scored.held_back_as_a_sibling and not top.born_another_day)
     ]
     runner_up = max(rivals, default=0.0)
     if top.score >= auto_link:
@@ -477,7 +483,7 @@ def _reason_not_to_link(
         return DECISION_UPN_CONFLICT
     if top.name_differs and not (top.upn_identical or top.renamed_at_home):
         return DECISION_NAME_DIFFERS
-    if top.born_another_day and not top.upn_identical:
+    if top.held_back_as_a_sibling:
         return DECISION_BORN_ANOTHER_DAY
     if top.family_middle_name and not top.upn_identical:
         return DECISION_FAMILY_MIDDLE_NAME
