@@ -14,6 +14,7 @@ The deletion stands either way (the school has already deleted); a failed check 
 written in words citing the rule. Routing records it (``schools_feed/services/routing.py``).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -108,17 +109,33 @@ def _absence_breach(notification: Notification) -> str | None:
     )
 
 
-def joint_enquiries_for(notification: Notification) -> list[JointEnquiry]:
-    """The deleting school's joint enquiries about this pupil (the child the referral was matched
-    to, or the same UPN), newest first."""
-    pupil = Q(referral__child_id=notification.child_id) if notification.child_id else Q(pk=None)
-    if notification.upn:
-        pupil |= Q(upn=notification.upn)
-    return list(
-        JointEnquiry.objects.filter(pupil, school_id=notification.school_id)
-        .select_related("referral")
-        .order_by("-opened_at")
-    )
+class JointEnquiries:
+    """The deleting schools' joint enquiries about the pupils of many deletions, read in one
+    query (routing gates a file's deletions together); ``about(notification)`` picks one's."""
+
+    def __init__(self, notifications: list[Notification]):
+        child_ids = {n.child_id for n in notifications if n.child_id}
+        upns = {n.upn for n in notifications if n.upn}
+        self._by_school: dict[int, list[JointEnquiry]] = defaultdict(list)
+        for found in (
+            JointEnquiry.objects.filter(
+                Q(referral__child_id__in=child_ids) | Q(upn__in=upns),
+                school_id__in={n.school_id for n in notifications},
+            )
+            .select_related("referral")
+            .order_by("-opened_at")
+        ):
+            self._by_school[found.school_id].append(found)
+
+    def about(self, notification: Notification) -> list[JointEnquiry]:
+        """The deleting school's joint enquiries about this pupil (the child the referral was
+        matched to, or the same UPN), newest first."""
+        return [
+            found
+            for found in self._by_school.get(notification.school_id, ())
+            if (notification.child_id and found.child_id == notification.child_id)
+            or (notification.upn and found.upn == notification.upn)
+        ]
 
 
 def la_enquiries(joint_enquiry: JointEnquiry, *, until) -> list[CMEEnquiry]:
@@ -150,15 +167,18 @@ def _enquiry_breaches(joint_enquiry: JointEnquiry, notification: Notification) -
     return breaches
 
 
-def ground_i_gate(notification: Notification) -> GateResult:
+def ground_i_gate(
+    notification: Notification, enquiries: JointEnquiries | None = None
+) -> GateResult:
     """The checks for a deletion on an absence ground, with the joint enquiry it rests on: the
-    one that passes if any does, else the newest opened before the deletion, else the newest."""
+    one that passes if any does, else the newest opened before the deletion, else the newest.
+    ``enquiries``: read already for this and other deletions (else read for this one)."""
     result = GateResult()
     if (notification.legal_basis, notification.ground) in TWENTY_DAY_GROUNDS:
         absence = _absence_breach(notification)
         if absence:
             result.breaches.append(absence)
-    candidates = joint_enquiries_for(notification)
+    candidates = (enquiries or JointEnquiries([notification])).about(notification)
     if not candidates:
         result.breaches.append(
             GateMessages.NO_JOINT_ENQUIRY.format(

@@ -113,6 +113,7 @@ class Plan:
     owners: dict
     states: dict
     rules: AssignmentRules | None = None
+    joint_enquiries: ground_i.JointEnquiries | None = None
     ehe_episodes: list = field(default_factory=list)
     cme_episodes: list = field(default_factory=list)
     closed_episodes: list = field(default_factory=list)
@@ -176,6 +177,7 @@ def routing_plan(*, notifications: list[Notification], by: User | None, reason: 
         owners=_owners(),
         states=_child_states({n.child_id for n in notifications}),
         rules=AssignmentRules.load(),
+        joint_enquiries=ground_i.JointEnquiries([n for n in notifications if ground_i.gated(n)]),
     )
     today = timezone.localdate()
     for notification in notifications:
@@ -231,7 +233,7 @@ def _ground_i_gate(plan: Plan, notification: Notification) -> None:
     """A deletion on an absence ground stands, but without twenty school days' absence and joint
     enquiries first it is a breach: kept on the return, and an action for the CME officer
     (docs/rules/registration.md §5)."""
-    result = ground_i.ground_i_gate(notification)
+    result = ground_i.ground_i_gate(notification, plan.joint_enquiries)
     notification.joint_enquiry = result.joint_enquiry
     notification.ground_i_breach = result.breach_text
     if not result.breaches:

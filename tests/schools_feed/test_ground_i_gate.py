@@ -333,6 +333,52 @@ def test_a_resent_file_creates_no_second_breach_or_link(school):
     assert Notification.objects.filter(kind=NotificationKind.DELETION).count() == 1
 
 
+def test_deletions_gated_together_in_one_file_each_rest_on_their_own_pupils_joint_enquiry(
+    school, school_user, cme_officer
+):
+    """Routing reads a file's joint enquiries at once; each deletion still gets only its own
+    pupil's: a classmate deleted in the same file without one is a breach."""
+    last_attended = TODAY - timedelta(days=35)
+    joint_enquiry = open_joint_enquiry(
+        school, school_user, last_attended=last_attended, made_on=TODAY - timedelta(days=3)
+    )
+    cme_enquiry_record(
+        episode=CMEEpisode.objects.get(child_id=joint_enquiry.referral.child_id),
+        by=cme_officer,
+        enquiry_type=EnquiryType.HOME_VISIT,
+        made_on=TODAY,
+        outcome="No one at the address",
+    )
+    classmate = {
+        **PUPIL,
+        "upn": "M801200009004",
+        "legal_forenames": "Reuben",
+        "legal_surname": "Castellan",
+        "sex": "M",
+        "date_of_birth": "2013-08-02",
+        "address_line_1": "40 Mill Lane",
+        "postcode": "CB7 4RX",
+        "parent_1_name": "Ida Castellan",
+    }
+    deleted_on = TODAY + timedelta(days=2)
+    common = ["i", deleted_on.isoformat(), last_attended.isoformat()]
+    header = ",".join([*PUPIL, "ground", "deletion_date", "last_attended_date"])
+    rows = [",".join([*pupil.values(), *common]) for pupil in (PUPIL, classmate)]
+    submission = intake.submission_preview(
+        school=school,
+        by=None,
+        file_name="deletions.csv",
+        data="\n".join([header, *rows, ""]).encode(),
+        return_type="deletion",
+    )
+    intake.submission_confirm(submission=submission, by=None, accept_valid_rows=True)
+
+    maisie, reuben = Notification.objects.filter(submission=submission).order_by("row_number")
+    assert (maisie.joint_enquiry, maisie.ground_i_breach) == (joint_enquiry, "")
+    assert reuben.joint_enquiry is None
+    assert breaches(reuben) == [GateMessages.NO_JOINT_ENQUIRY.format(ground="9(1)(i)", rule=RULE_I)]
+
+
 def test_a_2006_twenty_day_deletion_is_checked_and_its_breach_cites_reg_8_1_h(school):
     """Before 19 August 2024 the twenty-day ground was 2006 reg 8(1)(h), gated the same way
     (docs/rules/registration.md §5)."""
