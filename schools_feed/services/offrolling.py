@@ -182,13 +182,17 @@ def offrolling_recompute_request(*, school_ids) -> None:
     """New returns arrived for these schools: recompute each once they have been quiet for
     OFFROLLING_DEBOUNCE_SECONDS (each request moves the school's time on; see the task)."""
     requested_at = timezone.now()
-    local = School.objects.filter(pk__in=set(school_ids), is_local=True).values_list(
-        "pk", flat=True
+    local = list(
+        School.objects.filter(pk__in=set(school_ids), is_local=True).values_list("pk", flat=True)
+    )
+    # One statement for a file from every school in the county, not one a school.
+    OffRollingRecomputeRequest.objects.bulk_create(
+        [OffRollingRecomputeRequest(school_id=pk, requested_at=requested_at) for pk in local],
+        update_conflicts=True,
+        unique_fields=["school"],
+        update_fields=["requested_at"],
     )
     for school_id in local:
-        OffRollingRecomputeRequest.objects.update_or_create(
-            school_id=school_id, defaults={"requested_at": requested_at}
-        )
         enqueue_on_commit(
             SCHOOL_RECOMPUTE_TASK,
             school_id,
