@@ -18,6 +18,7 @@ from registry.names import address_key
 from registry.services.children import child_build
 from schools_feed import matching
 from schools_feed.intake.validation import CheckedRow
+from schools_feed.linkage import Model
 from schools_feed.models import (
     Notification,
     NotificationEvent,
@@ -135,22 +136,34 @@ def _ingest_batch(rows, *, submission, by, reason, index: CandidateIndex) -> Ing
     return counts
 
 
-def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> None:
-    """Match a batch with a Splink call for the children holding the returns' UPNs, one more for
-    the returns that does not settle, on the near blocks, and one more for those still unlinked,
-    on every block (``matching.rank_widening``, ADR 0012); then decide each return. The returns
-    that found no child are matched among themselves, so two rows about one new child make one
-    child."""
-    records = [match_record(n) for n in batch.notifications]
-    model = model_current()
-    thresholds = {
-        "auto_link": settings.MATCH_AUTO_LINK_THRESHOLD,
-        "review": settings.MATCH_REVIEW_THRESHOLD,
-        "scale": matching.THRESHOLD_SCALE,
-    }
+@dataclass(frozen=True)
+class RowMatch:
+    """How one row of a batch matched (``rows_match``): its candidates on the register, ranked,
+    and the decision on them; for a row no child on the register matched, the decision on the
+    earlier such rows of the batch (``earlier``), and the position of the one it is about."""
 
-    def decided(position: int, ranked) -> matching.MatchDecision:
-        return match_decide(batch.notifications[position], ranked)
+    record: matching.MatchRecord
+    ranked: list
+    decision: matching.MatchDecision
+    earlier: matching.MatchDecision | None = None
+    earlier_position: int | None = None
+
+    @property
+    def same_as(self) -> int | None:
+        """The earlier row this one links to (the same new child), or None."""
+        linked = self.earlier is not None and self.earlier.outcome == matching.LINK
+        return self.earlier_position if linked else None
+
+
+def rows_match(
+    notifications: list[Notification], index: CandidateIndex, model: Model
+) -> list[RowMatch]:
+    """Match a batch with a Splink call for the children holding the rows' UPNs, one more for
+    the rows that does not settle, on the near blocks, and one more for those still unlinked,
+    on every block (``matching.rank_widening``, ADR 0012); then decide each row. The rows that
+    found no child are matched among themselves, so two rows about one new child make one
+    child. Shared by the schools feed and the legacy register load; writes nothing."""
+    records = [match_record(n) for n in notifications]
 
     def candidates(some: list[matching.MatchRecord], reach: str) -> list[list]:
         index.load_for(some, reach=reach)
@@ -159,23 +172,60 @@ def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> N
     ranked_all = matching.rank_widening(
         records,
         candidates,
-        lambda position, ranked: decided(position, ranked).outcome == matching.LINK,
+        lambda position, ranked: (
+            match_decide(notifications[position], ranked).outcome == matching.LINK
+        ),
         model=model,
     )
-    new_rows = []
-    for position, (notification, record, ranked) in enumerate(
-        zip(batch.notifications, records, ranked_all, strict=True)
+    matches = [
+        RowMatch(record, ranked, match_decide(notification, ranked))
+        for notification, record, ranked in zip(notifications, records, ranked_all, strict=True)
+    ]
+    unmatched = [i for i, m in enumerate(matches) if m.decision.outcome == matching.NEW]
+    within = matching.rank_many(
+        _earlier_rows([matches[i].record for i in unmatched]), model=model, limit=1
+    )
+    for position, ranked in zip(unmatched, within, strict=True):
+        decision = matching.decide(
+            ranked,
+            auto_link=settings.MATCH_AUTO_LINK_THRESHOLD,
+            review=settings.MATCH_REVIEW_THRESHOLD,
+        )
+        if decision.candidate is not None:  # its key is the earlier row's place among these
+            matches[position] = dataclasses.replace(
+                matches[position],
+                earlier=decision,
+                earlier_position=unmatched[decision.candidate.key],
+            )
+    return matches
+
+
+def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> None:
+    """Match the batch (``rows_match``) and record each outcome on its return: a link, a review,
+    the same new child as an earlier row, or a new child."""
+    model = model_current()
+    thresholds = {
+        "auto_link": settings.MATCH_AUTO_LINK_THRESHOLD,
+        "review": settings.MATCH_REVIEW_THRESHOLD,
+        "scale": matching.THRESHOLD_SCALE,
+    }
+    made: list[matching.MatchRecord] = []  # the new children, as records keyed by child id
+    for notification, match in zip(
+        batch.notifications, rows_match(batch.notifications, index, model), strict=True
     ):
-        decision = decided(position, ranked)
+        decision = match.decision
         notification.match_model_version = model.version
         notification.match_thresholds = thresholds
         notification.match_candidates = [
             {"child": str(c.key), "score": round(s.score, 3), "evidence": list(s.evidence)}
-            for c, s in ranked
+            for c, s in match.ranked
         ]
-        if decision.outcome == "link":
+        if match.same_as is not None:
+            child_id = batch.notifications[match.same_as].child_id
+            _link(batch, notification, replace_key(match.earlier, child_id), counts)
+        elif decision.outcome == matching.LINK:
             _link(batch, notification, decision, counts)
-        elif decision.outcome == "review":
+        elif decision.outcome == matching.REVIEW:
             notification.status = NotificationStatus.REVIEW
             notification.match_score = Decimal(f"{decision.score:.3f}")
             notification.match_explanation = (
@@ -183,38 +233,10 @@ def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> N
             )
             batch.event(notification, NotificationEventType.QUEUED_FOR_REVIEW)
             counts.review += 1
-        else:
-            new_rows.append((notification, record))
-    _match_within_file(batch, counts, index, new_rows, model, thresholds)
-
-
-def _match_within_file(batch, counts, index, new_rows, model, thresholds) -> None:
-    """Rows no child on the register matched, in file order: each is compared with the rows
-    before it that made a new child (same blocks as the register: UPN, date of birth, names).
-    One that links to such a row is that child; the others each make a new child."""
-    made: list[matching.MatchRecord] = []  # the new children, as records keyed by child id
-    pairs_scored = matching.rank_many(
-        _earlier_rows([record for _notification, record in new_rows]), model=model, limit=1
-    )
-    row_child: dict[int, object] = {}
-    for position, ((notification, record), ranked) in enumerate(
-        zip(new_rows, pairs_scored, strict=True)
-    ):
-        decision = matching.decide(
-            ranked,
-            auto_link=thresholds["auto_link"],
-            review=thresholds["review"],
-        )
-        earlier = decision.candidate.key if decision.candidate is not None else None
-        if decision.outcome == "link" and earlier in row_child:
-            child_id = row_child[earlier]
-            _link(batch, notification, replace_key(decision, child_id), counts)
-            row_child[position] = child_id
-            continue
-        child = child_from_notification(batch, notification)
-        row_child[position] = child.pk
-        made.append(dataclasses.replace(record, key=child.pk))
-        counts.new_children += 1
+        else:  # an earlier row's child in doubt too: the weekly duplicates check lists the two
+            child = child_from_notification(batch, notification)
+            made.append(dataclasses.replace(match.record, key=child.pk))
+            counts.new_children += 1
     for record in made:
         # Later batches of the same file can be this child (a deletion and a referral, say).
         index.add(record)

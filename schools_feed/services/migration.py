@@ -7,6 +7,7 @@ a doubtful one is reported and skipped for an officer to decide, and a new child
 even when several rows are about them.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -38,7 +39,7 @@ from schools_feed.intake.rows import ParsedRow, RowContext, parse_date, parse_ro
 from schools_feed.models import Notification, School
 from schools_feed.selectors import CandidateIndex
 from schools_feed.services import ingest
-from schools_feed.services.match_decision import match_decide, match_record
+from schools_feed.services.matching_model import model_current
 from schools_feed.services.routing import feed_user
 
 EPISODE_COLUMNS = {
@@ -78,6 +79,10 @@ class MigrationMessages:
     REVIEW = (
         "Could be {name} already on the register (score {score}; {reason}): check and add by hand"
     )
+    REVIEW_EARLIER = (
+        "Could be the same child as row {other}, {name} (score {score}; {reason}): check and add "
+        "by hand"
+    )
 
 
 @dataclass
@@ -103,15 +108,15 @@ def _choice(model_choices, text: str, default: str | None) -> str | None:
 
 @transaction.atomic
 def register_migrate(*, file_name: str, data: bytes) -> MigrationResult:
-    """Everything or nothing: a migration with problems is reported and can be run again."""
+    """Everything or nothing: a migration with problems is reported and can be run again. The
+    rows are read and checked first, then matched a batch at a time as the schools feed
+    matches returns (``ingest.rows_match``), then each episode is built in file order."""
     table = read_table(file_name, data)
     columns = [_column(heading) for heading in table.headers]
     result = MigrationResult(rows=len(table.rows))
-    index = CandidateIndex()
     by = feed_user()
     batch = ingest.IngestBatch(by=by, reason=ChangeReason.MIGRATION, notifications=[])
-    episodes, changes, contacts = [], [], []
-    open_rows: dict[tuple, int] = {}  # (model, child) -> the row whose episode is open
+    rows = []
     for number, values in table.rows:
         raw = {c: v for c, v in zip(columns, values, strict=False) if c and v}
         # Ages are checked on the day the episode started: closed records may be of adults now.
@@ -120,8 +125,12 @@ def register_migrate(*, file_name: str, data: bytes) -> MigrationResult:
         episode = _episode(parsed, raw)
         if parsed.has_errors:
             result.problems += _errors(parsed)
-            continue
-        child_id = _child_for(parsed, index, batch, result)
+        else:
+            rows.append((parsed, raw, episode))
+    children = _children_for([parsed for parsed, _raw, _episode in rows], batch, result)
+    episodes, changes, contacts = [], [], []
+    open_rows: dict[tuple, int] = {}  # (model, child) -> the row whose episode is open
+    for (parsed, raw, episode), child_id in zip(rows, children, strict=True):
         if child_id is None:
             continue
         episode.child_id = child_id
@@ -272,36 +281,64 @@ def _one_open(parsed: ParsedRow, episode, open_rows: dict) -> None:
         open_rows[(model, episode.child_id)] = parsed.row
 
 
-def _child_for(parsed: ParsedRow, index: CandidateIndex, batch, result) -> object:
-    notification = Notification(
-        **{k: v for k, v in parsed.values.items() if k in ingest.NOTIFICATION_FIELDS}
-    )
-    record = match_record(notification)
-    index.load_for([record])
-    ranked = matching.best_candidates(record, index.candidates(record))
-    decision = match_decide(notification, ranked)
-    if decision.outcome == "link":
+def _children_for(rows: list[ParsedRow], batch, result) -> list:
+    """The child of each row (None for a row left to an officer, with the problem said): the
+    register's child it links to, the child an earlier row made, or a new child. A batch at a
+    time, so the register is read and Splink called once for each thousand rows, not each row."""
+    index, model = CandidateIndex(), model_current()
+    children = []
+    for start in range(0, len(rows), ingest.BATCH_SIZE):
+        chunk = rows[start : start + ingest.BATCH_SIZE]
+        notifications = [
+            Notification(
+                **{k: v for k, v in parsed.values.items() if k in ingest.NOTIFICATION_FIELDS}
+            )
+            for parsed in chunk
+        ]
+        made = []
+        for parsed, notification, match in zip(
+            chunk, notifications, ingest.rows_match(notifications, index, model), strict=True
+        ):
+            child_id = _child_for(parsed, notification, match, chunk, notifications, batch, result)
+            children.append(child_id)
+            if (
+                child_id is not None
+                and match.decision.outcome == matching.NEW
+                and match.same_as is None
+            ):
+                made.append(dataclasses.replace(match.record, key=child_id))
+        for record in made:
+            index.add(record)  # later batches can be about the same child
+    return children
+
+
+def _child_for(parsed, notification, match, chunk, notifications, batch, result) -> object:
+    """A doubtful match, on the register or with an earlier row, is an officer's to decide."""
+    decision = match.decision
+    if match.same_as is not None:
+        result.children_matched += 1
+        notification.child_id = notifications[match.same_as].child_id
+        return notification.child_id
+    if decision.outcome == matching.LINK:
         result.children_matched += 1
         return decision.candidate.key
-    if decision.outcome == "review":
-        name = f"{decision.candidate.forenames} {decision.candidate.surname}"
-        result.problems.append(
-            f"row {parsed.row}: "
-            + MigrationMessages.REVIEW.format(
-                name=name, score=f"{decision.score:.2f}", reason=decision.reason
-            )
-        )
+    if decision.outcome == matching.REVIEW:
+        result.problems.append(f"row {parsed.row}: " + _doubt(MigrationMessages.REVIEW, decision))
         return None
-    notification.school = None
+    if match.earlier is not None and match.earlier.outcome == matching.REVIEW:
+        other = chunk[match.earlier_position].row
+        text = _doubt(MigrationMessages.REVIEW_EARLIER, match.earlier, other=other)
+        result.problems.append(f"row {parsed.row}: {text}")
+        return None
     child = ingest.child_from_notification(batch, notification)
     batch.events.clear()  # a migration is not a school return: no notification events
-    index.add(matching.MatchRecord(**{**_fields(record), "key": child.pk}))
     result.children_created += 1
     return child.pk
 
 
-def _fields(record) -> dict:
-    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+def _doubt(message: str, decision: matching.MatchDecision, **more) -> str:
+    name = f"{decision.candidate.forenames} {decision.candidate.surname}"
+    return message.format(name=name, score=f"{decision.score:.2f}", reason=decision.reason, **more)
 
 
 def _contact(episode, raw: dict, by) -> Contact:
