@@ -43,8 +43,12 @@ from simple_history.utils import (
 
 # The batch size of the INSERT fallback (SQLite, or anything COPY cannot do the same way).
 FALLBACK_BATCH_SIZE = 500
-# Autovacuum's own trigger (autovacuum_analyze_scale_factor): a tenth of the table changed.
-STATISTICS_STALE_FRACTION = 0.1
+# Grown by half since last analysed. Between analyses the planner scales the rows it knows by the
+# table's current size (its pages), so counts stay right; what ages is the shape of the values,
+# which rows of the same kind hardly change. Autovacuum's tenth (autovacuum_analyze_scale_factor)
+# made a 100,000-row file analyse each of its tables after nearly every 1,000-row part (32
+# ANALYZEs of 13,000-200,000-row tables, 7.7 s, in a 20,000-row file; docs/benchmarks.md).
+STATISTICS_STALE_FRACTION = 0.5
 # Below this many rows a write cannot mislead the planner enough to matter (a 30-row upload).
 STATISTICS_MIN_ROWS = 1000
 
