@@ -18,6 +18,8 @@ the children since, unless an officer has since recorded a fact dated on or befo
 """
 
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
@@ -240,9 +242,35 @@ def _runs(events: list[tuple], needed: int) -> tuple[Run, ...]:
     return tuple(runs)
 
 
+# Within ``one_reading`` the EHE episodes found unsuitable are read once: the DCS pack counts CME
+# on some 26 days and periods, and read them afresh for each.
+_reading: ContextVar[dict | None] = ContextVar("asat_reading", default=None)
+
+
+@contextmanager
+def one_reading():
+    """One report's figures, taken from one reading of the episodes found unsuitable."""
+    token = _reading.set({})
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def unsuitable_ehe_episodes() -> dict[str, UnsuitableEHE]:
     """Every EHE episode ever found unsuitable (or taken to s.437 / SAO stages), by episode id,
-    with the days it counts as CME under the LA's policy. Few episodes, three queries."""
+    with the days it counts as CME under the LA's policy; read once within ``one_reading``. Do
+    not change the dict returned."""
+    reading = _reading.get()
+    if reading is None:
+        return _unsuitable_ehe_episodes_read()
+    if "unsuitable" not in reading:
+        reading["unsuitable"] = _unsuitable_ehe_episodes_read()
+    return reading["unsuitable"]
+
+
+def _unsuitable_ehe_episodes_read() -> dict[str, UnsuitableEHE]:
+    """Few episodes, three queries."""
     needed = POLICY_STAGES[rules().unsuitable_ehe_counts_as_cme_from]
     found = EpisodeStatusChange.objects.filter(
         ehe_episode__isnull=False, to_status__in=list(UNSUITABLE_STAGES)

@@ -650,6 +650,11 @@ def issue_counts(issues: list[Issue]) -> dict[str, int]:
 
 def dfe_return_build(census_date: date) -> DfEReturn:
     """The return as at ``census_date``: its tables and the issues behind them."""
+    with asat.one_reading():
+        return _return_build(census_date)
+
+
+def _return_build(census_date: date) -> DfEReturn:
     ehe_on_day = asat.in_ehe_on(census_date)
     cme_on_day = asat.missing_education_on(census_date)
     categories = cme_dfe_categories()

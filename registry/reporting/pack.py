@@ -718,6 +718,11 @@ def _title(quarter: Quarter) -> str:
 
 def quarterly_pack_tables(quarter: Quarter, progress: Progress | None = None) -> dict:
     """Every figure of the pack for ``quarter``, as plain JSON-serialisable data."""
+    with asat.one_reading():
+        return _pack_tables(quarter, progress)
+
+
+def _pack_tables(quarter: Quarter, progress: Progress | None) -> dict:
     report = progress or (lambda percent, stage: None)
     pack = _Pack(quarter)
     steps = [

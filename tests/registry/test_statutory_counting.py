@@ -619,6 +619,22 @@ def test_the_pack_shows_unsuitable_home_education_among_the_longest_open_cme_cas
     assert len(longest) == 10
 
 
+def test_the_pack_and_the_return_each_read_the_episodes_found_unsuitable_once(known, monkeypatch):
+    """Every figure of one report is taken from one reading (the pack read them for each of
+    some 26 figures); outside a report each asking reads them afresh."""
+    reads = []
+    read = asat._unsuitable_ehe_episodes_read
+    monkeypatch.setattr(asat, "_unsuitable_ehe_episodes_read", lambda: reads.append(1) or read())
+
+    quarterly_pack_tables(parse_quarter("2025-Q3"))
+    assert len(reads) == 1
+    dfe_return_tables(CENSUS_DATE)
+    assert len(reads) == 2
+    asat.counting_as_cme_on(CENSUS_DATE)
+    asat.counting_as_cme_on(CENSUS_DATE)
+    assert len(reads) == 4
+
+
 def test_the_return_on_screen_shows_the_dfe_labels_and_the_validation_page_the_unmapped_reason(
     known, client
 ):
