@@ -159,7 +159,7 @@ def rows_match(
     notifications: list[Notification], index: CandidateIndex, model: Model
 ) -> list[RowMatch]:
     """Match a batch with a Splink call for the children holding the rows' UPNs, one more for
-    the rows that does not settle, on the near blocks, and one more for those still unlinked,
+    the rows that step does not settle, on the near blocks, and one more for those still unlinked,
     on every block (``matching.rank_widening``, ADR 0012); then decide each row. The rows that
     found no child are matched among themselves, so two rows about one new child make one
     child. Shared by the schools feed and the legacy register load; writes nothing."""
@@ -233,7 +233,7 @@ def _match(batch: IngestBatch, counts: IngestCounts, index: CandidateIndex) -> N
             )
             batch.event(notification, NotificationEventType.QUEUED_FOR_REVIEW)
             counts.review += 1
-        else:  # an earlier row's child in doubt too: the weekly duplicates check lists the two
+        else:  # a new child, even one that may be an earlier row's: the duplicates check asks
             child = child_from_notification(batch, notification)
             made.append(dataclasses.replace(match.record, key=child.pk))
             counts.new_children += 1
