@@ -497,6 +497,94 @@ def child_match_records_of(ids: set) -> dict:
     }
 
 
+_CHILD_HISTORY_FIELDS = (
+    "upn",
+    "legal_forenames",
+    "legal_surname",
+    "former_surnames",
+    "preferred_surname",
+    "preferred_forename",
+    "date_of_birth",
+    "sex",
+)
+
+
+def child_match_records_as_of(wanted: set[tuple]) -> dict[tuple, matching.MatchRecord]:
+    """{(child id, moment): the child's record as the register held it at that moment}, from
+    the child's history and its addresses' (the current address then), for the ``wanted``
+    pairs whose child existed then and is still matchable (not merged away, not anonymised).
+    Judging a model on today's records would compare a return with the address it brought."""
+    ids = set(
+        _matchable_children().filter(pk__in={pk for pk, _ in wanted}).values_list("pk", flat=True)
+    )
+    latest = max((moment for _, moment in wanted), default=None)
+    children, addresses = defaultdict(list), defaultdict(list)
+    for part in _in_parts(ids):
+        for row in (
+            Child.history.filter(id__in=part, history_date__lte=latest)
+            .order_by("history_date")
+            .values_list(
+                "id", "history_date", "history_type", "middle_names", *_CHILD_HISTORY_FIELDS
+            )
+        ):
+            children[row[0]].append(row[1:])
+        for row in (
+            Address.history.filter(child_id__in=part, history_date__lte=latest)
+            .order_by("history_date")
+            .values_list(
+                "child_id",
+                "id",
+                "history_date",
+                "history_type",
+                "valid_to",
+                "valid_from",
+                "postcode",
+                "line_1",
+            )
+        ):
+            addresses[row[0]].append(row[1:])
+    found = {}
+    for pk, moment in wanted:
+        then = [row for row in children.get(pk, ()) if row[0] <= moment]
+        if then and then[-1][1] != "-":
+            found[(pk, moment)] = _record_then(
+                pk, then[-1], _address_then(addresses.get(pk, ()), moment)
+            )
+    return found
+
+
+def _address_then(history: list, moment) -> tuple[str, str]:
+    """(postcode, first line) of the current address at ``moment`` (the latest begun, of those
+    then current), or blanks."""
+    state = {}
+    for address_id, at, kind, valid_to, valid_from, postcode, line in history:
+        if at <= moment:
+            state[address_id] = None if kind == "-" or valid_to else (valid_from, postcode, line)
+    current = sorted((row for row in state.values() if row), key=lambda row: row[0] or date.min)
+    return (current[-1][1], current[-1][2]) if current else ("", "")
+
+
+def _record_then(pk, row: tuple, address: tuple[str, str]) -> matching.MatchRecord:
+    (
+        _at,
+        _kind,
+        middle_names,
+        upn,
+        forenames,
+        surname,
+        former,
+        preferred_surname,
+        preferred,
+        dob,
+        sex,
+    ) = row
+    postcode, line = address
+    return _match_record(
+        (pk, upn, forenames, surname, former, preferred_surname, preferred, dob, sex, postcode)
+        + ("", middle_names, line, None, "", "")
+    )
+
+
 def _in_parts(ids: set, size: int = 10_000):
     """``ids`` a part at a time: a query carries only so many (SQLite's limit is 32,766)."""
     ordered = sorted(ids)

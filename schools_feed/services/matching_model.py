@@ -17,7 +17,7 @@ from schools_feed.models import MatchingModel, Notification
 from schools_feed.selectors import (
     DecidedReturn,
     child_match_records,
-    child_match_records_of,
+    child_match_records_as_of,
     matching_model_adopted,
     register_terms,
     returns_decided,
@@ -289,12 +289,19 @@ def model_judge(
 
 
 def _cases(decided: list[DecidedReturn]) -> list[tuple]:
-    """(the decided return, its record, its candidates' records), for the returns with a
-    candidate the matcher can still see (not merged away, not anonymised)."""
-    records = child_match_records_of({pk for case in decided for pk in case.candidate_ids})
+    """(the decided return, its record, its candidates' records as the register held them when
+    the return arrived), for the returns with a candidate the matcher can still see (not merged
+    away, not anonymised) and whose child, if any, was on the register then (not one an earlier
+    row of the same file made)."""
+    records = child_match_records_as_of(
+        {(pk, case.notification.received_at) for case in decided for pk in case.candidate_ids}
+    )
     cases = []
     for case in decided:
-        candidates = [records[pk] for pk in case.candidate_ids if pk in records]
+        when = case.notification.received_at
+        candidates = [records[(pk, when)] for pk in case.candidate_ids if (pk, when) in records]
+        if case.child_id is not None and (case.child_id, when) not in records:
+            continue
         if candidates:
             cases.append((case, match_record(case.notification), candidates))
     return cases

@@ -182,3 +182,34 @@ def test_the_training_command_prints_how_the_new_version_was_judged(decided, mon
     assert "This version: right link 1, wrong link 0, review 2, missed 0, right new child 0" in (
         printed
     )
+
+
+def test_a_version_is_judged_on_each_child_as_the_register_held_them_when_the_return_came(db):
+    """A return that moved Tom would agree with his address today: the judge compares it with
+    the address he had then, and leaves out a child the register did not hold yet."""
+    from django.utils import timezone
+
+    from registry.services.children import address_add, child_identity_correct
+    from schools_feed.selectors import child_match_records_as_of, child_match_records_of
+
+    tom = registered(upn="H801200001001")
+    arrived = timezone.now()
+    address_add(
+        child=tom, by=None, line_1="9 Mill Road", postcode="CB1 2AB", valid_from=arrived.date()
+    )
+    child_identity_correct(
+        child=tom, by=UserFactory(), why="Known by his stepfather's name", legal_surname="Avery"
+    )
+    ada = registered(forenames="Ada", sex="F")
+
+    then = child_match_records_as_of({(tom.pk, arrived), (ada.pk, arrived)})
+    today = child_match_records_of({tom.pk})
+
+    tom_then = then[(tom.pk, arrived)]
+    assert (tom_then.surname, tom_then.postcode, tom_then.address) == (
+        "Smith",
+        "CB7 9QT",
+        "1 High St",
+    )
+    assert (today[tom.pk].surname, today[tom.pk].postcode) == ("Avery", "CB1 2AB")
+    assert (ada.pk, arrived) not in then
