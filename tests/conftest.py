@@ -83,3 +83,21 @@ def browser_page():
         )
         yield browser.new_page(accept_downloads=True)
         browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_left_free_at_the_end(django_db_setup, django_db_blocker):
+    """At the end of a PostgreSQL run, end the sessions still on the test database, so it can be
+    dropped: a live server's request thread can still hold its connection, idle, when the
+    browser's keep-alive socket closes after the last browser test (the database was left
+    behind with a warning)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
