@@ -497,7 +497,9 @@ def child_match_records_of(ids: set) -> dict:
     }
 
 
-_CHILD_HISTORY_FIELDS = (
+# A child's identity as the matcher reads it, in the order ``_match_record`` takes it; from the
+# child (``_child_match_records``) or from its history (``child_match_records_as_of``).
+_IDENTITY_FIELDS = (
     "upn",
     "legal_forenames",
     "legal_surname",
@@ -523,9 +525,7 @@ def child_match_records_as_of(wanted: set[tuple]) -> dict[tuple, matching.MatchR
         for row in (
             Child.history.filter(id__in=part, history_date__lte=latest)
             .order_by("history_date")
-            .values_list(
-                "id", "history_date", "history_type", "middle_names", *_CHILD_HISTORY_FIELDS
-            )
+            .values_list("id", "history_date", "history_type", "middle_names", *_IDENTITY_FIELDS)
         ):
             children[row[0]].append(row[1:])
         for row in (
@@ -565,24 +565,9 @@ def _address_then(history: list, moment) -> tuple[str, str]:
 
 
 def _record_then(pk, row: tuple, address: tuple[str, str]) -> matching.MatchRecord:
-    (
-        _at,
-        _kind,
-        middle_names,
-        upn,
-        forenames,
-        surname,
-        former,
-        preferred_surname,
-        preferred,
-        dob,
-        sex,
-    ) = row
+    _at, _kind, middle_names, *identity = row  # identity: the ``_IDENTITY_FIELDS``
     postcode, line = address
-    return _match_record(
-        (pk, upn, forenames, surname, former, preferred_surname, preferred, dob, sex, postcode)
-        + ("", middle_names, line, None, "", "")
-    )
+    return _match_record((pk, *identity, postcode, "", middle_names, line, None, "", ""))
 
 
 def _in_parts(ids: set, size: int = 10_000):
@@ -641,14 +626,7 @@ def _child_match_records(query: Q):
         )
         .values_list(
             "pk",
-            "upn",
-            "legal_forenames",
-            "legal_surname",
-            "former_surnames",
-            "preferred_surname",
-            "preferred_forename",
-            "date_of_birth",
-            "sex",
+            *_IDENTITY_FIELDS,
             "current__postcode",
             "name_key",
             "middle_names",
