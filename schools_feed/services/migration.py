@@ -295,45 +295,37 @@ def _children_for(rows: list[ParsedRow], batch, result) -> list:
             )
             for parsed in chunk
         ]
-        made = []
-        for parsed, notification, match in zip(
-            chunk, notifications, ingest.rows_match(notifications, index, model), strict=True
-        ):
-            child_id = _child_for(parsed, notification, match, chunk, notifications, batch, result)
+        matches = ingest.rows_match(notifications, index, model)
+        for parsed, notification, match in zip(chunk, notifications, matches, strict=True):
+            doubt = _doubt_of(match, chunk)
+            if match.same_as is not None:
+                child_id = children[start + match.same_as]
+                result.children_matched += 1
+            elif doubt:
+                result.problems.append(f"row {parsed.row}: {doubt}")
+                child_id = None
+            elif match.decision.outcome == matching.LINK:
+                child_id = match.decision.candidate.key
+                result.children_matched += 1
+            else:
+                child_id = ingest.child_from_notification(batch, notification).pk
+                batch.events.clear()  # a migration is not a school return: no notification events
+                result.children_created += 1
+                index.add(dataclasses.replace(match.record, key=child_id))  # for later batches
             children.append(child_id)
-            if (
-                child_id is not None
-                and match.decision.outcome == matching.NEW
-                and match.same_as is None
-            ):
-                made.append(dataclasses.replace(match.record, key=child_id))
-        for record in made:
-            index.add(record)  # later batches can be about the same child
     return children
 
 
-def _child_for(parsed, notification, match, chunk, notifications, batch, result) -> object:
-    """A doubtful match, on the register or with an earlier row, is an officer's to decide."""
-    decision = match.decision
-    if match.same_as is not None:
-        result.children_matched += 1
-        notification.child_id = notifications[match.same_as].child_id
-        return notification.child_id
-    if decision.outcome == matching.LINK:
-        result.children_matched += 1
-        return decision.candidate.key
-    if decision.outcome == matching.REVIEW:
-        result.problems.append(f"row {parsed.row}: " + _doubt(MigrationMessages.REVIEW, decision))
-        return None
-    if match.earlier is not None and match.earlier.outcome == matching.REVIEW:
-        other = chunk[match.earlier_position].row
-        text = _doubt(MigrationMessages.REVIEW_EARLIER, match.earlier, other=other)
-        result.problems.append(f"row {parsed.row}: {text}")
-        return None
-    child = ingest.child_from_notification(batch, notification)
-    batch.events.clear()  # a migration is not a school return: no notification events
-    result.children_created += 1
-    return child.pk
+def _doubt_of(match: ingest.RowMatch, chunk: list[ParsedRow]) -> str:
+    """Why a person decides this row: a doubtful match on the register or with an earlier row
+    (an officer's to decide), or "" for none."""
+    if match.decision.outcome == matching.REVIEW:
+        return _doubt(MigrationMessages.REVIEW, match.decision)
+    if match.same_as is None and match.earlier is not None:
+        if match.earlier.outcome == matching.REVIEW:
+            other = chunk[match.earlier_position].row
+            return _doubt(MigrationMessages.REVIEW_EARLIER, match.earlier, other=other)
+    return ""
 
 
 def _doubt(message: str, decision: matching.MatchDecision, **more) -> str:
